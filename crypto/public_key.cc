@@ -1,0 +1,220 @@
+#include "crypto/public_key.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include <cassert>
+#include <utility>
+#include <vector>
+
+#include "crypto/algorithm.h"
+
+namespace dnsp::crypto {
+namespace {
+
+template <auto FreeFn>
+struct Free {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    FreeFn(p);
+  }
+};
+using BnPtr = std::unique_ptr<BIGNUM, Free<BN_free>>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Free<OSSL_PARAM_BLD_free>>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, Free<OSSL_PARAM_free>>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Free<EVP_PKEY_CTX_free>>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Free<ECDSA_SIG_free>>;
+
+// RFC 3110 §4 and RFC 5702 §2-3: RSA moduli of 512 to 4096 bits; RSASHA512 from 1024.
+constexpr int kRsaMaxBits = 4096;
+int rsa_min_bits(Algorithm algorithm) { return algorithm == Algorithm::RsaSha512 ? 1024 : 512; }
+
+// Builds a public EVP_PKEY of `type` ("RSA", "EC") from the parameters in `bld`;
+// nullptr when OpenSSL rejects them (e.g. an EC point that is not on the curve).
+EVP_PKEY* pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
+  ParamPtr params(OSSL_PARAM_BLD_to_param(bld));
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* pkey = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return nullptr;
+  }
+  return pkey;
+}
+
+struct Decoded {
+  EVP_PKEY* pkey = nullptr;  // nullptr: malformed
+  unsigned bits = 0;
+};
+
+// RFC 3110 §2: exponent length (1 octet, or a zero octet then 2 octets), exponent, modulus.
+Decoded decode_rsa(Algorithm algorithm, std::span<const uint8_t> key) {
+  if (key.empty()) return {};
+  size_t exponent_len = key[0];
+  size_t pos = 1;
+  if (exponent_len == 0) {
+    if (key.size() < 3) return {};
+    exponent_len = size_t{key[1]} << 8 | key[2];
+    pos = 3;
+  }
+  // A zero-length exponent, or one that leaves no octet for the modulus, is malformed.
+  if (exponent_len == 0 || key.size() - pos <= exponent_len) return {};
+  const auto exponent = key.subspan(pos, exponent_len);
+  const auto modulus = key.subspan(pos + exponent_len);
+
+  BnPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
+  BnPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
+  if (!e || !n) return {};
+  const int bits = BN_num_bits(n.get());
+  if (bits < rsa_min_bits(algorithm) || bits > kRsaMaxBits) return {};
+  // An even exponent, 1, or an exponent longer than the modulus is no usable RSA key.
+  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > bits) return {};
+
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    return {};
+  }
+  return {pkey_from_params("RSA", bld.get()), static_cast<unsigned>(bits)};
+}
+
+// RFC 6605 §4: the public key is the uncompressed point without its 0x04 prefix, x || y.
+Decoded decode_ecdsa(Algorithm algorithm, std::span<const uint8_t> key) {
+  const bool p256 = algorithm == Algorithm::EcdsaP256Sha256;
+  const unsigned bits = p256 ? 256 : 384;
+  if (key.size() != 2 * bits / 8) return {};
+  std::vector<uint8_t> point;
+  point.reserve(1 + key.size());
+  point.push_back(POINT_CONVERSION_UNCOMPRESSED);
+  point.insert(point.end(), key.begin(), key.end());
+
+  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                      p256 ? "prime256v1" : "secp384r1", 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size()) != 1) {
+    return {};
+  }
+  return {pkey_from_params("EC", bld.get()), bits};
+}
+
+// RFC 8080 §3: the public key is the raw 32 (Ed25519) or 57 (Ed448) octets of RFC 8032.
+Decoded decode_eddsa(Algorithm algorithm, std::span<const uint8_t> key) {
+  const bool ed25519 = algorithm == Algorithm::Ed25519;
+  if (key.size() != (ed25519 ? 32u : 57u)) return {};
+  return {EVP_PKEY_new_raw_public_key(ed25519 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448, nullptr,
+                                      key.data(), key.size()),
+          ed25519 ? 256u : 456u};
+}
+
+// RFC 6605 §4: a signature is r || s, each as long as a coordinate; OpenSSL wants the DER
+// ECDSA-Sig-Value. Empty on an allocation failure.
+std::vector<uint8_t> ecdsa_der_signature(std::span<const uint8_t> r_s) {
+  const size_t half = r_s.size() / 2;
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  BnPtr r(BN_bin2bn(r_s.data(), static_cast<int>(half), nullptr));
+  BnPtr s(BN_bin2bn(r_s.data() + half, static_cast<int>(half), nullptr));
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
+  r.release();  // owned by sig now
+  s.release();
+  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (len <= 0) return {};
+  std::vector<uint8_t> der(static_cast<size_t>(len));
+  unsigned char* out = der.data();
+  if (i2d_ECDSA_SIG(sig.get(), &out) != len) return {};
+  return der;
+}
+
+}  // namespace
+
+void PublicKey::PkeyFree::operator()(evp_pkey_st* pkey) const noexcept { EVP_PKEY_free(pkey); }
+
+PublicKey::PublicKey(uint8_t algorithm, unsigned bits, PkeyPtr pkey)
+    : algorithm_(algorithm), bits_(bits), pkey_(std::move(pkey)) {}
+PublicKey::PublicKey(PublicKey&&) noexcept = default;
+PublicKey& PublicKey::operator=(PublicKey&&) noexcept = default;
+PublicKey::~PublicKey() = default;
+
+DecodeResult PublicKey::decode(uint8_t algorithm, std::span<const uint8_t> key) {
+  if (!algorithm_supported(algorithm)) return {KeyStatus::UnsupportedAlgorithm, std::nullopt};
+  const auto alg = static_cast<Algorithm>(algorithm);
+  Decoded decoded;
+  switch (alg) {
+    case Algorithm::RsaSha1:
+    case Algorithm::RsaSha1Nsec3Sha1:
+    case Algorithm::RsaSha256:
+    case Algorithm::RsaSha512:
+      decoded = decode_rsa(alg, key);
+      break;
+    case Algorithm::EcdsaP256Sha256:
+    case Algorithm::EcdsaP384Sha384:
+      decoded = decode_ecdsa(alg, key);
+      break;
+    case Algorithm::Ed25519:
+    case Algorithm::Ed448:
+      decoded = decode_eddsa(alg, key);
+      break;
+  }
+  if (decoded.pkey == nullptr) {
+    ERR_clear_error();  // whatever OpenSSL queued while rejecting the key
+    return {KeyStatus::Malformed, std::nullopt};
+  }
+  return {KeyStatus::Ok, PublicKey(algorithm, decoded.bits, PkeyPtr(decoded.pkey))};
+}
+
+VerifyResult PublicKey::verify(std::span<const uint8_t> signed_data,
+                               std::span<const uint8_t> signature) const {
+  assert(pkey_ != nullptr && "verify() on a moved-from PublicKey");
+  const EVP_MD* md = nullptr;  // EdDSA hashes internally: one-shot, no digest (RFC 8080 §4)
+  std::vector<uint8_t> der;    // ECDSA only
+  switch (static_cast<Algorithm>(algorithm_)) {
+    case Algorithm::RsaSha1:
+    case Algorithm::RsaSha1Nsec3Sha1:
+      md = EVP_sha1();
+      break;
+    case Algorithm::RsaSha256:
+      md = EVP_sha256();
+      break;
+    case Algorithm::RsaSha512:
+      md = EVP_sha512();
+      break;
+    case Algorithm::EcdsaP256Sha256:
+    case Algorithm::EcdsaP384Sha384:
+      md = algorithm_ == static_cast<uint8_t>(Algorithm::EcdsaP256Sha256) ? EVP_sha256()
+                                                                          : EVP_sha384();
+      // RFC 6605 §4: r and s are each exactly one coordinate long.
+      if (signature.size() != 2 * bits_ / 8) return VerifyResult::Invalid;
+      der = ecdsa_der_signature(signature);
+      if (der.empty()) {
+        ERR_clear_error();
+        return VerifyResult::Error;
+      }
+      signature = der;
+      break;
+    case Algorithm::Ed25519:
+    case Algorithm::Ed448:
+      break;
+    default:
+      return VerifyResult::Unsupported;
+  }
+
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey_.get()) != 1) {
+    ERR_clear_error();
+    return VerifyResult::Error;
+  }
+  // 1: good signature. 0: bad signature. < 0: OpenSSL could not decide.
+  const int rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), signed_data.data(),
+                                  signed_data.size());
+  if (rc == 1) return VerifyResult::Valid;
+  ERR_clear_error();  // a bad signature queues errors too; leave the queue empty
+  return rc == 0 ? VerifyResult::Invalid : VerifyResult::Error;
+}
+
+}  // namespace dnsp::crypto
