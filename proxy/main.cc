@@ -1,0 +1,133 @@
+// main(): command line and configuration, the upstream list (resolv.conf as the fallback,
+// never ourselves), then one libuv loop until SIGINT or SIGTERM.
+#include <uv.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "config/command_line.h"
+#include "config/load.h"
+#include "config/resolv_conf.h"
+#include "proxy/log.h"
+#include "proxy/server.h"
+
+#ifndef DNSSEC_PROXY_VERSION
+#define DNSSEC_PROXY_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace dnsp;
+
+constexpr int kExitOk = 0;
+constexpr int kExitConfig = 1;
+constexpr int kExitUsage = 2;
+
+// Chooses the upstream servers: the configured ones, or else the nameservers of
+// /etc/resolv.conf that are not this proxy. Returns "" or why there are none usable.
+std::string choose_upstreams(config::Config& cfg) {
+  for (const auto& up : cfg.upstreams) {
+    if (config::is_self(up, cfg.listen)) {
+      return "upstream " + config::to_string(up) +
+             " is one of this proxy's own listening addresses: it would forward queries to "
+             "itself. Name a different upstream with --upstream or [upstream] servers.";
+    }
+  }
+  if (!cfg.upstreams.empty()) return "";
+  auto rc = config::read_resolv_conf();
+  if (!rc.ok()) {
+    return "no upstream configured and " + rc.error +
+           ". Name one with --upstream ADDR[:PORT] or [upstream] servers.";
+  }
+  for (const auto& ns : rc.nameservers) {
+    if (config::is_self(ns, cfg.listen)) {
+      LOG_INFO("ignoring resolv.conf nameserver " << config::to_string(ns) << ": it is this proxy");
+      continue;
+    }
+    cfg.upstreams.push_back(ns);
+  }
+  if (cfg.upstreams.empty()) {
+    return std::string("no upstream configured, and ") +
+           std::string(config::kDefaultResolvConfPath) +
+           " names no nameserver other than this proxy. Name one with --upstream ADDR[:PORT] "
+           "or [upstream] servers.";
+  }
+  return "";
+}
+
+struct Signals {
+  uv_signal_t sigint{};
+  uv_signal_t sigterm{};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto cl = config::parse_command_line(argc, argv);
+  if (!cl.ok()) {
+    for (const auto& e : cl.errors) std::cerr << "dnssec-proxy: " << e << "\n";
+    return kExitUsage;
+  }
+  if (cl.command_line.help) {
+    std::cout << config::usage_text();
+    return kExitOk;
+  }
+  if (cl.command_line.version) {
+    std::cout << "dnssec-proxy " << DNSSEC_PROXY_VERSION << "\n";
+    return kExitOk;
+  }
+  if (!cl.command_line.positional.empty()) {
+    std::cerr << "dnssec-proxy: unknown command '" << cl.command_line.positional[0]
+              << "' (see --help)\n";
+    return kExitUsage;
+  }
+  auto loaded = config::load(cl.command_line);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors) std::cerr << e << "\n";
+    return kExitConfig;
+  }
+  config::Config cfg = std::move(loaded.config);
+  proxy::set_log_level(cfg.log_level);
+  if (auto err = choose_upstreams(cfg); !err.empty()) {
+    std::cerr << "dnssec-proxy: " << err << "\n";
+    return kExitConfig;
+  }
+  if (cl.command_line.check_config) {
+    std::cout << "ok\n";
+    return kExitOk;
+  }
+
+  uv_loop_t* loop = uv_default_loop();
+  int status = kExitOk;
+  {
+    proxy::Server server(loop, cfg);
+    if (auto err = server.start(); !err.empty()) {
+      LOG_ERROR(err);
+      server.stop();
+      uv_run(loop, UV_RUN_DEFAULT);
+      return kExitConfig;
+    }
+    LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
+                             << ")");
+    Signals signals;
+    auto on_signal = [](uv_signal_t* s, int signum) {
+      LOG_INFO("signal " << signum << " received: shutting down");
+      static_cast<proxy::Server*>(s->data)->stop();
+      auto* sig = static_cast<Signals*>(s->loop->data);
+      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigint), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigterm), nullptr);
+    };
+    loop->data = &signals;
+    for (auto* s : {&signals.sigint, &signals.sigterm}) {
+      uv_signal_init(loop, s);
+      s->data = &server;
+    }
+    uv_signal_start(&signals.sigint, on_signal, SIGINT);
+    uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
+    uv_run(loop, UV_RUN_DEFAULT);
+    LOG_INFO("stopped");
+  }
+  uv_loop_close(loop);
+  return status;
+}

@@ -1,0 +1,78 @@
+// Server: owns the listeners, the upstream channel and the transactions in flight, and
+// turns each client query into a reply: check it (resolver/client_query.h), ask the
+// upstream, build the reply (resolver/replies.h), or fail with SERVFAIL + EDE in time.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/client_ref.h"
+#include "proxy/tcp_listener.h"
+#include "proxy/udp_listener.h"
+#include "proxy/upstream.h"
+#include "resolver/client_query.h"
+#include "resolver/ede.h"
+
+namespace dnsp::proxy {
+
+class Server {
+ public:
+  Server(uv_loop_t* loop, config::Config config);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every listener and sets up the upstream channel; "" or what went wrong.
+  std::string start();
+  // Stops accepting, fails what is in flight, and closes every handle.
+  void stop();
+
+  // From the listeners.
+  void handle_query(std::span<const uint8_t> packet, const ClientRef& client);
+  uint64_t next_connection_id() { return next_connection_id_++; }
+  void connection_opened(TcpConnection* c);
+  void connection_closed(uint64_t id);
+  void connection_freed() { --connections_alive_; }
+  size_t open_connections() const { return connections_alive_; }
+
+ private:
+  using Deadlines = std::multimap<uint64_t, uint64_t>;  // deadline (loop ms) -> transaction
+  struct Transaction {
+    resolver::ClientQuery query;
+    ClientRef client;
+    Deadlines::iterator deadline;
+  };
+
+  void on_upstream(UpstreamReply&& reply);
+  void finish(uint64_t tid, std::vector<uint8_t> packet);
+  void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
+  void send_to(const ClientRef& client, std::vector<uint8_t> packet);
+  void arm_deadline_timer();
+  static void on_deadline(uv_timer_t* t) noexcept;
+
+  uv_loop_t* loop_;
+  config::Config config_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  Upstream upstream_;
+  bool stopping_ = false;
+
+  uint64_t next_tid_ = 1;
+  std::unordered_map<uint64_t, Transaction> transactions_;
+  Deadlines deadlines_;
+  uv_timer_t deadline_timer_{};
+  bool timer_open_ = false;
+
+  uint64_t next_connection_id_ = 1;
+  std::unordered_map<uint64_t, TcpConnection*> connections_;
+  size_t connections_alive_ = 0;  // including those still closing
+};
+
+}  // namespace dnsp::proxy

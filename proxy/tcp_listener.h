@@ -1,0 +1,77 @@
+// TcpListener and TcpConnection: DNS over TCP (RFC 1035 §4.2.2, RFC 7766): 2-octet length
+// framing, several queries per connection answered as each completes (out of order),
+// an idle timeout, and a cap on open connections.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/address.h"
+
+namespace dnsp::proxy {
+
+class Server;
+
+struct TcpLimits {
+  uint32_t idle_timeout_ms;
+  uint32_t max_connections;
+};
+
+class TcpConnection {
+ public:
+  TcpConnection(Server& server, uint64_t id, uint32_t idle_timeout_ms);
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // Takes the accepted socket from `listener`; false when that failed (call close()).
+  bool accept(uv_loop_t* loop, uv_stream_t* listener);
+  void send(std::vector<uint8_t> packet);  // adds the length prefix
+  void answered();  // one query of this connection has been answered (or dropped)
+  // Closes both handles; the object deletes itself when both are closed.
+  void close();
+  uint64_t id() const { return id_; }
+
+ private:
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept;
+  static void on_idle(uv_timer_t* t) noexcept;
+  static void on_closed(uv_handle_t* h) noexcept;
+  void take_frames();
+  void touch();
+
+  Server& server_;
+  uint64_t id_;
+  uint32_t idle_timeout_ms_;
+  uv_tcp_t tcp_{};
+  uv_timer_t idle_{};
+  int open_handles_ = 0;
+  bool closing_ = false;
+  bool peer_done_ = false;  // the client sent EOF: close once every query is answered
+  size_t pending_ = 0;      // queries read but not answered yet
+  std::vector<uint8_t> inbuf_;
+};
+
+class TcpListener {
+ public:
+  TcpListener(uv_loop_t* loop, Server& server, TcpLimits limits);
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  std::string start(const SocketAddress& address);
+  void close();
+
+ private:
+  static void on_connection(uv_stream_t* s, int status) noexcept;
+
+  uv_loop_t* loop_;
+  Server& server_;
+  TcpLimits limits_;
+  uv_tcp_t handle_{};
+  bool open_ = false;
+  std::string name_;
+};
+
+}  // namespace dnsp::proxy

@@ -1,0 +1,83 @@
+#include "proxy/udp_listener.h"
+
+#include <cstring>
+
+#include "proxy/log.h"
+#include "proxy/server.h"
+
+namespace dnsp::proxy {
+namespace {
+
+struct SendRequest {
+  uv_udp_send_t req;
+  std::vector<uint8_t> packet;
+};
+
+}  // namespace
+
+UdpListener::UdpListener(uv_loop_t* loop, Server& server) : loop_(loop), server_(server) {}
+
+std::string UdpListener::start(const SocketAddress& address) {
+  name_ = "udp " + to_string(address.get());
+  uv_udp_init(loop_, &handle_);
+  handle_.data = this;
+  open_ = true;
+  // IPv6 sockets stay IPv6-only so that [::]:53 and 0.0.0.0:53 can both be listed.
+  const unsigned flags = address.is_ipv6() ? UV_UDP_IPV6ONLY : 0;
+  if (const int rc = uv_udp_bind(&handle_, address.get(), flags); rc != 0) {
+    return "cannot listen on " + name_ + ": " + uv_strerror(rc);
+  }
+  if (const int rc = uv_udp_recv_start(&handle_, &UdpListener::on_alloc, &UdpListener::on_recv);
+      rc != 0) {
+    return "cannot receive on " + name_ + ": " + uv_strerror(rc);
+  }
+  return "";
+}
+
+void UdpListener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
+  // One loop, one datagram at a time: the listener's own buffer is reused for each.
+  auto* self = static_cast<UdpListener*>(h->data);
+  buf->base = self->recv_buffer_.data();
+  buf->len = self->recv_buffer_.size();
+}
+
+void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
+                          unsigned flags) noexcept {
+  auto* self = static_cast<UdpListener*>(h->data);
+  if (n <= 0 || from == nullptr) return;  // 0 + null address: nothing to read
+  if (flags & UV_UDP_PARTIAL) return;     // larger than 64 KiB: cannot be DNS
+  UdpClient client{self, {}};
+  const size_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  std::memcpy(&client.address.storage, from, len);
+  self->server_.handle_query({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)},
+                             ClientRef{client});
+}
+
+void UdpListener::send(const SocketAddress& to, std::vector<uint8_t> packet) {
+  if (!open_) return;
+  uv_buf_t b =
+      uv_buf_init(reinterpret_cast<char*>(packet.data()), static_cast<unsigned>(packet.size()));
+  const int rc = uv_udp_try_send(&handle_, &b, 1, to.get());
+  if (rc >= 0) return;
+  if (rc != UV_EAGAIN) {
+    LOG_DEBUG("reply to " << to_string(to.get()) << " failed: " << uv_strerror(rc));
+    return;
+  }
+  // The socket buffer is full: queue it, owning the bytes until the send completes.
+  auto* req = new SendRequest{{}, std::move(packet)};
+  req->req.data = req;
+  b = uv_buf_init(reinterpret_cast<char*>(req->packet.data()),
+                  static_cast<unsigned>(req->packet.size()));
+  const int qrc = uv_udp_send(&req->req, &handle_, &b, 1, to.get(), [](uv_udp_send_t* r, int) {
+    delete static_cast<SendRequest*>(r->data);
+  });
+  if (qrc != 0) delete req;
+}
+
+void UdpListener::close() {
+  if (!open_) return;
+  open_ = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
+}
+
+}  // namespace dnsp::proxy

@@ -1,0 +1,108 @@
+#include "resolver/replies.h"
+
+#include <algorithm>
+
+#include "resolver/message_builder.h"
+
+namespace dnsp::resolver {
+namespace {
+
+constexpr size_t kOptFixedSize = 11;  // root owner, type, class, TTL, RDLENGTH
+
+size_t opt_size(const ExtendedError* ede) {
+  return kOptFixedSize + (ede != nullptr ? 4 + 2 + ede->text.size() : 0);
+}
+
+uint16_t reply_flags(const ClientQuery& q, RCode rcode, AdBit ad, uint16_t extra) {
+  // RFC 1035 §4.1.1: QR, the client's opcode and RD; RA because we recurse for it.
+  // RFC 4035 §3.2.2: CD is copied from the query.
+  uint16_t f = flag::kQR | flag::kRA | (q.flags & (0x7800 | flag::kRD | flag::kCD));
+  if (ad == AdBit::Set) f |= flag::kAD;
+  f |= static_cast<uint16_t>(static_cast<uint16_t>(rcode) & 0xF);
+  return f | extra;
+}
+
+void finish_opt(MessageBuilder& b, const ClientQuery& q, RCode rcode, const ExtendedError* ede,
+                size_t limit) {
+  if (!q.has_edns) return;
+  b.set_max_size(limit);
+  EdnsOut opt;
+  opt.udp_payload = kOurUdpPayload;
+  opt.extended_rcode = static_cast<uint8_t>(static_cast<uint16_t>(rcode) >> 4);
+  opt.flags = q.dnssec_ok ? kEdnsDo : 0;  // RFC 3225 §3: DO is echoed
+  opt.ede = ede;
+  (void)b.add_opt(opt);
+}
+
+// RFC 4035 §3.2.1: without DO, DNSSEC records are left out unless asked for by type.
+bool strip_for_client(const ClientQuery& q, RRType type) {
+  if (q.dnssec_ok || type == q.question.type) return false;
+  return type == RRType::RRSIG || type == RRType::NSEC || type == RRType::NSEC3;
+}
+
+}  // namespace
+
+size_t reply_limit(const ClientQuery& q, Transport transport) {
+  if (transport == Transport::Tcp) return 65535;
+  if (!q.has_edns) return 512;  // RFC 1035 §4.2.1
+  // RFC 6891 §6.2.5: never more than we are prepared to send either.
+  return std::min<size_t>(q.udp_payload, 4096);
+}
+
+std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode rcode,
+                                 const ExtendedError* ede) {
+  // Without EDNS the rcode cannot exceed 4 bits: BADVERS only exists with an OPT.
+  MessageBuilder b(65535);
+  b.set_header(q.id, reply_flags(q, rcode, AdBit::Clear, 0));
+  if (has_question) (void)b.add_question(q.question.name, q.question.type, q.question.klass);
+  finish_opt(b, q, rcode, ede, 65535);
+  return b.finish();
+}
+
+std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream, AdBit ad,
+                                   size_t limit, const ExtendedError* ede) {
+  RCode rcode = upstream.rcode();
+  if (static_cast<uint16_t>(rcode) > 15 && !q.has_edns) rcode = RCode::ServFail;
+  const size_t reserve = q.has_edns ? opt_size(ede) : 0;
+  const size_t body_limit = limit > reserve ? limit - reserve : 0;
+
+  MessageBuilder b(body_limit);
+  b.set_header(q.id, reply_flags(q, rcode, ad, 0));
+  bool truncated =
+      b.add_question(q.question.name, q.question.type, q.question.klass) == Fit::DidNotFit;
+  for (const auto& rr : upstream.records()) {
+    if (truncated) break;
+    if (strip_for_client(q, rr.type)) continue;
+    if (rr.section == Section::Additional) {
+      // RFC 2181 §9: leaving out additional data does not set TC.
+      if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) break;
+      continue;
+    }
+    truncated = b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit;
+  }
+  if (truncated) {
+    // RFC 7766 §5: the client retries over TCP; a partial answer would only mislead.
+    MessageBuilder t(body_limit);
+    t.set_header(q.id, reply_flags(q, rcode, ad, flag::kTC));
+    (void)t.add_question(q.question.name, q.question.type, q.question.klass);
+    finish_opt(t, q, rcode, ede, limit);
+    return t.finish();
+  }
+  finish_opt(b, q, rcode, ede, limit);
+  return b.finish();
+}
+
+std::vector<uint8_t> upstream_query(const Question& question, uint16_t id) {
+  MessageBuilder b(512);
+  // RD: the upstream is a recursive resolver. CD: we validate, so it must hand us even
+  // data it considers bogus (RFC 4035 §3.2.2).
+  b.set_header(id, flag::kRD | flag::kCD);
+  (void)b.add_question(question.name, question.type, question.klass);
+  EdnsOut opt;
+  opt.udp_payload = kUpstreamUdpPayload;
+  opt.flags = kEdnsDo;
+  (void)b.add_opt(opt);
+  return b.finish();
+}
+
+}  // namespace dnsp::resolver

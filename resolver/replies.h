@@ -1,0 +1,42 @@
+// Every message the proxy sends: replies to clients (fitted to the client's UDP size with
+// TC, RFC 1035 §4.2.1 / RFC 6891 §7; DNSSEC records stripped unless DO, RFC 4035 §3.2.1)
+// and the query sent upstream (EDNS0 payload 1232, DO=1, CD=1, RD=1).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "resolver/client_query.h"
+#include "resolver/ede.h"
+#include "resolver/message.h"
+
+namespace dnsp::resolver {
+
+inline constexpr uint16_t kUpstreamUdpPayload = 1232;  // DNS flag day 2020
+inline constexpr uint16_t kOurUdpPayload = 1232;       // what we advertise to clients
+
+enum class Transport : uint8_t { Udp, Tcp };
+
+// The most octets a reply to `q` may have over `transport`.
+size_t reply_limit(const ClientQuery& q, Transport transport);
+
+// A reply with `rcode` and no records (the question echoed when known), with an OPT if
+// the client sent one (RFC 6891 §7) carrying `ede` if given.
+std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode rcode,
+                                 const ExtendedError* ede);
+
+// What an answer says about its security, as far as the reply is concerned.
+enum class AdBit : uint8_t { Clear, Set };
+
+// The upstream's answer re-addressed to the client: the client's ID, question (with its
+// case) and RD/CD bits, the upstream's rcode and records, AD as given. When it does not
+// fit in `limit` octets, the answer and authority sections are dropped and TC is set; the
+// additional section is dropped first without TC (RFC 2181 §9).
+std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream, AdBit ad,
+                                   size_t limit, const ExtendedError* ede);
+
+// The query we send upstream for `question` (the ID is chosen by the caller or c-ares).
+std::vector<uint8_t> upstream_query(const Question& question, uint16_t id);
+
+}  // namespace dnsp::resolver
