@@ -1,0 +1,102 @@
+// config/config.h: the plain Config struct the proxy runs with, its built-in defaults, and the
+// address helpers shared by the file, the command line and resolv.conf. No toml++ here:
+// config/load.h turns a TOML file plus the command line into a Config.
+//
+// Configuration file reference (default path /etc/dnssec-proxy/dnssec-proxy.toml; the README
+// copies this block). Every key is optional; a missing key keeps its default. Anything not
+// listed here (an unknown table or key, a wrong type, a number out of range, a bad address
+// or log level) is an error naming file, line and key, and all errors are reported at once.
+//
+//   [server]
+//   listen = ["127.0.0.1:53", "[::1]:53"]
+//       Addresses to answer queries on, UDP and TCP. Each entry is an IP address literal
+//       with an optional port: "ADDR", "ADDR:PORT", "[V6]", "[V6]:PORT", or a bare IPv6
+//       address such as "::1" (then without port). The port defaults to 53 and must be
+//       1-65535. Host names are not accepted. At least one entry, no entry twice.
+//       Default: ["127.0.0.1:53", "[::1]:53"]. Replaced by --listen.
+//   tcp_idle_timeout_ms = 10000
+//       Close a client TCP connection idle this long. 1-60000 ms. Default 10000.
+//   tcp_max_connections = 256
+//       Most client TCP connections open at once. 1-65535. Default 256.
+//
+//   [upstream]
+//   servers = ["127.0.0.1:5300", "[::1]:5301", "9.9.9.9"]
+//       Recursive resolvers to forward queries to, tried in order; same address syntax
+//       as listen (port defaults to 53), no entry twice. Empty or absent: the nameservers
+//       of /etc/resolv.conf. Replaced by --upstream.
+//   timeout_ms = 1500
+//       Wait this long for one upstream answer before retrying. 1-60000 ms. Default 1500.
+//   attempts = 2
+//       Tries per upstream server. 1-10. Default 2.
+//   query_timeout_ms = 5000
+//       A client gets SERVFAIL at the latest this long after its query, whatever the
+//       upstreams and the validation still need. 1-60000 ms. Default 5000.
+//
+//   [dnssec]
+//   trust_anchor_file = "/etc/dnssec-proxy/root.key"
+//       Root trust anchors to validate from, instead of the built-in root anchors. A
+//       non-empty path, used as written (a relative path is relative to the working
+//       directory). Default: built-in anchors. Replaced by --trust-anchor.
+//
+//   [log]
+//   level = "info"
+//       One of "error", "warn", "info", "debug" (lower case). Default "info". Replaced by
+//       --log-level.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dnsp::config {
+
+// The file read when no --config is given; a missing file there means built-in defaults.
+inline constexpr std::string_view kDefaultConfigPath = "/etc/dnssec-proxy/dnssec-proxy.toml";
+// Config::source when no file was read.
+inline constexpr std::string_view kBuiltInDefaults = "built-in defaults";
+inline constexpr uint16_t kDnsPort = 53;
+
+// An IP address literal and a port. `address` is IPv4 or IPv6 without brackets or scope,
+// as inet_pton accepts it; parse_endpoint stores the inet_ntop form ("::0001" -> "::1"), so
+// endpoints it made compare equal exactly when they name the same address and port.
+struct Endpoint {
+  std::string address;
+  uint16_t port;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
+
+struct Config {
+  std::vector<Endpoint> listen = {{"127.0.0.1", kDnsPort}, {"::1", kDnsPort}};
+  std::vector<Endpoint> upstreams;      // empty after loading => proxy falls back to resolv.conf
+  uint32_t upstream_timeout_ms = 1500;  // per attempt
+  uint32_t upstream_attempts = 2;       // tries per server
+  uint32_t query_timeout_ms = 5000;     // a client gets SERVFAIL at the latest after this
+  uint32_t tcp_idle_timeout_ms = 10000;
+  uint32_t tcp_max_connections = 256;
+  std::string trust_anchor_file;  // "" = built-in root anchors
+  LogLevel log_level = LogLevel::Info;
+  std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
+};
+
+// Parses "1.2.3.4", "1.2.3.4:53", "::1" (bare IPv6, no port), "[::1]" or "[::1]:5353";
+// `default_port` fills in a missing port. nullopt for anything else: host names, an IPv4
+// address in brackets, a scope ("%eth0"), a port that is empty, 0, above 65535 or not
+// decimal digits, surrounding spaces.
+std::optional<Endpoint> parse_endpoint(std::string_view text, uint16_t default_port);
+
+// "127.0.0.1:53" or "[::1]:53": the form parse_endpoint reads back.
+std::string to_string(const Endpoint& endpoint);
+
+// The inet_ntop form of an IPv4 or IPv6 literal ("::0001" -> "::1"); nullopt if inet_pton
+// rejects it.
+std::optional<std::string> normalize_address(std::string_view address);
+
+// "error", "warn", "info", "debug" (exactly, lower case); nullopt for anything else.
+std::optional<LogLevel> parse_log_level(std::string_view text);
+std::string_view to_string(LogLevel level);
+
+}  // namespace dnsp::config
