@@ -1,0 +1,54 @@
+// config/command_line.h: argv -> CommandLine, the options that override the config file,
+// and the --help text. Flag names are an interface (scripts use them): --config,
+// --listen, --upstream, --trust-anchor, --log-level, --help, --version, --check-config.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+
+namespace dnsp::config {
+
+// What the command line asked for. Values are already checked: endpoints are parsed and
+// normalised, the log level is known. An option that was not given is empty / nullopt.
+struct CommandLine {
+  std::optional<std::string> config_file;  // --config FILE
+  std::vector<Endpoint> listen;            // --listen, each time; non-empty replaces the file's
+  std::vector<Endpoint> upstreams;         // --upstream, each time; non-empty replaces the file's
+  std::optional<std::string> trust_anchor_file;  // --trust-anchor FILE
+  std::optional<LogLevel> log_level;             // --log-level LEVEL
+  bool help = false;                             // --help
+  bool version = false;                          // --version
+  bool check_config = false;                     // --check-config
+  // Non-option arguments. When there are any, positional[0] is a subcommand word
+  // ([a-z][a-z0-9-]*, e.g. "explain") and the rest are its arguments, kept verbatim. No
+  // subcommand exists yet: the proxy rejects them, this only preserves them.
+  std::vector<std::string> positional;
+};
+
+// errors: one line per problem, each naming the option and pointing at --help. ok() means
+// `command_line` holds everything that was given.
+struct CommandLineResult {
+  CommandLine command_line;
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses the arguments after the program name. Each valued option is accepted as
+// "--flag VALUE" or "--flag=VALUE"; a separate VALUE may not start with "--" (that is taken
+// as a missing value). --listen and --upstream may repeat (in order, none twice); for
+// --config, --trust-anchor and --log-level the last one wins. "--" ends the options: every
+// later argument is positional. Options may also follow the subcommand word.
+CommandLineResult parse_arguments(std::span<const std::string_view> args);
+
+// The same for main()'s argc/argv; argv[0] (the program name) is skipped.
+CommandLineResult parse_command_line(int argc, const char* const* argv);
+
+// The complete --help text, ending in a newline; mentions kDefaultConfigPath.
+std::string usage_text();
+
+}  // namespace dnsp::config
