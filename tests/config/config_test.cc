@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "config/command_line.h"
+#include "config/load.h"
 #include "printers.h"
 
 // The public headers must not drag toml++ into the rest of the project.

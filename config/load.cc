@@ -1,0 +1,351 @@
+// The only file that includes toml++. It reads the document once (toml::parse, the single
+// place a toml::parse_error can come from) and then walks the tree, checking every key.
+#include "config/load.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+#include <utility>
+
+#include "config/read_file.h"
+
+namespace dnsp::config {
+namespace {
+
+constexpr uint32_t kMaxTimeoutMs = 60000;
+constexpr uint32_t kMaxAttempts = 10;
+constexpr uint32_t kMaxTcpConnections = 65535;
+constexpr size_t kMaxShownChars = 60;
+
+// Every key the file may have, by table: for the "unknown key" messages.
+struct TableSpec {
+  std::string_view table;
+  std::vector<std::string_view> keys;
+};
+const std::array<TableSpec, 4>& table_specs() {
+  static const std::array<TableSpec, 4> specs = {{
+      {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections"}},
+      {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
+      {"dnssec", {"trust_anchor_file"}},
+      {"log", {"level"}},
+  }};
+  return specs;
+}
+
+std::string join(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (std::string_view word : words) {
+    if (!out.empty()) out += ", ";
+    out += word;
+  }
+  return out;
+}
+
+// A TOML basic string, cut after kMaxShownChars characters.
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  const std::string_view shown = text.substr(0, kMaxShownChars);
+  for (char c : shown) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      std::array<char, 8> escape{};
+      std::snprintf(escape.data(), escape.size(), "\\u%04x", byte);
+      out += escape.data();
+    } else {
+      out += c;
+    }
+  }
+  if (shown.size() < text.size()) out += "...";
+  return out + "\"";
+}
+
+// The value as the file wrote it (strings quoted), or what kind of thing it is.
+std::string describe(const toml::node& node) {
+  if (const auto* s = node.as_string()) return quoted(s->get());
+  if (node.is_array()) return node.as_array()->empty() ? "an empty array" : "an array";
+  if (node.is_table()) return "a table";
+  std::ostringstream out;
+  node.visit([&out](const auto& value) { out << value; });
+  return out.str();
+}
+
+enum class EmptyList : uint8_t { Allowed, Rejected };
+
+class Checker {
+ public:
+  Checker(std::string_view source, Config& config) : source_(source), config_(config) {}
+
+  void check_root(const toml::table& root) {
+    for (auto&& [key, node] : root) {
+      const std::string_view name = key.str();
+      if (name == "server") {
+        if (auto* table = expect_table(key, node)) check_server(*table);
+      } else if (name == "upstream") {
+        if (auto* table = expect_table(key, node)) check_upstream(*table);
+      } else if (name == "dnssec") {
+        if (auto* table = expect_table(key, node)) check_dnssec(*table);
+      } else if (name == "log") {
+        if (auto* table = expect_table(key, node)) check_log(*table);
+      } else {
+        unknown_key(key, "", node);
+      }
+    }
+  }
+
+  std::vector<std::string> take_errors() {
+    std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) {
+                       return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                     });
+    std::vector<std::string> errors;
+    for (Diagnostic& d : diagnostics_) errors.push_back(std::move(d.text));
+    return errors;
+  }
+
+ private:
+  struct Diagnostic {
+    uint32_t line;
+    uint32_t column;
+    std::string text;
+  };
+
+  // "FILE:LINE: KEY: MESSAGE"
+  void error(const toml::source_region& where, std::string_view key, std::string_view message) {
+    std::string text(source_);
+    text += ':' + std::to_string(where.begin.line) + ": ";
+    text += key;
+    text += ": ";
+    text += message;
+    diagnostics_.push_back({where.begin.line, where.begin.column, std::move(text)});
+  }
+
+  void expected(const toml::node& node, std::string_view key, std::string_view what) {
+    error(node.source(), key, "expected " + std::string(what) + ", got " + describe(node));
+  }
+
+  const toml::table* expect_table(const toml::key& key, const toml::node& node) {
+    if (const auto* table = node.as_table()) return table;
+    expected(node, key.str(), "a table [" + std::string(key.str()) + "]");
+    return nullptr;
+  }
+
+  // `table` is "" at the top level. Names the known keys, and the right table when the key
+  // exists elsewhere ("timeout_ms belongs in [upstream]").
+  void unknown_key(const toml::key& key, std::string_view table, const toml::node& node) {
+    const std::string full =
+        table.empty() ? std::string(key.str()) : std::string(table) + "." + std::string(key.str());
+    std::string message;
+    if (table.empty()) {
+      message = std::string(node.is_table() ? "unknown table" : "unknown key") +
+                " (expected one of the tables [server], [upstream], [dnssec], [log])";
+    } else {
+      for (const TableSpec& spec : table_specs()) {
+        if (spec.table == table) {
+          message = "unknown key (expected one of: " + join(spec.keys) + ")";
+        }
+      }
+    }
+    for (const TableSpec& spec : table_specs()) {
+      if (spec.table != table &&
+          std::find(spec.keys.begin(), spec.keys.end(), key.str()) != spec.keys.end()) {
+        message += "; " + std::string(key.str()) + " belongs in [" + std::string(spec.table) + "]";
+      }
+    }
+    error(key.source(), full, message);
+  }
+
+  void check_server(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      const std::string_view name = key.str();
+      if (name == "listen") {
+        read_endpoints(node, "server.listen", EmptyList::Rejected, config_.listen);
+      } else if (name == "tcp_idle_timeout_ms") {
+        read_timeout(node, "server.tcp_idle_timeout_ms", config_.tcp_idle_timeout_ms);
+      } else if (name == "tcp_max_connections") {
+        read_integer(node, "server.tcp_max_connections", 1, kMaxTcpConnections, "",
+                     config_.tcp_max_connections);
+      } else {
+        unknown_key(key, "server", node);
+      }
+    }
+  }
+
+  void check_upstream(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      const std::string_view name = key.str();
+      if (name == "servers") {
+        read_endpoints(node, "upstream.servers", EmptyList::Allowed, config_.upstreams);
+      } else if (name == "timeout_ms") {
+        read_timeout(node, "upstream.timeout_ms", config_.upstream_timeout_ms);
+      } else if (name == "attempts") {
+        read_integer(node, "upstream.attempts", 1, kMaxAttempts, " (tries per server)",
+                     config_.upstream_attempts);
+      } else if (name == "query_timeout_ms") {
+        read_timeout(node, "upstream.query_timeout_ms", config_.query_timeout_ms);
+      } else {
+        unknown_key(key, "upstream", node);
+      }
+    }
+  }
+
+  void check_dnssec(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      if (key.str() == "trust_anchor_file") {
+        const auto* path = node.as_string();
+        if (path == nullptr || path->get().empty()) {
+          expected(node, "dnssec.trust_anchor_file", "a file path (a non-empty string)");
+        } else {
+          config_.trust_anchor_file = path->get();
+        }
+      } else {
+        unknown_key(key, "dnssec", node);
+      }
+    }
+  }
+
+  void check_log(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      if (key.str() == "level") {
+        const auto* text = node.as_string();
+        const std::optional<LogLevel> level = text ? parse_log_level(text->get()) : std::nullopt;
+        if (!level) {
+          expected(node, "log.level", R"(one of "error", "warn", "info", "debug")");
+        } else {
+          config_.log_level = *level;
+        }
+      } else {
+        unknown_key(key, "log", node);
+      }
+    }
+  }
+
+  void read_timeout(const toml::node& node, std::string_view key, uint32_t& out) {
+    read_integer(node, key, 1, kMaxTimeoutMs, " (milliseconds)", out);
+  }
+
+  void read_integer(const toml::node& node, std::string_view key, uint32_t min, uint32_t max,
+                    std::string_view unit, uint32_t& out) {
+    const auto* value = node.as_integer();
+    if (value == nullptr || value->get() < min || value->get() > max) {
+      expected(node, key,
+               "an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                   std::string(unit));
+      return;
+    }
+    out = static_cast<uint32_t>(value->get());
+  }
+
+  // An array of "ADDR[:PORT]" strings, port 53 by default, each address once. `out` is
+  // replaced only when every entry is valid.
+  void read_endpoints(const toml::node& node, std::string_view key, EmptyList empty,
+                      std::vector<Endpoint>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr || (array->empty() && empty == EmptyList::Rejected)) {
+      expected(
+          node, key,
+          empty == EmptyList::Rejected
+              ? R"(a non-empty array of "ADDR[:PORT]" strings, e.g. ["127.0.0.1:53", "[::1]:53"])"
+              : R"(an array of "ADDR[:PORT]" strings, e.g. ["9.9.9.9", "[2620:fe::fe]:53"])");
+      return;
+    }
+    std::vector<Endpoint> endpoints;
+    std::vector<size_t> indexes;  // where each of `endpoints` is in the file's array
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string element_key = std::string(key) + "[" + std::to_string(i) + "]";
+      const auto* text = element.as_string();
+      const std::optional<Endpoint> endpoint =
+          text ? parse_endpoint(text->get(), kDnsPort) : std::nullopt;
+      if (!endpoint) {
+        expected(element, element_key,
+                 R"(an IP address with optional port ("127.0.0.1", "127.0.0.1:53", "::1", )"
+                 R"("[::1]:5353"))");
+        all_valid = false;
+        continue;
+      }
+      const auto previous = std::find(endpoints.begin(), endpoints.end(), *endpoint);
+      if (previous != endpoints.end()) {
+        const size_t first = indexes[static_cast<size_t>(previous - endpoints.begin())];
+        error(element.source(), element_key,
+              "expected each address once, got " + to_string(*endpoint) + " again (also " +
+                  std::string(key) + "[" + std::to_string(first) + "])");
+        all_valid = false;
+        continue;
+      }
+      endpoints.push_back(*endpoint);
+      indexes.push_back(i);
+    }
+    if (all_valid) out = std::move(endpoints);
+  }
+
+  std::string_view source_;
+  Config& config_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+LoadResult cannot_read(const std::string& path, int error) {
+  LoadResult result;
+  result.config.source = path;
+  result.errors.push_back(path + ": cannot read: " + std::strerror(error));
+  return result;
+}
+
+}  // namespace
+
+LoadResult parse_config(std::string_view toml_text, std::string_view source_name) {
+  LoadResult result;
+  result.config.source = std::string(source_name);
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, std::string(source_name));
+  } catch (const toml::parse_error& e) {
+    const toml::source_position& at = e.source().begin;
+    result.errors.push_back(std::string(source_name) + ":" + std::to_string(at.line) + ":" +
+                            std::to_string(at.column) +
+                            ": syntax error: " + std::string(e.description()));
+    return result;
+  }
+  Checker checker(source_name, result.config);
+  checker.check_root(root);
+  result.errors = checker.take_errors();
+  return result;
+}
+
+LoadResult load_file(const std::string& path) {
+  std::string text;
+  if (const int error = read_text_file(path, text); error != 0) return cannot_read(path, error);
+  return parse_config(text, path);
+}
+
+LoadResult load(const CommandLine& cl, std::string_view default_path) {
+  LoadResult result;
+  if (cl.config_file) {
+    result = load_file(*cl.config_file);
+  } else {
+    const std::string path(default_path);
+    std::string text;
+    const int error = read_text_file(path, text);
+    if (error == 0) {
+      result = parse_config(text, path);
+    } else if (error != ENOENT) {
+      result = cannot_read(path, error);
+    }  // else: no file at the default path, the built-in defaults stand.
+  }
+  Config& config = result.config;
+  if (!cl.listen.empty()) config.listen = cl.listen;
+  if (!cl.upstreams.empty()) config.upstreams = cl.upstreams;
+  if (cl.trust_anchor_file) config.trust_anchor_file = *cl.trust_anchor_file;
+  if (cl.log_level) config.log_level = *cl.log_level;
+  return result;
+}
+
+}  // namespace dnsp::config
