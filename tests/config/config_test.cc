@@ -5,6 +5,7 @@
 
 #include "config/command_line.h"
 #include "config/load.h"
+#include "config/resolv_conf.h"
 #include "printers.h"
 
 // The public headers must not drag toml++ into the rest of the project.
