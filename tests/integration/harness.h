@@ -1,0 +1,98 @@
+// Integration harness: runs the real build/dnssec-proxy as a child process on a free
+// loopback port, and talks to it with raw sockets and with dig. Loopback only.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dnsp::test {
+
+// A port on 127.0.0.1 that is free for both UDP and TCP right now.
+uint16_t free_port();
+
+// A scratch directory removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code;
+  std::string out;  // stdout and stderr together
+};
+// Runs the proxy binary to completion with `args` (for --check-config, bad configs...).
+RunResult run_proxy_to_exit(const std::vector<std::string>& args, int timeout_ms = 5000);
+// Runs a shell command, returning its exit code and combined output.
+RunResult run_command(const std::string& command);
+
+class ProxyProcess {
+ public:
+  // Starts the proxy with `args` plus --listen 127.0.0.1:PORT (unless args already
+  // listen) and waits until its TCP listener accepts (at most 3 s).
+  explicit ProxyProcess(std::vector<std::string> args, bool add_listen = true);
+  ~ProxyProcess();
+  ProxyProcess(const ProxyProcess&) = delete;
+  ProxyProcess& operator=(const ProxyProcess&) = delete;
+
+  uint16_t port() const { return port_; }
+  bool running();
+  // SIGTERM, then waits; returns the exit status (or -1 on timeout) and the time taken.
+  int terminate(std::chrono::milliseconds* took = nullptr);
+  std::string log() const;  // what it wrote to stderr so far
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  TempDir dir_;
+  std::string log_path_;
+};
+
+// One UDP exchange with 127.0.0.1:port; nullopt on timeout.
+std::optional<std::vector<uint8_t>> udp_exchange(uint16_t port, const std::vector<uint8_t>& query,
+                                                 int timeout_ms = 2000);
+
+class TcpClient {
+ public:
+  explicit TcpClient(uint16_t port);
+  ~TcpClient();
+  TcpClient(const TcpClient&) = delete;
+  TcpClient& operator=(const TcpClient&) = delete;
+  bool connected() const { return fd_ >= 0; }
+  void send_raw(const std::vector<uint8_t>& bytes);
+  void send_framed(const std::vector<uint8_t>& message);
+  // The next length-prefixed message; nullopt on timeout or when the server closed.
+  std::optional<std::vector<uint8_t>> receive(int timeout_ms = 2000);
+  // True when the server closes the connection within timeout_ms.
+  bool closed_by_peer(int timeout_ms);
+
+ private:
+  int fd_ = -1;
+  std::vector<uint8_t> in_;
+};
+
+// dig against 127.0.0.1:port; `args` go before the name.
+struct DigResult {
+  std::string output;
+  std::string status;  // "NOERROR", "SERVFAIL", ...
+  std::string flags;   // " qr rd ra ad" as dig prints it
+  bool has_flag(const std::string& f) const;
+  std::optional<int> ede_code;
+  std::string ede_text;
+  int answer_count = -1;
+};
+DigResult dig(uint16_t port, const std::string& args);
+
+}  // namespace dnsp::test

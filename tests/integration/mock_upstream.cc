@@ -1,0 +1,241 @@
+#include "mock_upstream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include "resolver/ascii.h"
+#include "resolver/message_builder.h"
+
+namespace dnsp::test {
+namespace {
+
+using namespace dnsp::resolver;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+  return s;
+}
+
+}  // namespace
+
+MockUpstream::MockUpstream() {
+  udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // Find a port free for both UDP and TCP.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    a.sin_port = 0;
+    if (bind(udp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error("mock: bind udp");
+    socklen_t len = sizeof a;
+    getsockname(udp_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    tcp_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(tcp_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(tcp_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) break;
+    close(tcp_fd_);
+    close(udp_fd_);
+    tcp_fd_ = -1;
+    udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+  }
+  if (tcp_fd_ < 0) throw std::runtime_error("mock: no free port");
+  listen(tcp_fd_, 16);
+  port_ = ntohs(a.sin_port);
+  thread_ = std::thread([this] { run(); });
+}
+
+MockUpstream::~MockUpstream() {
+  stop_ = true;
+  thread_.join();
+  close(udp_fd_);
+  close(tcp_fd_);
+}
+
+void MockUpstream::set_rule(const std::string& qname, RRType qtype, MockRule rule) {
+  std::lock_guard lock(mu_);
+  std::string key = lower(qname);
+  if (key.empty() || key.back() != '.') key += '.';
+  rules_[{key, to_u16(qtype)}] = std::move(rule);
+}
+
+std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t> query, bool tcp,
+                                                         int& delay_ms) {
+  auto msg = Message::parse(query);
+  if (!msg || msg->questions().size() != 1) return std::nullopt;
+  (tcp ? tcp_queries_ : udp_queries_)++;
+  last_do_ = msg->edns() && msg->edns()->dnssec_ok();
+  last_cd_ = msg->has_flag(flag::kCD);
+  const Question& q = msg->questions()[0];
+  MockRule rule;
+  {
+    std::lock_guard lock(mu_);
+    auto it = rules_.find({lower(q.name.to_string()), to_u16(q.type)});
+    if (it != rules_.end()) {
+      rule = it->second;
+    } else if (default_silent_) {
+      rule.silent = true;
+    } else {
+      rule.rcode = RCode::NXDomain;
+    }
+  }
+  if (rule.silent) return std::nullopt;
+  delay_ms = rule.delay_ms;
+  const size_t limit = tcp ? 65535 : (msg->edns() ? msg->edns()->udp_payload : 512);
+  auto build = [&](bool truncate) {
+    MessageBuilder b(65535);
+    uint16_t flags = flag::kQR | flag::kRA | (msg->flags() & (flag::kRD | flag::kCD)) |
+                     static_cast<uint16_t>(rule.rcode);
+    if (truncate) flags |= flag::kTC;
+    b.set_header(msg->id(), flags);
+    (void)b.add_question(q.name, q.type, q.klass);
+    if (!truncate) {
+      for (const auto& r : rule.answer)
+        (void)b.add_record(Section::Answer, *Name::from_text(r.owner), r.type, RRClass::IN, r.ttl,
+                           r.rdata);
+      for (const auto& r : rule.authority)
+        (void)b.add_record(Section::Authority, *Name::from_text(r.owner), r.type, RRClass::IN,
+                           r.ttl, r.rdata);
+    }
+    if (msg->edns()) {
+      EdnsOut opt;
+      opt.flags = msg->edns()->flags & kEdnsDo;
+      (void)b.add_opt(opt);
+    }
+    return b.finish();
+  };
+  auto packet = build(false);
+  if (packet.size() > limit) packet = build(true);
+  return packet;
+}
+
+void MockUpstream::run() {
+  std::vector<int> conns;
+  std::map<int, std::vector<uint8_t>> inbufs;
+  while (!stop_) {
+    std::vector<pollfd> fds{{udp_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+    for (int c : conns) fds.push_back({c, POLLIN, 0});
+    int timeout = 20;
+    const int64_t now = now_ms();
+    for (const auto& p : pending_)
+      timeout = std::min<int>(timeout, static_cast<int>(std::max<int64_t>(0, p.due_ms - now)));
+    poll(fds.data(), fds.size(), timeout);
+    if (fds[0].revents & POLLIN) {
+      uint8_t buf[65536];
+      sockaddr_storage from{};
+      socklen_t flen = sizeof from;
+      const ssize_t n =
+          recvfrom(udp_fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+      int delay = 0;
+      if (n > 0) {
+        if (auto reply = answer({buf, static_cast<size_t>(n)}, false, delay)) {
+          const auto* fb = reinterpret_cast<const uint8_t*>(&from);
+          pending_.push_back({now_ms() + delay, udp_fd_, false, {fb, fb + flen}, *reply});
+        }
+      }
+    }
+    if (fds[1].revents & POLLIN) {
+      const int c = accept(tcp_fd_, nullptr, nullptr);
+      if (c >= 0) conns.push_back(c);
+    }
+    for (size_t i = 2; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const int c = fds[i].fd;
+      uint8_t buf[65536];
+      const ssize_t n = read(c, buf, sizeof buf);
+      if (n <= 0) {
+        close(c);
+        std::erase(conns, c);
+        inbufs.erase(c);
+        std::erase_if(pending_, [c](const Pending& p) { return p.tcp && p.fd == c; });
+        continue;
+      }
+      auto& in = inbufs[c];
+      in.insert(in.end(), buf, buf + n);
+      while (in.size() >= 2) {
+        const size_t len = size_t{in[0]} << 8 | in[1];
+        if (in.size() < 2 + len) break;
+        int delay = 0;
+        if (auto reply = answer({in.data() + 2, len}, true, delay)) {
+          std::vector<uint8_t> framed{static_cast<uint8_t>(reply->size() >> 8),
+                                      static_cast<uint8_t>(reply->size())};
+          framed.insert(framed.end(), reply->begin(), reply->end());
+          pending_.push_back({now_ms() + delay, c, true, {}, std::move(framed)});
+        }
+        in.erase(in.begin(), in.begin() + static_cast<long>(2 + len));
+      }
+    }
+    const int64_t t = now_ms();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (it->due_ms > t) {
+        ++it;
+        continue;
+      }
+      if (it->tcp) {
+        (void)!write(it->fd, it->packet.data(), it->packet.size());
+      } else {
+        sendto(it->fd, it->packet.data(), it->packet.size(), 0,
+               reinterpret_cast<const sockaddr*>(it->dest.data()),
+               static_cast<socklen_t>(it->dest.size()));
+      }
+      it = pending_.erase(it);
+    }
+  }
+  for (int c : conns) close(c);
+}
+
+std::vector<uint8_t> a_rdata(const std::string& ipv4) {
+  std::vector<uint8_t> out(4);
+  inet_pton(AF_INET, ipv4.c_str(), out.data());
+  return out;
+}
+
+std::vector<uint8_t> txt_rdata(size_t total_octets) {
+  std::vector<uint8_t> out;
+  while (out.size() < total_octets) {
+    const size_t chunk = std::min<size_t>(255, total_octets - out.size() - 1);
+    out.push_back(static_cast<uint8_t>(chunk));
+    out.insert(out.end(), chunk, 'x');
+  }
+  return out;
+}
+
+std::vector<uint8_t> fake_rrsig_rdata(RRType covered, const std::string& signer) {
+  std::vector<uint8_t> out{static_cast<uint8_t>(to_u16(covered) >> 8),
+                           static_cast<uint8_t>(to_u16(covered)),
+                           13,  // ECDSAP256SHA256
+                           2,   // labels
+                           0,
+                           0,
+                           0x0e,
+                           0x10,  // original TTL 3600
+                           0xff,
+                           0xff,
+                           0xff,
+                           0xff,  // expiration
+                           0,
+                           0,
+                           0,
+                           0,  // inception
+                           0x12,
+                           0x34};  // key tag
+  auto name = *Name::from_text(signer);
+  out.insert(out.end(), name.wire().begin(), name.wire().end());
+  out.insert(out.end(), 64, 0xAB);  // signature
+  return out;
+}
+
+}  // namespace dnsp::test
