@@ -106,6 +106,7 @@ Name Name::parent() const {
 }
 
 Name Name::suffix(size_t labels) const {
+  if (labels == 0) return Name::root();  // label_offsets() sets only offs[0, n)
   std::array<uint8_t, 128> offs;
   const size_t n = label_offsets(wire(), offs);
   if (labels >= n) return *this;

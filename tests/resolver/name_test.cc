@@ -185,6 +185,12 @@ TEST_CASE("name: suffix keeps the last labels") {
   CHECK(wire_of(n.suffix(9)) == wire_of(n));
 }
 
+TEST_CASE("name: suffix(0) is the root") {
+  CHECK(name("a.b.c.example").suffix(0).is_root());
+  CHECK(name(long_name(61)).suffix(0).is_root());
+  CHECK(Name::root().suffix(0).is_root());
+}
+
 TEST_CASE("name: prepend adds a label in front") {
   const Bytes www = to_bytes("www");
   auto n = name("example.com").prepend(www);
