@@ -11,7 +11,8 @@ namespace dnsp::resolver {
 enum class WireError : uint8_t {
   Truncated,     // a read past the end of the packet or of an RDATA
   BadLabel,      // label > 63 octets, reserved label type, or bad text escape
-  PointerLoop,   // a compression pointer that does not point strictly backwards
+  PointerLoop,   // a compression pointer that does not point strictly backwards, or whose
+                 // target runs on into the pointer itself
   NameTooLong,   // more than 255 octets uncompressed (RFC 1035 §2.3.4)
   BadRdata,      // RDATA that does not match its type's layout
   TrailingData,  // octets left after the last record

@@ -35,7 +35,8 @@ WireResult<Name> WireReader::name() {
   size_t limit = end_;   // in-place part is bounded by end_; after a jump, by the jump
   bool jumped = false;
   while (true) {
-    if (cursor >= limit) return unexpected(WireError::Truncated);
+    // After a jump, reaching the limit means reading the pointer we came from again.
+    if (cursor >= limit) return unexpected(jumped ? WireError::PointerLoop : WireError::Truncated);
     const uint8_t len = packet_[cursor];
     if ((len & 0xC0) == 0xC0) {
       if (cursor + 1 >= limit) return unexpected(WireError::Truncated);

@@ -151,6 +151,20 @@ TEST_CASE("wire reader: two pointers pointing at each other are a PointerLoop") 
   CHECK(name_error(packet, 14) == WireError::PointerLoop);
 }
 
+TEST_CASE("wire reader: a pointer back to a label of its own name is a PointerLoop") {
+  // 12: "a" then a pointer to 12: a.a.a.a... Each pointer points backwards, but the name
+  // it reaches runs back into the pointer itself.
+  Packet p = after_header();
+  p.labels("a").ptr(12);
+  const Bytes packet = p.bytes();
+  CHECK(name_error(packet, 12) == WireError::PointerLoop);
+
+  // The same loop entered from a later name.
+  p.labels("b").ptr(14);  // 16: "b" then -> 14, the pointer to 12
+  const Bytes longer = p.bytes();
+  CHECK(name_error(longer, 16) == WireError::PointerLoop);
+}
+
 TEST_CASE("wire reader: a pointer past the end of the packet is a PointerLoop") {
   const Bytes packet = after_header().ptr(0x3FFF).bytes();
   CHECK(name_error(packet, 12) == WireError::PointerLoop);
