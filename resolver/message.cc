@@ -57,7 +57,8 @@ WireResult<Message> Message::parse_impl(std::span<const uint8_t> packet, Depth d
       auto klass = r.u16();
       auto ttl = r.u32();
       auto rdlength = r.u16();
-      if (!rdlength) return unexpected(WireError::Truncated);
+      // Each read is checked: a failed TTL read leaves 2-3 octets a later RDLENGTH would take.
+      if (!type || !klass || !ttl || !rdlength) return unexpected(WireError::Truncated);
       const size_t rdata_offset = r.pos();
       if (!r.bytes(*rdlength)) return unexpected(WireError::Truncated);
       if (static_cast<RRType>(*type) == RRType::OPT) {

@@ -135,6 +135,15 @@ TEST_CASE("message: a header shorter than 12 octets is Truncated") {
   }
 }
 
+TEST_CASE("message: every proper prefix of a valid response is Truncated") {
+  const Bytes full = sample_response().bytes;
+  for (size_t n = kHeaderSize; n < full.size(); ++n) {
+    CAPTURE(n);
+    const Bytes cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK(parse_error(cut) == WireError::Truncated);
+  }
+}
+
 TEST_CASE("message: a qdcount larger than the packet holds is Truncated") {
   Packet two = query_header(0, 0);
   two.patch_u16(4, 2);
@@ -162,6 +171,19 @@ TEST_CASE("message: an RDLENGTH past the end of the packet is Truncated") {
   p.patch_u16(6, 1);
   p.ptr(12).rr_fixed(RRType::A, RRClass::IN, 60).u16(5).raw({192, 0, 2, 1});
   CHECK(parse_error(p.bytes()) == WireError::Truncated);
+}
+
+TEST_CASE("message: a record cut inside its TTL is Truncated") {
+  // 5-octet owner, TYPE and CLASS, then 2 of the TTL's 4 octets: 11 octets, the minimum
+  // size of a record, so only the TTL read notices.
+  Packet p;
+  p.header(kId, flag::kQR, 0, 1, 0, 0);
+  p.name("abc").rr_fixed(RRType::A, RRClass::IN, 0);
+  Bytes cut = p.bytes();
+  cut.resize(cut.size() - 2);
+  CHECK(parse_error(cut) == WireError::Truncated);
+  cut.resize(cut.size() + 1);  // 3 of the TTL's octets
+  CHECK(parse_error(cut) == WireError::Truncated);
 }
 
 TEST_CASE("message: octets after the last record are TrailingData") {
