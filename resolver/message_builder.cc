@@ -45,7 +45,7 @@ void MessageBuilder::write_name(const Name& name) {
                                 written->wire().end())) {
         // Labels before the suffix uncompressed, then a pointer.
         for (size_t p = 0; p < pos; p += 1 + wire[p]) {
-          if (buf_.size() < 0x3FFF && name_offsets_.size() < kMaxCompressionTargets)
+          if (buf_.size() + p < 0x3FFF && name_offsets_.size() < kMaxCompressionTargets)
             name_offsets_.push_back(static_cast<uint16_t>(buf_.size() + p));
         }
         buf_.insert(buf_.end(), wire.begin(), wire.begin() + pos);

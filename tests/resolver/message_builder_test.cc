@@ -291,5 +291,32 @@ TEST_CASE("message builder: add_record_from writes the RDATA uncompressed") {
   CHECK(to_bytes(m.rdata(m.records()[0])) == wire_of(name("web.example.com")));
 }
 
+TEST_CASE("message builder: compression stays correct in messages longer than 16 KiB") {
+  // Pointers reach only offsets below 0x4000; names written beyond that must be written
+  // out again rather than pointed at.
+  MessageBuilder b(65535);
+  REQUIRE(b.add_question(name("example"), RRType::A, RRClass::IN) == Fit::Fitted);
+  const Bytes filler(0x3FF0 - b.size() - (1 + 6 + 2) - 10, 0xEE);  // "filler" + pointer
+  REQUIRE(b.add_record(Section::Answer, name("filler.example"), RRType::NULL_, RRClass::IN, 60,
+                       filler) == Fit::Fitted);
+  REQUIRE(b.size() == 0x3FF0);
+  const std::string a(30, 'a');
+  const std::string bb(30, 'b');
+  // Its "bbb..." label starts at 0x3FF0 + 31, beyond what a pointer can reach.
+  REQUIRE(b.add_record(Section::Answer, name(a + "." + bb + ".example"), RRType::A, RRClass::IN, 60,
+                       kAddr) == Fit::Fitted);
+  REQUIRE(b.add_record(Section::Answer, name(bb + ".example"), RRType::A, RRClass::IN, 60, kAddr) ==
+          Fit::Fitted);
+  REQUIRE(b.add_record(Section::Answer, name("x." + a + "." + bb + ".example"), RRType::A,
+                       RRClass::IN, 60, kAddr) == Fit::Fitted);
+  const Bytes packet = b.finish();
+
+  const Message m = parsed(packet);
+  REQUIRE(m.records().size() == 4);
+  CHECK(m.records()[1].owner == name(a + "." + bb + ".example"));
+  CHECK(m.records()[2].owner == name(bb + ".example"));
+  CHECK(m.records()[3].owner == name("x." + a + "." + bb + ".example"));
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::wire_test
