@@ -238,7 +238,8 @@ WireResult<Nsec3ParamRdata> parse_nsec3param(std::span<const uint8_t> rdata) {
   auto flags = r.u8();
   auto iterations = r.u16();
   auto salt_len = r.u8();
-  if (!salt_len) return unexpected(WireError::BadRdata);
+  // A failed ITERATIONS read leaves one octet, which the salt length would take.
+  if (!iterations || !salt_len) return unexpected(WireError::BadRdata);
   auto salt = r.bytes(*salt_len);
   if (!salt || !r.at_end()) return unexpected(WireError::BadRdata);
   return Nsec3ParamRdata{*alg, *flags, *iterations, *salt};

@@ -478,6 +478,24 @@ TEST_CASE("rdata: parse_nsec3param reads example. NSEC3PARAM 1 0 12 aabbccdd") {
   CHECK(to_bytes(p->salt) == hex("aabbccdd"));
 }
 
+TEST_CASE("rdata: parse_nsec3param rejects cut fields and octets after the salt") {
+  const Bytes full = Packet().u8(1).u8(0).u16(12).u8(4).raw(hex("aabbccdd")).bytes();
+  for (size_t n = 0; n < full.size(); ++n) {
+    CAPTURE(n);
+    const Bytes cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+    CHECK(parse_nsec3param(cut).error() == WireError::BadRdata);
+  }
+  Bytes extra = full;
+  extra.push_back(0);
+  CHECK(parse_nsec3param(extra).error() == WireError::BadRdata);
+}
+
+TEST_CASE("rdata: parse_nsec3param on three octets with an empty salt is BadRdata") {
+  // Algorithm, flags, then one octet where the 16-bit iterations belong: that octet must not
+  // be taken as a salt length of 0.
+  CHECK(parse_nsec3param(Bytes{1, 0, 0}).error() == WireError::BadRdata);
+}
+
 TEST_CASE("rdata: type_bitmap_valid accepts increasing windows of 1 to 32 octets") {
   CHECK(type_bitmap_valid(Bytes{}));
   CHECK(type_bitmap_valid(hex("0001 40")));
