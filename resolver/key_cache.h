@@ -1,0 +1,54 @@
+// KeyCache: what the validator learned about zones' keys (RFC 4035 §5.2): Secure with the
+// validated DNSKEYs (public keys decoded once), Insecure (the chain of trust provably ends
+// above), or Bogus (briefly, RFC 9520). Entries expire; resolver/ never reads the clock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/public_key.h"
+#include "resolver/name.h"
+#include "resolver/verdict.h"
+
+namespace dnsp::resolver {
+
+struct ZoneKey {
+  uint16_t key_tag;
+  uint8_t algorithm;
+  uint16_t flags;
+  std::vector<uint8_t> rdata;
+  crypto::PublicKey key;
+};
+
+struct KeyEntry {
+  Name zone;
+  Security security = Security::Indeterminate;  // Secure, Insecure or Bogus
+  Verdict verdict;                              // why, when not Secure
+  std::vector<ZoneKey> keys;  // Secure: every zone key of the validated DNSKEY RRset
+  std::vector<std::vector<uint8_t>> ds_rdatas;  // the validated DS RRset (for explain)
+  int64_t expires = 0;                          // unix time
+};
+
+class KeyCache {
+ public:
+  explicit KeyCache(size_t max_entries = 20000) : max_entries_(max_entries) {}
+
+  // The entry for exactly `zone`, if present and not expired at `now`.
+  std::shared_ptr<const KeyEntry> find(const Name& zone, int64_t now) const;
+  // The closest entry at or above `name` that is Insecure: everything below an insecure
+  // delegation is insecure (RFC 4035 §4.3).
+  std::shared_ptr<const KeyEntry> find_insecure_ancestor(const Name& name, int64_t now) const;
+  // The deepest Secure entry at or above `name`.
+  std::shared_ptr<const KeyEntry> find_secure_ancestor(const Name& name, int64_t now) const;
+  void put(std::shared_ptr<const KeyEntry> entry, int64_t now);
+  size_t size() const { return entries_.size(); }
+  void clear() { entries_.clear(); }
+
+ private:
+  size_t max_entries_;
+  std::unordered_map<Name, std::shared_ptr<const KeyEntry>, NameHash> entries_;
+};
+
+}  // namespace dnsp::resolver

@@ -1,0 +1,69 @@
+// Verifying one RRset's RRSIGs with a zone's keys (RFC 4035 §5.3, RFC 4034 §3.1.5 serial
+// arithmetic for the validity window) and authenticating a zone's DNSKEY RRset from its DS
+// RRset or trust anchor (RFC 4035 §5.2, RFC 4509 §3, RFC 6840 §5.2-5.3). Work is counted
+// against a Budget (CVE-2023-50387 KeyTrap): running out is a verdict, never a hang.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "resolver/key_cache.h"
+#include "resolver/rrset.h"
+#include "resolver/verdict.h"
+
+namespace dnsp::resolver {
+
+struct Limits {
+  uint32_t max_signature_checks = 64;  // signature verifications per client query
+  uint32_t max_keys_per_tag = 4;       // DNSKEYs tried for one RRSIG key tag
+  uint32_t max_fetches = 48;           // DS/DNSKEY/denial sub-queries per client query
+  uint32_t max_cname_chain = 12;
+  uint16_t max_nsec3_iterations = 150;  // RFC 9276 §3.2
+  uint32_t bogus_ttl = 60;              // seconds a bogus key entry is remembered (RFC 9520)
+  uint32_t max_key_ttl = 86400;
+};
+
+struct Budget {
+  explicit Budget(const Limits& l) : signature_checks_left(l.max_signature_checks) {}
+  uint32_t signature_checks_left;
+  uint32_t signature_checks_done = 0;
+};
+
+struct RrsetCheck {
+  Security security = Security::Bogus;  // Secure or Bogus
+  Reason reason = Reason::None;
+  std::string detail;
+  int64_t valid_until = 0;  // the verifying RRSIG's expiration (for cache TTLs)
+  uint8_t labels = 0;       // the verifying RRSIG's labels field (wildcard detection)
+  uint16_t key_tag = 0;     // the key that verified it
+};
+
+// RFC 4035 §5.3.1: RRSIGs whose signer is `zone`, covering the RRset's type, inside their
+// validity window, made by one of `keys` (tag and algorithm) must verify; one is enough.
+RrsetCheck verify_rrset(const RRset& rrset, const Name& zone, const std::vector<ZoneKey>& keys,
+                        int64_t now, Budget& budget, const Limits& limits);
+RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
+                        const std::vector<const ZoneKey*>& keys, int64_t now, Budget& budget,
+                        const Limits& limits);
+
+struct DnskeyCheck {
+  Security security = Security::Bogus;  // Secure, Insecure (only unsupported algorithms or
+                                        // digests) or Bogus
+  Reason reason = Reason::None;
+  std::string detail;
+  std::vector<ZoneKey> keys;  // Secure: every zone key in the RRset, decoded
+  int64_t valid_until = 0;
+};
+
+// Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the
+// DS RRdata of the parent or the anchor's DS / DNSKEY RRdata.
+DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
+                             const std::vector<std::vector<uint8_t>>& ds_rdatas,
+                             const std::vector<std::vector<uint8_t>>& anchor_dnskeys, int64_t now,
+                             Budget& budget, const Limits& limits);
+
+// Decodes every zone key (flags bit 7, protocol 3) of a DNSKEY RRset; others are skipped.
+std::vector<ZoneKey> decode_zone_keys(const RRset& dnskeys);
+
+}  // namespace dnsp::resolver

@@ -1,0 +1,730 @@
+#include "resolver/validation.h"
+
+#include <algorithm>
+
+#include "resolver/nsec.h"
+#include "resolver/nsec3.h"
+#include "resolver/rdata.h"
+
+namespace dnsp::resolver {
+namespace {
+
+std::string key_of(const Name& name) { return name.lowercased().to_string(); }
+
+const RRset* find_rrset(const std::vector<RRset>& rrsets, const Name& owner, RRType type,
+                        Section section) {
+  for (const auto& r : rrsets) {
+    if (r.section == section && r.type == type && r.owner == owner) return &r;
+  }
+  return nullptr;
+}
+
+// The signer named by the first parseable RRSIG of an RRset.
+std::optional<Name> signer_of(const RRset& rrset) {
+  for (const auto& s : rrset.rrsigs) {
+    if (auto sig = parse_rrsig(s)) return sig->signer;
+  }
+  return std::nullopt;
+}
+
+std::vector<RRset> section_rrsets(const std::vector<RRset>& all, Section s) {
+  std::vector<RRset> out;
+  for (const auto& r : all) {
+    if (r.section == s) out.push_back(r);
+  }
+  return out;
+}
+
+bool has_any_rrsig(const std::vector<RRset>& rrsets) {
+  return std::any_of(rrsets.begin(), rrsets.end(),
+                     [](const RRset& r) { return !r.rrsigs.empty(); });
+}
+
+Verdict verdict(Security s, Reason r, const Name& zone, std::string detail) {
+  return Verdict{s, r, zone, std::move(detail)};
+}
+
+// The worse of two verdicts (Bogus < Indeterminate < Insecure < Secure); ties keep `a`.
+Verdict worse(Verdict a, Verdict b) { return b.security < a.security ? b : a; }
+
+constexpr int kMaxDepth = 24;
+
+}  // namespace
+
+Validation::Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits& limits,
+                       int64_t now)
+    : anchors_(anchors), keys_(keys), limits_(limits), now_(now), budget_(limits) {}
+
+void Validation::note(std::string line) { trace_.push_back(std::move(line)); }
+
+Step Validation::start(const Question& question, const Message& answer) {
+  question_ = question;
+  answer_ = &answer;
+  auto grouped = group_rrsets(answer);
+  if (!grouped) {
+    return Finished{verdict(Security::Bogus, Reason::MalformedData, question.name,
+                            "the answer holds records that do not parse")};
+  }
+  answer_rrsets_ = std::move(*grouped);
+  return run();
+}
+
+Step Validation::resume(std::optional<std::vector<uint8_t>> packet) {
+  if (!pending_) return run();
+  Fetched f;
+  if (packet) {
+    f.packet = std::move(*packet);
+    auto msg = Message::parse(f.packet);
+    if (msg) {
+      auto grouped = group_rrsets(*msg);
+      if (grouped) {
+        f.rrsets = std::move(*grouped);
+        f.message.emplace(std::move(*msg));
+        f.ok = true;
+      }
+    }
+  }
+  note("fetched " + pending_->name.to_string() + " " + to_string(pending_->type) +
+       (f.ok ? "" : " (no usable reply)"));
+  fetched_[{key_of(pending_->name), to_u16(pending_->type)}] = std::move(f);
+  pending_.reset();
+  return run();
+}
+
+const Validation::Fetched* Validation::fetched(const Name& name, RRType type) const {
+  auto it = fetched_.find({key_of(name), to_u16(type)});
+  return it == fetched_.end() ? nullptr : &it->second;
+}
+
+Validation::Entry Validation::remember(KeyEntry entry, int64_t valid_until) {
+  // A key entry lives until its signatures expire, at most max_key_ttl; a bogus one only
+  // bogus_ttl (RFC 9520 §3).
+  int64_t until = now_ + limits_.max_key_ttl;
+  if (entry.security == Security::Bogus) until = now_ + limits_.bogus_ttl;
+  if (valid_until > now_) until = std::min(until, valid_until);
+  entry.expires = until;
+  note("key entry " + entry.zone.to_string() + ": " + std::string(to_string(entry.security)) +
+       (entry.security == Security::Secure
+            ? " (" + std::to_string(entry.keys.size()) + " zone keys)"
+            : " (" + ede_text(entry.verdict) + ")"));
+  auto p = std::make_shared<const KeyEntry>(std::move(entry));
+  keys_.put(p, now_);
+  return p;
+}
+
+Validation::Entry Validation::temporary(Security security, Reason reason, const Name& zone,
+                                        std::string detail) {
+  KeyEntry e;
+  e.zone = zone;
+  e.security = security;
+  e.verdict = verdict(security, reason, zone, std::move(detail));
+  return std::make_shared<const KeyEntry>(std::move(e));
+}
+
+// RFC 4035 §5.2: the DNSKEY RRset of `zone`, authenticated from the anchor or from the DS
+// RRset in the parent, which is itself verified with the parent's keys.
+Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int depth) {
+  if (depth > kMaxDepth) {
+    return temporary(Security::Bogus, Reason::TooMuchWork, zone,
+                     "the chain of trust is deeper than " + std::to_string(kMaxDepth) + " zones");
+  }
+  if (auto e = keys_.find(zone, now_)) return e;
+  if (auto e = keys_.find_insecure_ancestor(zone, now_)) return e;
+  const TrustAnchor* anchor = anchors_.closest_enclosing(zone);
+  if (anchor == nullptr) {
+    return temporary(Security::Insecure, Reason::NoTrustAnchor, zone,
+                     "no trust anchor covers " + zone.to_string());
+  }
+  if (anchor->zone == zone) {
+    const Fetched* f = fetched(zone, RRType::DNSKEY);
+    if (f == nullptr) return NeedRecords{zone, RRType::DNSKEY};
+    const RRset* dnskeys =
+        f->ok ? find_rrset(f->rrsets, zone, RRType::DNSKEY, Section::Answer) : nullptr;
+    if (dnskeys != nullptr && dnskeys->rrsigs.empty()) {
+      return remember(
+          KeyEntry{zone,
+                   Security::Bogus,
+                   verdict(Security::Bogus, Reason::UpstreamStripsDnssec, zone,
+                           "the upstream returned the DNSKEY RRset of " + zone.to_string() +
+                               " without RRSIGs: it strips DNSSEC records"),
+                   {},
+                   {},
+                   0},
+          0);
+    }
+    auto check = validate_dnskeys(zone, dnskeys, anchor->ds_rdatas, anchor->dnskey_rdatas, now_,
+                                  budget_, limits_);
+    note("trust anchor " + zone.to_string() + ": DNSKEY " + std::string(to_string(check.security)));
+    KeyEntry e{zone,
+               check.security,
+               verdict(check.security, check.reason, zone, check.detail),
+               std::move(check.keys),
+               anchor->ds_rdatas,
+               0};
+    return remember(std::move(e), check.valid_until);
+  }
+  const Fetched* f = fetched(zone, RRType::DS);
+  if (f == nullptr) return NeedRecords{zone, RRType::DS};
+  return key_from_ds_reply(zone, *f, depth);
+}
+
+Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zone,
+                                                                  const Fetched& f, int depth) {
+  if (!f.ok) {
+    return temporary(Security::Bogus, Reason::DnskeyMissing, zone,
+                     "no usable reply to the DS query for " + zone.to_string());
+  }
+  const RRset* ds = find_rrset(f.rrsets, zone, RRType::DS, Section::Answer);
+  if (ds != nullptr && !ds->rrsigs.empty()) {
+    auto signer = signer_of(*ds);
+    // RFC 4035 §5.3.1: the DS RRset is signed by the parent zone, a proper ancestor.
+    if (!signer || zone == *signer || !zone.is_subdomain_of(*signer)) {
+      return remember(KeyEntry{zone,
+                               Security::Bogus,
+                               verdict(Security::Bogus, Reason::BadSigner, zone,
+                                       "the DS RRset of " + zone.to_string() +
+                                           " is not signed by its parent zone"),
+                               {},
+                               {},
+                               0},
+                      0);
+    }
+    auto parent = find_key(*signer, depth + 1);
+    if (auto* need = std::get_if<NeedRecords>(&parent)) return *need;
+    const Entry& pe = std::get<Entry>(parent);
+    if (pe->security != Security::Secure) return pe;
+    auto ds_check = verify_rrset(*ds, *signer, pe->keys, now_, budget_, limits_);
+    note("DS " + zone.to_string() + " signed by " + signer->to_string() + ": " +
+         std::string(to_string(ds_check.security)));
+    if (ds_check.security != Security::Secure) {
+      return remember(KeyEntry{zone,
+                               Security::Bogus,
+                               verdict(Security::Bogus, ds_check.reason, *signer, ds_check.detail),
+                               {},
+                               {},
+                               0},
+                      0);
+    }
+    const Fetched* kf = fetched(zone, RRType::DNSKEY);
+    if (kf == nullptr) return NeedRecords{zone, RRType::DNSKEY};
+    const RRset* dnskeys =
+        kf->ok ? find_rrset(kf->rrsets, zone, RRType::DNSKEY, Section::Answer) : nullptr;
+    if (dnskeys != nullptr && dnskeys->rrsigs.empty() && !has_any_rrsig(kf->rrsets)) {
+      return remember(
+          KeyEntry{zone,
+                   Security::Bogus,
+                   verdict(Security::Bogus, Reason::RrsigsMissing, zone,
+                           "the DNSKEY RRset of " + zone.to_string() + " came back without RRSIGs"),
+                   {},
+                   {},
+                   0},
+          0);
+    }
+    auto check = validate_dnskeys(zone, dnskeys, ds->rdatas, {}, now_, budget_, limits_);
+    KeyEntry e{zone,
+               check.security,
+               verdict(check.security, check.reason, zone, check.detail),
+               std::move(check.keys),
+               ds->rdatas,
+               0};
+    return remember(std::move(e), std::min(check.valid_until, ds_check.valid_until));
+  }
+  // No signed DS RRset: the parent must prove there is none (RFC 4035 §5.2).
+  const auto authority = section_rrsets(f.rrsets, Section::Authority);
+  std::optional<Name> parent_zone;
+  for (const auto& r : authority) {
+    if ((r.type == RRType::SOA || r.type == RRType::NSEC || r.type == RRType::NSEC3) &&
+        !r.rrsigs.empty()) {
+      parent_zone = signer_of(r);
+      if (parent_zone) break;
+    }
+  }
+  if (!parent_zone || zone == *parent_zone || !zone.is_subdomain_of(*parent_zone)) {
+    // Nothing signed came back: is the parent signed at all?
+    if (zone.is_root()) {
+      return temporary(Security::Bogus, Reason::RrsigsMissing, zone, "unsigned reply for root DS");
+    }
+    auto pz = find_zone(zone.parent(), depth + 1);
+    if (auto* need = std::get_if<NeedRecords>(&pz)) return *need;
+    const Entry& pe = std::get<Entry>(pz);
+    if (pe->security != Security::Secure) return pe;
+    return remember(
+        KeyEntry{zone,
+                 Security::Bogus,
+                 verdict(Security::Bogus,
+                         ds != nullptr ? Reason::RrsigsMissing : Reason::NsecMissing, pe->zone,
+                         ds != nullptr
+                             ? "the DS RRset of " + zone.to_string() + " came back without RRSIGs"
+                             : "no signed proof that " + zone.to_string() + " has no DS"),
+                 {},
+                 {},
+                 0},
+        0);
+  }
+  auto parent = find_key(*parent_zone, depth + 1);
+  if (auto* need = std::get_if<NeedRecords>(&parent)) return *need;
+  const Entry& pe = std::get<Entry>(parent);
+  if (pe->security != Security::Secure) return pe;
+  Verdict failure;
+  auto proof = prove(authority, *pe, zone, RRType::DS, failure);
+  switch (proof.kind) {
+    case DenialKind::NoDs:
+      return remember(
+          KeyEntry{zone,
+                   Security::Insecure,
+                   verdict(Security::Insecure, Reason::UnsignedDelegation, zone,
+                           zone.to_string() + " is unsigned: " + parent_zone->to_string() +
+                               " proves there is no DS (" + proof.detail + ")"),
+                   {},
+                   {},
+                   0},
+          0);
+    case DenialKind::OptOut:
+      return remember(KeyEntry{zone,
+                               Security::Insecure,
+                               verdict(Security::Insecure, Reason::OptOutDelegation, zone,
+                                       zone.to_string() + " lies in an NSEC3 opt-out span of " +
+                                           parent_zone->to_string()),
+                               {},
+                               {},
+                               0},
+                      0);
+    case DenialKind::UnsupportedIterations:
+      return remember(KeyEntry{zone,
+                               Security::Insecure,
+                               verdict(Security::Insecure, Reason::Nsec3IterationsTooHigh,
+                                       *parent_zone, proof.detail),
+                               {},
+                               {},
+                               0},
+                      0);
+    case DenialKind::NotACut:
+    case DenialKind::NoData:
+    case DenialKind::NxDomain:
+      // Not a delegation: the name belongs to the parent's zone. The caller asked for
+      // keys of a zone that does not exist (a signer name that is no zone apex).
+      return temporary(Security::Bogus, Reason::BadSigner, zone,
+                       zone.to_string() + " is not a zone: " + proof.detail);
+    default:
+      if (failure.security == Security::Bogus) {
+        return remember(KeyEntry{zone, Security::Bogus, failure, {}, {}, 0}, 0);
+      }
+      return remember(KeyEntry{zone,
+                               Security::Bogus,
+                               verdict(Security::Bogus, Reason::DenialNotProven, *parent_zone,
+                                       "the reply to DS " + zone.to_string() +
+                                           " neither holds a DS nor proves there is none" +
+                                           (proof.detail.empty() ? "" : " (" + proof.detail + ")")),
+                               {},
+                               {},
+                               0},
+                      0);
+  }
+}
+
+// The key entry of the zone that holds `name`, found by walking DS queries down from the
+// closest secure ancestor (for unsigned data, whose signer we cannot read off an RRSIG).
+Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int depth) {
+  if (depth > kMaxDepth) {
+    return temporary(Security::Bogus, Reason::TooMuchWork, name, "zone walk too deep");
+  }
+  if (auto e = keys_.find_insecure_ancestor(name, now_)) return e;
+  const TrustAnchor* anchor = anchors_.closest_enclosing(name);
+  if (anchor == nullptr) {
+    return temporary(Security::Insecure, Reason::NoTrustAnchor, name,
+                     "no trust anchor covers " + name.to_string());
+  }
+  Name zone = anchor->zone;
+  if (auto e = keys_.find_secure_ancestor(name, now_); e && e->zone.is_subdomain_of(zone)) {
+    zone = e->zone;
+  }
+  auto start = find_key(zone, depth + 1);
+  if (auto* need = std::get_if<NeedRecords>(&start)) return *need;
+  Entry current = std::get<Entry>(start);
+  Name probe = zone;
+  while (current->security == Security::Secure && !(probe == name)) {
+    probe = name.suffix(probe.label_count() + 1);
+    if (auto e = keys_.find(probe, now_)) {
+      current = e;
+      zone = probe;
+      continue;
+    }
+    const Fetched* f = fetched(probe, RRType::DS);
+    if (f == nullptr) return NeedRecords{probe, RRType::DS};
+    if (!f->ok) {
+      return temporary(Security::Bogus, Reason::DnskeyMissing, probe,
+                       "no usable reply to the DS query for " + probe.to_string());
+    }
+    const RRset* ds = find_rrset(f->rrsets, probe, RRType::DS, Section::Answer);
+    if (ds != nullptr) {
+      // A delegation with DS: its keys become the current zone's.
+      auto child = key_from_ds_reply(probe, *f, depth + 1);
+      if (auto* need = std::get_if<NeedRecords>(&child)) return *need;
+      current = std::get<Entry>(child);
+      zone = probe;
+      continue;
+    }
+    const auto authority = section_rrsets(f->rrsets, Section::Authority);
+    if (!has_any_rrsig(authority)) {
+      return remember(KeyEntry{probe,
+                               Security::Bogus,
+                               verdict(Security::Bogus, Reason::NsecMissing, zone,
+                                       "the reply to DS " + probe.to_string() +
+                                           " carries no signed denial although " +
+                                           zone.to_string() + " is signed"),
+                               {},
+                               {},
+                               0},
+                      0);
+    }
+    Verdict failure;
+    auto proof = prove(authority, *current, probe, RRType::DS, failure);
+    switch (proof.kind) {
+      case DenialKind::NoDs:
+      case DenialKind::OptOut:
+      case DenialKind::UnsupportedIterations: {
+        auto child = key_from_ds_reply(probe, *f, depth + 1);
+        if (auto* need = std::get_if<NeedRecords>(&child)) return *need;
+        return std::get<Entry>(child);
+      }
+      case DenialKind::NotACut:
+      case DenialKind::NoData:
+        continue;  // an ordinary name (or empty non-terminal) of `zone`: look deeper
+      case DenialKind::NxDomain:
+        return current;  // nothing exists below: the name would be in `zone`
+      default:
+        return remember(
+            KeyEntry{probe,
+                     Security::Bogus,
+                     failure.security == Security::Bogus
+                         ? failure
+                         : verdict(Security::Bogus, Reason::DenialNotProven, zone,
+                                   "the reply to DS " + probe.to_string() +
+                                       " does not prove whether it is a delegation" +
+                                       (proof.detail.empty() ? "" : " (" + proof.detail + ")")),
+                     {},
+                     {},
+                     0},
+            0);
+    }
+  }
+  return current;
+}
+
+DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry& zone_keys,
+                               const Name& qname, RRType qtype, Verdict& failure) {
+  std::vector<NsecRecord> nsecs;
+  std::vector<Nsec3Record> nsec3s;
+  for (const auto& r : rrsets) {
+    if (r.type != RRType::NSEC && r.type != RRType::NSEC3) continue;
+    auto check = verify_rrset(r, zone_keys.zone, zone_keys.keys, now_, budget_, limits_);
+    if (check.security != Security::Secure) {
+      // RFC 4035 §5.4: only authenticated NSEC/NSEC3 records prove anything.
+      if (failure.security != Security::Bogus) {
+        failure = verdict(Security::Bogus, check.reason, zone_keys.zone, check.detail);
+      }
+      continue;
+    }
+    valid_until_ =
+        valid_until_ == 0 ? check.valid_until : std::min(valid_until_, check.valid_until);
+    for (const auto& rd : r.rdatas) {
+      if (r.type == RRType::NSEC) {
+        if (auto n = make_nsec_record(r.owner, rd)) nsecs.push_back(std::move(*n));
+      } else {
+        if (auto n = make_nsec3_record(r.owner, rd)) nsec3s.push_back(std::move(*n));
+      }
+    }
+  }
+  DenialResult result{DenialKind::NotProven, zone_keys.zone, ""};
+  if (!nsecs.empty()) {
+    result = prove_nsec(nsecs, qname, qtype, zone_keys.zone);
+  } else if (!nsec3s.empty()) {
+    Nsec3Limits nl;
+    nl.max_iterations = limits_.max_nsec3_iterations;
+    result = prove_nsec3(nsec3s, qname, qtype, zone_keys.zone, nl);
+  }
+  note("denial of " + qname.to_string() + " " + to_string(qtype) + " in " +
+       zone_keys.zone.to_string() + ": " + result.detail);
+  return result;
+}
+
+// One RRset of the answer (RFC 4035 §5.3): signed by a zone whose keys we trust, or
+// provably in an insecure zone.
+Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
+                                                  const std::vector<RRset>& authority) {
+  if (rrset.rrsigs.empty()) {
+    auto z = find_zone(rrset.owner, 0);
+    if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
+    const Entry& ze = std::get<Entry>(z);
+    if (ze->security != Security::Secure) return ze->verdict;
+    return verdict(Security::Bogus, Reason::RrsigsMissing, ze->zone,
+                   "no RRSIG over " + rrset.owner.to_string() + " " + to_string(rrset.type) +
+                       " although " + ze->zone.to_string() + " is signed");
+  }
+  auto signer = signer_of(rrset);
+  if (!signer || !rrset.owner.is_subdomain_of(*signer)) {
+    return verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
+                   "the RRSIG over " + rrset.owner.to_string() + " " + to_string(rrset.type) +
+                       " names a signer that is not an ancestor");
+  }
+  auto k = find_key(*signer, 0);
+  if (auto* need = std::get_if<NeedRecords>(&k)) return *need;
+  const Entry& ke = std::get<Entry>(k);
+  if (ke->security != Security::Secure) return ke->verdict;
+  auto check = verify_rrset(rrset, *signer, ke->keys, now_, budget_, limits_);
+  note("RRset " + rrset.owner.to_string() + " " + to_string(rrset.type) + " by " +
+       signer->to_string() + ": " + std::string(to_string(check.security)));
+  if (check.security != Security::Secure) {
+    return verdict(Security::Bogus, check.reason, *signer, check.detail);
+  }
+  valid_until_ = valid_until_ == 0 ? check.valid_until : std::min(valid_until_, check.valid_until);
+  // RFC 4035 §5.3.4: an RRset expanded from a wildcard (RRSIG labels fewer than the
+  // owner's) is secure only with proof that the exact name does not exist.
+  const size_t owner_labels = rrset.owner.label_count();
+  if (check.labels < owner_labels) {
+    const Name closest_encloser = rrset.owner.suffix(check.labels);
+    std::vector<NsecRecord> nsecs;
+    std::vector<Nsec3Record> nsec3s;
+    Verdict failure;
+    for (const auto& r : authority) {
+      if (r.type != RRType::NSEC && r.type != RRType::NSEC3) continue;
+      auto c = verify_rrset(r, *signer, ke->keys, now_, budget_, limits_);
+      if (c.security != Security::Secure) continue;
+      for (const auto& rd : r.rdatas) {
+        if (r.type == RRType::NSEC) {
+          if (auto n = make_nsec_record(r.owner, rd)) nsecs.push_back(std::move(*n));
+        } else if (auto n = make_nsec3_record(r.owner, rd)) {
+          nsec3s.push_back(std::move(*n));
+        }
+      }
+    }
+    DenialResult proof{DenialKind::NotProven, *signer, ""};
+    if (!nsecs.empty()) {
+      proof = prove_wildcard_answer_nsec(nsecs, rrset.owner, closest_encloser, *signer);
+    } else if (!nsec3s.empty()) {
+      Nsec3Limits nl;
+      nl.max_iterations = limits_.max_nsec3_iterations;
+      proof = prove_wildcard_answer_nsec3(nsec3s, rrset.owner, closest_encloser, *signer, nl);
+    }
+    note("wildcard proof for " + rrset.owner.to_string() + ": " + proof.detail);
+    switch (proof.kind) {
+      case DenialKind::WildcardAnswerOk:
+        break;
+      case DenialKind::OptOut:
+        return verdict(Security::Insecure, Reason::OptOutDelegation, *signer,
+                       "wildcard answer under an NSEC3 opt-out span");
+      case DenialKind::UnsupportedIterations:
+        return verdict(Security::Insecure, Reason::Nsec3IterationsTooHigh, *signer, proof.detail);
+      default:
+        return verdict(
+            Security::Bogus,
+            nsecs.empty() && nsec3s.empty() ? Reason::NsecMissing : Reason::DenialNotProven,
+            *signer,
+            "the answer for " + rrset.owner.to_string() +
+                " was expanded from a wildcard without proof that the name does "
+                "not exist");
+    }
+  }
+  return verdict(Security::Secure, Reason::None, *signer, "");
+}
+
+// A negative answer (RFC 4035 §5.4): NXDOMAIN or NODATA for `name`/`type`.
+Validation::Eval<Verdict> Validation::check_denial(const Name& name, RRType type, RCode rcode,
+                                                   const std::vector<RRset>& authority) {
+  std::optional<Name> signer;
+  for (const auto& r : authority) {
+    if ((r.type == RRType::SOA || r.type == RRType::NSEC || r.type == RRType::NSEC3) &&
+        !r.rrsigs.empty()) {
+      signer = signer_of(r);
+      if (signer) break;
+    }
+  }
+  if (!signer) {
+    auto z = find_zone(name, 0);
+    if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
+    const Entry& ze = std::get<Entry>(z);
+    if (ze->security != Security::Secure) return ze->verdict;
+    return verdict(Security::Bogus, Reason::NsecMissing, ze->zone,
+                   std::string(rcode == RCode::NXDomain ? "NXDOMAIN" : "NODATA") + " for " +
+                       name.to_string() + " " + to_string(type) +
+                       " without signed proof, although " + ze->zone.to_string() + " is signed");
+  }
+  if (!name.is_subdomain_of(*signer)) {
+    return verdict(Security::Bogus, Reason::BadSigner, name,
+                   "the denial for " + name.to_string() + " is signed by " + signer->to_string() +
+                       ", which is not an ancestor");
+  }
+  auto k = find_key(*signer, 0);
+  if (auto* need = std::get_if<NeedRecords>(&k)) return *need;
+  const Entry& ke = std::get<Entry>(k);
+  if (ke->security != Security::Secure) return ke->verdict;
+  if (const RRset* soa = find_rrset(authority, *signer, RRType::SOA, Section::Authority)) {
+    auto c = verify_rrset(*soa, *signer, ke->keys, now_, budget_, limits_);
+    if (c.security != Security::Secure)
+      return verdict(Security::Bogus, c.reason, *signer, c.detail);
+  }
+  Verdict failure;
+  auto proof = prove(authority, *ke, name, type, failure);
+  const bool nxdomain = rcode == RCode::NXDomain;
+  switch (proof.kind) {
+    case DenialKind::NxDomain:
+      if (nxdomain) return verdict(Security::Secure, Reason::None, *signer, "");
+      break;
+    case DenialKind::NoData:
+    case DenialKind::WildcardNoData:
+    case DenialKind::NoDs:
+    case DenialKind::NotACut:
+      if (!nxdomain) return verdict(Security::Secure, Reason::None, *signer, "");
+      break;
+    case DenialKind::OptOut:
+      return verdict(Security::Insecure, Reason::OptOutDelegation, *signer,
+                     name.to_string() + " is covered by an NSEC3 opt-out span");
+    case DenialKind::UnsupportedIterations:
+      return verdict(Security::Insecure, Reason::Nsec3IterationsTooHigh, *signer, proof.detail);
+    default:
+      break;
+  }
+  if (failure.security == Security::Bogus) return failure;
+  const bool any = std::any_of(authority.begin(), authority.end(), [](const RRset& r) {
+    return r.type == RRType::NSEC || r.type == RRType::NSEC3;
+  });
+  return verdict(
+      Security::Bogus, any ? Reason::DenialNotProven : Reason::NsecMissing, *signer,
+      std::string(nxdomain ? "NXDOMAIN" : "NODATA") + " for " + name.to_string() + " " +
+          to_string(type) +
+          (any ? " is not proven by the NSEC/NSEC3 records" : " comes without NSEC/NSEC3") +
+          (proof.detail.empty() ? "" : " (" + proof.detail + ")"));
+}
+
+Step Validation::run() {
+  if (anchors_.empty()) {
+    return Finished{verdict(Security::Insecure, Reason::NoTrustAnchor, Name::root(),
+                            "no trust anchor is configured")};
+  }
+  if (fetched_.size() > limits_.max_fetches) {
+    return Finished{
+        verdict(Security::Bogus, Reason::TooMuchWork, question_.name,
+                "gave up after " + std::to_string(fetched_.size()) + " DNSSEC sub-queries")};
+  }
+  const RCode rcode = answer_->rcode();
+  if (rcode != RCode::NoError && rcode != RCode::NXDomain) {
+    return Finished{verdict(Security::Indeterminate, Reason::None, question_.name,
+                            "upstream answered " + to_string(rcode))};
+  }
+  const auto authority = section_rrsets(answer_rrsets_, Section::Authority);
+  valid_until_ = 0;
+  Verdict overall = verdict(Security::Secure, Reason::None, question_.name, "");
+  auto need_or = [&](Eval<Verdict>&& e) -> std::optional<NeedRecords> {
+    if (auto* n = std::get_if<NeedRecords>(&e)) return *n;
+    overall = worse(overall, std::get<Verdict>(e));
+    return std::nullopt;
+  };
+
+  // Follow the answer from the question name through CNAME and DNAME links (RFC 1034
+  // §3.6.2, RFC 6672 §3): each link is validated in its own zone.
+  Name current = question_.name;
+  bool answered = false;
+  for (uint32_t link = 0; link <= limits_.max_cname_chain && !answered; ++link) {
+    const RRset* exact = nullptr;
+    const RRset* cname = nullptr;
+    const RRset* dname = nullptr;
+    for (const auto& r : answer_rrsets_) {
+      if (r.section != Section::Answer) continue;
+      if (r.owner == current && (r.type == question_.type || question_.type == RRType::ANY) &&
+          r.type != RRType::RRSIG) {
+        exact = &r;
+      } else if (r.owner == current && r.type == RRType::CNAME) {
+        cname = &r;
+      } else if (r.type == RRType::DNAME && current.is_subdomain_of(r.owner) &&
+                 !(current == r.owner)) {
+        dname = &r;
+      }
+    }
+    if (exact != nullptr) {
+      for (const auto& r : answer_rrsets_) {  // ANY: every RRset at the name
+        if (r.section != Section::Answer || !(r.owner == current) || r.type == RRType::RRSIG)
+          continue;
+        if (question_.type != RRType::ANY && &r != exact) continue;
+        if (auto n = need_or(check_rrset(r, authority))) {
+          pending_ = *n;
+          break;
+        }
+      }
+      if (pending_) break;
+      answered = true;
+      break;
+    }
+    if (dname != nullptr) {
+      if (auto n = need_or(check_rrset(*dname, authority))) {
+        pending_ = *n;
+        break;
+      }
+      auto target =
+          parse_single_name(dname->rdatas.empty() ? std::span<const uint8_t>{}
+                                                  : std::span<const uint8_t>(dname->rdatas[0]));
+      if (!target) {
+        overall = worse(overall, verdict(Security::Bogus, Reason::MalformedData, dname->owner,
+                                         "malformed DNAME"));
+        answered = true;
+        break;
+      }
+      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target. The
+      // synthesised CNAME is unsigned and accepted because the DNAME is validated.
+      const size_t keep = current.label_count() - dname->owner.label_count();
+      Name next = *target;
+      bool ok = true;
+      for (size_t i = keep; i > 0; --i) {
+        const Name part = current.suffix(dname->owner.label_count() + i);
+        auto p = next.prepend(part.first_label());
+        if (!p) {
+          ok = false;
+          break;
+        }
+        next = *p;
+      }
+      if (!ok) {
+        answered = true;
+        break;
+      }
+      current = next;
+      continue;
+    }
+    if (cname != nullptr && question_.type != RRType::CNAME) {
+      if (auto n = need_or(check_rrset(*cname, authority))) {
+        pending_ = *n;
+        break;
+      }
+      auto target =
+          parse_single_name(cname->rdatas.empty() ? std::span<const uint8_t>{}
+                                                  : std::span<const uint8_t>(cname->rdatas[0]));
+      if (!target) break;
+      current = *target;
+      continue;
+    }
+    // No data for `current`: the rest of the answer is a denial (RFC 4035 §5.4).
+    if (auto n = need_or(check_denial(current, question_.type, rcode, authority))) {
+      pending_ = *n;
+      break;
+    }
+    answered = true;
+  }
+  if (pending_) {
+    if (fetched_.size() >= limits_.max_fetches) {
+      return Finished{
+          verdict(Security::Bogus, Reason::TooMuchWork, question_.name,
+                  "gave up after " + std::to_string(fetched_.size()) + " DNSSEC sub-queries")};
+    }
+    note("need " + pending_->name.to_string() + " " + to_string(pending_->type));
+    return *pending_;
+  }
+  if (!answered) {
+    overall = worse(overall,
+                    verdict(Security::Bogus, Reason::TooMuchWork, question_.name,
+                            "CNAME chain longer than " + std::to_string(limits_.max_cname_chain)));
+  }
+  note("verdict " + std::string(to_string(overall.security)) +
+       (overall.security == Security::Secure ? "" : ": " + ede_text(overall)));
+  return Finished{overall, valid_until_};
+}
+
+}  // namespace dnsp::resolver

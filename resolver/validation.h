@@ -1,0 +1,92 @@
+// Validation: one client answer's chain of trust from the closest trust anchor or cached
+// key down to every RRset of the answer (RFC 4035 §5), as a state machine without I/O.
+// When it lacks a record it returns NeedRecords; the proxy fetches it upstream (DO=1,
+// CD=1) and calls resume(). Each run recomputes from the answer, the key cache and the
+// records fetched so far (validated keys are cached, so a rerun repeats no key work), and
+// every resume adds one fetched record set, so it ends within Limits::max_fetches.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "resolver/denial.h"
+#include "resolver/key_cache.h"
+#include "resolver/message.h"
+#include "resolver/rrset.h"
+#include "resolver/rrset_verify.h"
+#include "resolver/trust_anchor.h"
+#include "resolver/verdict.h"
+
+namespace dnsp::resolver {
+
+struct NeedRecords {
+  Name name;
+  RRType type;
+};
+struct Finished {
+  Verdict verdict;
+  int64_t valid_until = 0;  // the earliest RRSIG expiration that the verdict rests on
+};
+using Step = std::variant<NeedRecords, Finished>;
+
+class Validation {
+ public:
+  Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits& limits, int64_t now);
+
+  // `answer` (and the packet under it) must outlive this object.
+  Step start(const Question& question, const Message& answer);
+  // The upstream's reply to the last NeedRecords, or nullopt when it could not be fetched.
+  Step resume(std::optional<std::vector<uint8_t>> packet);
+
+  // What the validator did, one line per step, for logs and the explain command.
+  const std::vector<std::string>& trace() const { return trace_; }
+
+ private:
+  struct Fetched {
+    std::vector<uint8_t> packet;
+    std::optional<Message> message;
+    std::vector<RRset> rrsets;
+    bool ok = false;  // false: no usable reply came back
+  };
+  // A step's value, or the record it still needs.
+  template <class T>
+  using Eval = std::variant<T, NeedRecords>;
+  using Entry = std::shared_ptr<const KeyEntry>;
+
+  Step run();
+  Eval<Entry> find_key(const Name& zone, int depth);
+  Eval<Entry> find_zone(const Name& name, int depth);
+  Eval<Entry> key_from_ds_reply(const Name& zone, const Fetched& f, int depth);
+  Eval<Verdict> check_rrset(const RRset& rrset, const std::vector<RRset>& authority);
+  Eval<Verdict> check_denial(const Name& name, RRType type, RCode rcode,
+                             const std::vector<RRset>& authority);
+  // Verifies the NSEC/NSEC3 RRsets among `rrsets` with `zone_keys` and proves the denial.
+  DenialResult prove(const std::vector<RRset>& rrsets, const KeyEntry& zone_keys, const Name& qname,
+                     RRType qtype, Verdict& failure);
+
+  const Fetched* fetched(const Name& name, RRType type) const;
+  Entry remember(KeyEntry entry, int64_t valid_until);
+  Entry temporary(Security security, Reason reason, const Name& zone, std::string detail);
+  void note(std::string line);
+
+  const TrustAnchors& anchors_;
+  KeyCache& keys_;
+  Limits limits_;
+  int64_t now_;
+  Budget budget_;
+  Question question_;
+  const Message* answer_ = nullptr;
+  std::vector<RRset> answer_rrsets_;
+  std::map<std::pair<std::string, uint16_t>, Fetched> fetched_;
+  std::optional<NeedRecords> pending_;
+  int64_t valid_until_ = 0;
+  std::vector<std::string> trace_;
+};
+
+}  // namespace dnsp::resolver

@@ -1,0 +1,59 @@
+// Validation outcomes (RFC 4033 §5, RFC 4035 §4.3): Security, the Reason behind it, and the
+// single table from Reason to Extended DNS Error codes (RFC 8914 §4, RFC 9276 §3.2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "resolver/ede.h"
+#include "resolver/name.h"
+
+namespace dnsp::resolver {
+
+// Ordered from worst to best, so that the verdict of several parts is their minimum.
+enum class Security : uint8_t { Bogus, Indeterminate, Insecure, Secure };
+
+enum class Reason : uint8_t {
+  None,                    // Secure: nothing to say
+  NoTrustAnchor,           // Insecure: no anchor covers the name (or none configured)
+  UnsignedDelegation,      // Insecure: the parent proves there is no DS (RFC 4035 §5.2)
+  OptOutDelegation,        // Insecure: an NSEC3 opt-out span covers the delegation
+  UnsupportedAlgorithm,    // Insecure: the DS names only algorithms we cannot do
+  UnsupportedDigest,       // Insecure: the DS uses only digest types we cannot do
+  Nsec3IterationsTooHigh,  // Insecure: RFC 9276 §3.2
+  DenialNotChecked,        // Indeterminate: the answer needs a proof this build cannot check
+  SignatureExpired,        // Bogus ...
+  SignatureNotYetValid,
+  SignatureInvalid,
+  RrsigsMissing,
+  NoMatchingKey,           // an RRSIG names a key tag the zone's DNSKEY RRset lacks
+  DnskeyMissing,           // the zone has a DS but no DNSKEY RRset came back
+  NoDnskeyMatchesDs,       // no DNSKEY matches any DS of the zone
+  DnskeyNotSignedByDsKey,  // the DNSKEY RRset is not signed by a key the DS names
+  NoZoneKeyBit,
+  NsecMissing,           // a denial or wildcard answer comes without its proof
+  DenialNotProven,       // NSEC/NSEC3 present but they do not prove the denial
+  BadSigner,             // RRSIG signer is not the zone or not an ancestor of the owner
+  UpstreamStripsDnssec,  // DO was set, yet DNSKEY/DS came back without RRSIGs
+  TooMuchWork,           // a validation limit was reached (KeyTrap-style input)
+  CryptoError,           // OpenSSL failed on a signature: counted as not verified
+  MalformedData,         // records whose RDATA does not parse
+};
+
+struct Verdict {
+  Security security = Security::Indeterminate;
+  Reason reason = Reason::None;
+  Name zone;           // the zone the reason is about
+  std::string detail;  // plain words: "RRSIG over www.example.com. A expired 2026-11-20T00:00:00Z"
+};
+
+std::string_view to_string(Security s);
+std::string_view to_string(Reason r);
+EdeCode ede_code(Reason r);
+// "example.com.: RRSIG over www.example.com. A expired 2026-11-20T00:00:00Z"
+std::string ede_text(const Verdict& v);
+// Seconds since the epoch as "2026-11-20T00:00:00Z".
+std::string format_utc(int64_t unix_time);
+
+}  // namespace dnsp::resolver
