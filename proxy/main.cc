@@ -11,6 +11,7 @@
 #include "config/resolv_conf.h"
 #include "proxy/log.h"
 #include "proxy/server.h"
+#include "resolver/trust_anchor.h"
 
 #ifndef DNSSEC_PROXY_VERSION
 #define DNSSEC_PROXY_VERSION "0.0.0"
@@ -93,6 +94,15 @@ int main(int argc, char** argv) {
     std::cerr << "dnssec-proxy: " << err << "\n";
     return kExitConfig;
   }
+  resolver::TrustAnchors anchors = resolver::TrustAnchors::builtin();
+  if (!cfg.trust_anchor_file.empty()) {
+    auto loaded_anchors = resolver::TrustAnchors::from_file(cfg.trust_anchor_file);
+    if (!loaded_anchors) {
+      std::cerr << "dnssec-proxy: " << loaded_anchors.error() << "\n";
+      return kExitConfig;
+    }
+    anchors = std::move(*loaded_anchors);
+  }
   if (cl.command_line.check_config) {
     std::cout << "ok\n";
     return kExitOk;
@@ -101,7 +111,7 @@ int main(int argc, char** argv) {
   uv_loop_t* loop = uv_default_loop();
   int status = kExitOk;
   {
-    proxy::Server server(loop, cfg);
+    proxy::Server server(loop, cfg, std::move(anchors));
     if (auto err = server.start(); !err.empty()) {
       LOG_ERROR(err);
       server.stop();

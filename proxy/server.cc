@@ -1,7 +1,9 @@
 #include "proxy/server.h"
 
+#include <optional>
 #include <variant>
 
+#include "proxy/clock.h"
 #include "proxy/log.h"
 #include "resolver/message.h"
 #include "resolver/replies.h"
@@ -20,10 +22,11 @@ constexpr size_t kMaxInFlight = 10000;
 
 }  // namespace
 
-Server::Server(uv_loop_t* loop, config::Config config)
+Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors)
     : loop_(loop),
       config_(std::move(config)),
-      upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }) {}
+      upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
+      anchors_(std::move(anchors)) {}
 
 std::string Server::start() {
   uv_timer_init(loop_, &deadline_timer_);
@@ -49,6 +52,14 @@ std::string Server::start() {
     LOG_INFO("listening on " << config::to_string(ep) << " (udp, tcp)");
   }
   LOG_INFO("forwarding to " << upstream_.servers_text());
+  if (anchors_.empty()) {
+    LOG_WARN("no trust anchor configured: nothing can be validated, every answer is insecure");
+  } else {
+    std::string zones;
+    for (const auto& a : anchors_.anchors())
+      zones += (zones.empty() ? "" : ", ") + a.zone.to_string();
+    LOG_INFO("validating from trust anchors for " << zones);
+  }
   return "";
 }
 
@@ -63,6 +74,8 @@ void Server::stop() {
   for (auto* c : conns) c->close();
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
   transactions_.clear();
+  subqueries_.clear();
+  subquery_by_key_.clear();
   deadlines_.clear();
   if (timer_open_) {
     timer_open_ = false;
@@ -104,60 +117,165 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   const uint64_t deadline = uv_now(loop_) + config_.query_timeout_ms;
   LOG_DEBUG("query " << tid << ": " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
-  transactions_.emplace(tid, Transaction{query, client, deadlines_.emplace(deadline, tid)});
+  transactions_.emplace(
+      tid, Transaction{query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr});
   arm_deadline_timer();
   upstream_.send(resolver::upstream_query(query.question, 0), tid);
 }
 
 void Server::on_upstream(UpstreamReply&& reply) {
-  auto it = transactions_.find(reply.tag);
-  if (it == transactions_.end()) return;  // already answered (deadline) or shutting down
-  const Transaction& t = it->second;
-  switch (reply.status) {
-    case UpstreamStatus::Answered: {
-      auto msg = resolver::Message::parse(reply.packet);
-      if (!msg) {
-        const ExtendedError ede{EdeCode::NetworkError,
-                                "upstream sent a malformed reply (" +
-                                    std::string(resolver::to_string(msg.error())) + ")"};
-        fail(reply.tag, RCode::ServFail, &ede);
-        return;
-      }
-      const auto transport = std::holds_alternative<TcpClient>(t.client) ? resolver::Transport::Tcp
-                                                                         : resolver::Transport::Udp;
-      // Not validated yet: AD stays clear (we vouch only for what we validated ourselves).
-      finish(reply.tag,
-             resolver::forward_reply(t.query, *msg, resolver::AdBit::Clear,
-                                     resolver::reply_limit(t.query, transport), nullptr));
+  if (subqueries_.count(reply.tag) != 0) {
+    on_subquery(reply.tag, std::move(reply));
+  } else {
+    on_answer(reply.tag, std::move(reply));
+  }
+}
+
+void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
+  switch (status) {
+    case UpstreamStatus::Answered:
+    case UpstreamStatus::BadReply: {
+      const ExtendedError ede{EdeCode::NetworkError,
+                              "no usable reply from upstream " + upstream_.servers_text()};
+      fail(tid, RCode::ServFail, &ede);
       return;
     }
     case UpstreamStatus::Timeout: {
       const ExtendedError ede{EdeCode::NoReachableAuthority,
                               "no answer from upstream " + upstream_.servers_text()};
-      fail(reply.tag, RCode::ServFail, &ede);
+      fail(tid, RCode::ServFail, &ede);
       return;
     }
     case UpstreamStatus::Unreachable: {
       const ExtendedError ede{EdeCode::NetworkError,
                               "upstream " + upstream_.servers_text() + " unreachable"};
-      fail(reply.tag, RCode::ServFail, &ede);
+      fail(tid, RCode::ServFail, &ede);
       return;
     }
     case UpstreamStatus::ServerFailed: {
       const ExtendedError ede{EdeCode::NetworkError,
                               "every upstream answered SERVFAIL, REFUSED or NOTIMP"};
-      fail(reply.tag, RCode::ServFail, &ede);
+      fail(tid, RCode::ServFail, &ede);
       return;
     }
-    case UpstreamStatus::BadReply: {
-      const ExtendedError ede{EdeCode::NetworkError, "no usable reply from upstream"};
-      fail(reply.tag, RCode::ServFail, &ede);
-      return;
-    }
-    case UpstreamStatus::Cancelled:
+    case UpstreamStatus::Cancelled: {
+      auto it = transactions_.find(tid);
+      if (it == transactions_.end()) return;
       deadlines_.erase(it->second.deadline);
       transactions_.erase(it);
       return;
+    }
+  }
+}
+
+void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end()) return;  // already answered (deadline) or shutting down
+  Transaction& t = it->second;
+  if (reply.status != UpstreamStatus::Answered) {
+    fail_upstream(tid, reply.status);
+    return;
+  }
+  auto answer = std::make_unique<Answer>();
+  answer->packet = std::move(reply.packet);
+  auto msg = resolver::Message::parse(answer->packet);
+  if (!msg) {
+    const ExtendedError ede{
+        EdeCode::NetworkError,
+        "upstream sent a malformed reply (" + std::string(resolver::to_string(msg.error())) + ")"};
+    fail(tid, RCode::ServFail, &ede);
+    return;
+  }
+  answer->message = std::move(*msg);
+  t.answer = std::move(answer);
+  if (t.query.checking_disabled()) {
+    // RFC 4035 §3.2.2: CD set, the client validates; hand over the data as received.
+    advance(tid, resolver::Finished{{resolver::Security::Indeterminate, resolver::Reason::None,
+                                     t.query.question.name, "checking disabled"}});
+    return;
+  }
+  t.validation =
+      std::make_unique<resolver::Validation>(anchors_, key_cache_, limits_, wall_clock_now());
+  advance(tid, t.validation->start(t.query.question, t.answer->message));
+}
+
+void Server::advance(uint64_t tid, resolver::Step step) {
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end()) return;
+  Transaction& t = it->second;
+  if (auto* need = std::get_if<resolver::NeedRecords>(&step)) {
+    fetch(tid, *need);
+    return;
+  }
+  const auto& verdict = std::get<resolver::Finished>(step).verdict;
+  if (verdict.security == resolver::Security::Bogus) {
+    ExtendedError ede{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
+    if (verdict.reason == resolver::Reason::UpstreamStripsDnssec) {
+      // Nothing can be validated through such an upstream: say so where it will be seen.
+      ede.text =
+          "upstream " + upstream_.servers_text() + " returns no DNSSEC records (" + ede.text + ")";
+      LOG_WARN(ede.text << ": configure an upstream that passes RRSIGs through (DO=1)");
+    }
+    LOG_INFO("bogus: " << t.query.question.name.to_string() << " "
+                       << resolver::to_string(t.query.question.type) << ": EDE "
+                       << static_cast<int>(ede.code) << " " << ede.text);
+    fail(tid, RCode::ServFail, &ede);
+    return;
+  }
+  LOG_DEBUG("query " << tid << ": " << resolver::to_string(verdict.security)
+                     << (verdict.reason == resolver::Reason::None
+                             ? std::string()
+                             : " (" + resolver::ede_text(verdict) + ")"));
+  const auto transport = std::holds_alternative<TcpClient>(t.client) ? resolver::Transport::Tcp
+                                                                     : resolver::Transport::Udp;
+  // RFC 4035 §3.2.3 / RFC 6840 §5.7-5.8: AD only for data we proved secure, and only when
+  // the client signalled it understands it (DO or AD).
+  const auto ad = verdict.security == resolver::Security::Secure && t.query.wants_ad()
+                      ? resolver::AdBit::Set
+                      : resolver::AdBit::Clear;
+  // An answer that is insecure only because we cannot check it says why (RFC 8914 §4.2,
+  // RFC 9276 §3.2): EDE 1, 2 or 27 rides along with the data.
+  std::optional<ExtendedError> note;
+  if (verdict.security == resolver::Security::Insecure &&
+      (verdict.reason == resolver::Reason::UnsupportedAlgorithm ||
+       verdict.reason == resolver::Reason::UnsupportedDigest ||
+       verdict.reason == resolver::Reason::Nsec3IterationsTooHigh)) {
+    note = ExtendedError{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
+  }
+  finish(tid, resolver::forward_reply(t.query, t.answer->message, ad,
+                                      resolver::reply_limit(t.query, transport),
+                                      note ? &*note : nullptr));
+}
+
+void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
+  const std::string key = need.name.lowercased().to_string() + "/" + resolver::to_string(need.type);
+  if (auto it = subquery_by_key_.find(key); it != subquery_by_key_.end()) {
+    subqueries_[it->second].waiters.push_back(tid);  // one fetch serves every waiter
+    return;
+  }
+  const uint64_t tag = next_tid_++;
+  resolver::Question q{need.name, need.type, resolver::RRClass::IN};
+  subqueries_.emplace(tag, SubQuery{q, {tid}});
+  subquery_by_key_.emplace(key, tag);
+  LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
+                     << resolver::to_string(need.type));
+  upstream_.send(resolver::upstream_query(q, 0), tag);
+}
+
+void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
+  auto node = subqueries_.extract(tag);
+  SubQuery& sub = node.mapped();
+  subquery_by_key_.erase(sub.question.name.lowercased().to_string() + "/" +
+                         resolver::to_string(sub.question.type));
+  for (uint64_t tid : sub.waiters) {
+    auto it = transactions_.find(tid);
+    if (it == transactions_.end() || !it->second.validation) continue;
+    if (reply.status != UpstreamStatus::Answered) {
+      // A DS or DNSKEY that could not be fetched is an outage, not a bogus verdict.
+      fail_upstream(tid, reply.status);
+      continue;
+    }
+    advance(tid, it->second.validation->resume(reply.packet));
   }
 }
 

@@ -20,12 +20,17 @@
 #include "proxy/upstream.h"
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
+#include "resolver/key_cache.h"
+#include "resolver/message.h"
+#include "resolver/rrset_verify.h"
+#include "resolver/trust_anchor.h"
+#include "resolver/validation.h"
 
 namespace dnsp::proxy {
 
 class Server {
  public:
-  Server(uv_loop_t* loop, config::Config config);
+  Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -44,13 +49,31 @@ class Server {
 
  private:
   using Deadlines = std::multimap<uint64_t, uint64_t>;  // deadline (loop ms) -> transaction
+  // The upstream's answer to a client query, kept while it is validated.
+  struct Answer {
+    std::vector<uint8_t> packet;
+    resolver::Message message;
+  };
   struct Transaction {
     resolver::ClientQuery query;
     ClientRef client;
     Deadlines::iterator deadline;
+    std::unique_ptr<Answer> answer;
+    std::unique_ptr<resolver::Validation> validation;
+  };
+  // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
+  // that several validations may wait for (coalesced by name and type).
+  struct SubQuery {
+    resolver::Question question;
+    std::vector<uint64_t> waiters;  // transaction ids
   };
 
   void on_upstream(UpstreamReply&& reply);
+  void on_answer(uint64_t tid, UpstreamReply&& reply);
+  void on_subquery(uint64_t tag, UpstreamReply&& reply);
+  void advance(uint64_t tid, resolver::Step step);
+  void fetch(uint64_t tid, const resolver::NeedRecords& need);
+  void fail_upstream(uint64_t tid, UpstreamStatus status);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
   void send_to(const ClientRef& client, std::vector<uint8_t> packet);
@@ -63,8 +86,13 @@ class Server {
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   Upstream upstream_;
   bool stopping_ = false;
+  resolver::TrustAnchors anchors_;
+  resolver::KeyCache key_cache_;
+  resolver::Limits limits_;
 
-  uint64_t next_tid_ = 1;
+  uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter
+  std::unordered_map<uint64_t, SubQuery> subqueries_;          // by tag
+  std::unordered_map<std::string, uint64_t> subquery_by_key_;  // "name/type" -> tag
   std::unordered_map<uint64_t, Transaction> transactions_;
   Deadlines deadlines_;
   uv_timer_t deadline_timer_{};

@@ -53,6 +53,16 @@ void add_example(MockUpstream& m) {
   m.set_rule("big.example.test", RRType::TXT, big);
 }
 
+// These tests are about forwarding: an empty trust anchor file turns validation off (every
+// answer insecure), so the mock upstream needs no signed root.
+std::vector<std::string> forwarding(std::vector<std::string> args) {
+  static TempDir dir;
+  static const std::string empty = dir.write("no-anchors", "; validation off\n");
+  args.push_back("--trust-anchor");
+  args.push_back(empty);
+  return args;
+}
+
 std::vector<std::string> upstream_args(const MockUpstream& m) {
   return {"--upstream", m.address(), "--log-level", "debug"};
 }
@@ -62,7 +72,7 @@ std::vector<std::string> upstream_args(const MockUpstream& m) {
 TEST_CASE("forwarding: the client's ID and question (with its case) are echoed") {
   MockUpstream up;
   add_example(up);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   auto reply = udp_exchange(proxy.port(), make_query("WwW.ExAmPlE.TeSt", {.id = 0xBEEF}));
   REQUIRE(reply);
   auto m = Message::parse(*reply);
@@ -80,13 +90,13 @@ TEST_CASE("forwarding: the client's ID and question (with its case) are echoed")
 TEST_CASE("forwarding: dig +dnssec gets the upstream's records with their RRSIGs") {
   MockUpstream up;
   add_example(up);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   auto d = dig(proxy.port(), "+dnssec www.example.test A");
   CHECK(d.status == "NOERROR");
   CHECK(d.answer_count == 2);
   CHECK(d.output.find("192.0.2.1") != std::string::npos);
   CHECK(d.output.find("RRSIG\tA 13 2 3600") != std::string::npos);
-  CHECK_FALSE(d.has_flag("ad"));  // nothing is validated yet
+  CHECK_FALSE(d.has_flag("ad"));  // validation is off here: nothing is proven secure
   // The upstream was asked with DO and CD so that the signed data comes back raw.
   CHECK(up.last_query_had_do());
   CHECK(up.last_query_had_cd());
@@ -97,7 +107,7 @@ TEST_CASE("forwarding: dig +dnssec gets the upstream's records with their RRSIGs
 TEST_CASE("forwarding: a reply too big for the client's UDP size has TC; over TCP it is whole") {
   MockUpstream up;
   add_example(up);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   auto small = dig(proxy.port(), "+ignore +bufsize=1232 big.example.test TXT");
   CHECK(small.status == "NOERROR");
   CHECK(small.has_flag("tc"));
@@ -120,7 +130,7 @@ TEST_CASE("forwarding: pipelined TCP queries are answered as they complete, out 
   slow.delay_ms = 400;
   slow.answer = {{"slow.example.test.", RRType::A, 60, a_rdata("192.0.2.2")}};
   up.set_rule("slow.example.test", RRType::A, slow);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   TcpClient c(proxy.port());
   REQUIRE(c.connected());
   auto q1 = make_query("slow.example.test", {.id = 1});
@@ -146,7 +156,7 @@ TEST_CASE("forwarding: a silent upstream gives SERVFAIL with EDE 22 within the t
   TempDir dir;
   const auto cfg =
       dir.write("p.toml", "[upstream]\ntimeout_ms = 200\nattempts = 1\nquery_timeout_ms = 800\n");
-  ProxyProcess proxy({"--config", cfg, "--upstream", up.address()});
+  ProxyProcess proxy(forwarding({"--config", cfg, "--upstream", up.address()}));
   const auto start = std::chrono::steady_clock::now();
   auto d = dig(proxy.port(), "+dnssec nothing.example.test A");
   const auto took = std::chrono::steady_clock::now() - start;
@@ -163,7 +173,7 @@ TEST_CASE("forwarding: the query deadline answers SERVFAIL even while c-ares sti
   TempDir dir;
   const auto cfg =
       dir.write("p.toml", "[upstream]\ntimeout_ms = 2000\nattempts = 3\nquery_timeout_ms = 300\n");
-  ProxyProcess proxy({"--config", cfg, "--upstream", up.address()});
+  ProxyProcess proxy(forwarding({"--config", cfg, "--upstream", up.address()}));
   const auto start = std::chrono::steady_clock::now();
   auto d = dig(proxy.port(), "+dnssec nothing.example.test A");
   CHECK(d.status == "SERVFAIL");
@@ -179,7 +189,7 @@ TEST_CASE("forwarding: when the first upstream is silent the second one answers"
   TempDir dir;
   const auto cfg = dir.write("p.toml", "[upstream]\ntimeout_ms = 200\nattempts = 2\n");
   ProxyProcess proxy(
-      {"--config", cfg, "--upstream", silent.address(), "--upstream", good.address()});
+      forwarding({"--config", cfg, "--upstream", silent.address(), "--upstream", good.address()}));
   auto d = dig(proxy.port(), "www.example.test A");
   CHECK(d.status == "NOERROR");
   CHECK(d.output.find("192.0.2.1") != std::string::npos);
@@ -190,7 +200,8 @@ TEST_CASE("forwarding: an unreachable upstream gives SERVFAIL with EDE 23") {
   const uint16_t closed = free_port();  // nothing listens there
   TempDir dir;
   const auto cfg = dir.write("p.toml", "[upstream]\ntimeout_ms = 300\nattempts = 1\n");
-  ProxyProcess proxy({"--config", cfg, "--upstream", "127.0.0.1:" + std::to_string(closed)});
+  ProxyProcess proxy(
+      forwarding({"--config", cfg, "--upstream", "127.0.0.1:" + std::to_string(closed)}));
   auto d = dig(proxy.port(), "+dnssec www.example.test A");
   CHECK(d.status == "SERVFAIL");
   REQUIRE(d.ede_code);
@@ -200,14 +211,14 @@ TEST_CASE("forwarding: an unreachable upstream gives SERVFAIL with EDE 23") {
 TEST_CASE("forwarding: nothing is sent upstream before the first client query") {
   MockUpstream up;
   add_example(up);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(up.udp_queries() + up.tcp_queries() == 0);
 }
 
 TEST_CASE("queries: an opcode other than QUERY gets NOTIMP") {
   MockUpstream up;
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   auto reply = udp_exchange(proxy.port(), make_query("x.test", {.flags = 2 << 11}));  // STATUS
   REQUIRE(reply);
   auto m = Message::parse(*reply);
@@ -218,7 +229,7 @@ TEST_CASE("queries: an opcode other than QUERY gets NOTIMP") {
 
 TEST_CASE("queries: no question, or two OPT records, get FORMERR") {
   MockUpstream up;
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   MessageBuilder b;
   b.set_header(7, flag::kRD);
   auto empty = b.finish();
@@ -242,7 +253,7 @@ TEST_CASE("queries: no question, or two OPT records, get FORMERR") {
 
 TEST_CASE("queries: EDNS version 1 gets BADVERS (dig +edns=1)") {
   MockUpstream up;
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   auto d = dig(proxy.port(), "+edns=1 +noednsnegotiation www.example.test A");
   CHECK(d.status == "BADVERS");
   auto reply = udp_exchange(proxy.port(), make_query("x.test", {.edns = true, .version = 1}));
@@ -256,7 +267,7 @@ TEST_CASE("queries: EDNS version 1 gets BADVERS (dig +edns=1)") {
 
 TEST_CASE("queries: zone transfers and other classes are refused") {
   MockUpstream up;
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   for (RRType t : {RRType::AXFR, RRType::IXFR}) {
     auto reply = udp_exchange(proxy.port(), make_query("example.test", {.type = t}));
     REQUIRE(reply);
@@ -269,7 +280,7 @@ TEST_CASE("queries: zone transfers and other classes are refused") {
 TEST_CASE("queries: garbage is dropped and the proxy keeps answering") {
   MockUpstream up;
   add_example(up);
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   CHECK_FALSE(udp_exchange(proxy.port(), {1, 2, 3, 4, 5}, 300));
   std::vector<uint8_t> header_only_response(12, 0);
   header_only_response[2] = 0x80;  // QR: a response, never answered
@@ -284,7 +295,7 @@ TEST_CASE("tcp: an idle connection is closed after the idle timeout") {
   MockUpstream up;
   TempDir dir;
   const auto cfg = dir.write("p.toml", "[server]\ntcp_idle_timeout_ms = 300\n");
-  ProxyProcess proxy({"--config", cfg, "--upstream", up.address()});
+  ProxyProcess proxy(forwarding({"--config", cfg, "--upstream", up.address()}));
   TcpClient c(proxy.port());
   REQUIRE(c.connected());
   CHECK(c.closed_by_peer(2000));
@@ -295,7 +306,7 @@ TEST_CASE("tcp: connections past the limit are closed, the others keep working")
   add_example(up);
   TempDir dir;
   const auto cfg = dir.write("p.toml", "[server]\ntcp_max_connections = 2\n");
-  ProxyProcess proxy({"--config", cfg, "--upstream", up.address()});
+  ProxyProcess proxy(forwarding({"--config", cfg, "--upstream", up.address()}));
   // Let the proxy see the end of the harness's readiness probe connection first.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   TcpClient a(proxy.port()), b(proxy.port());
@@ -311,7 +322,7 @@ TEST_CASE("tcp: connections past the limit are closed, the others keep working")
 
 TEST_CASE("process: SIGTERM stops it with status 0 within a second") {
   MockUpstream up;
-  ProxyProcess proxy(upstream_args(up));
+  ProxyProcess proxy(forwarding(upstream_args(up)));
   std::chrono::milliseconds took{};
   CHECK(proxy.terminate(&took) == 0);
   CHECK(took < std::chrono::milliseconds(1000));
@@ -321,9 +332,10 @@ TEST_CASE("process: listening on IPv6 loopback works for UDP and TCP") {
   MockUpstream up;
   add_example(up);
   const uint16_t port = free_port();
-  ProxyProcess proxy({"--upstream", up.address(), "--listen", "[::1]:" + std::to_string(port),
-                      "--listen", "127.0.0.1:" + std::to_string(port)},
-                     false);
+  ProxyProcess proxy(
+      forwarding({"--upstream", up.address(), "--listen", "[::1]:" + std::to_string(port),
+                  "--listen", "127.0.0.1:" + std::to_string(port)}),
+      false);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto udp = run_command("dig @::1 -p " + std::to_string(port) + " +tries=1 www.example.test");
   CHECK(udp.out.find("192.0.2.1") != std::string::npos);
@@ -366,4 +378,26 @@ TEST_CASE("config: --check-config says ok for a good file; --help and --version 
   CHECK(version.out.find("dnssec-proxy") != std::string::npos);
   auto bad_flag = run_proxy_to_exit({"--no-such-flag"});
   CHECK(bad_flag.exit_code == 2);
+}
+
+TEST_CASE("validation: an upstream that strips RRSIGs gives SERVFAIL, EDE 10 naming it") {
+  MockUpstream up;
+  add_example(up);
+  MockRule root_keys;  // the root DNSKEY RRset, but no RRSIG over it
+  std::vector<uint8_t> key{0x01, 0x01, 3, 8, 3, 1, 0, 1};
+  key.insert(key.end(), 256, 0xC3);
+  root_keys.answer = {{".", RRType::DNSKEY, 3600, key}};
+  up.set_rule(".", RRType::DNSKEY, root_keys);
+  ProxyProcess proxy(upstream_args(up));  // built-in root anchors
+  auto d = dig(proxy.port(), "+dnssec www.example.test A");
+  CHECK(d.status == "SERVFAIL");
+  REQUIRE(d.ede_code);
+  CHECK(*d.ede_code == 10);
+  CHECK(d.ede_text.find("upstream " + up.address() + " returns no DNSSEC records") !=
+        std::string::npos);
+  CHECK(proxy.log().find("returns no DNSSEC records") != std::string::npos);
+  // With CD the client takes the data as it is.
+  auto cd = dig(proxy.port(), "+dnssec +cd www.example.test A");
+  CHECK(cd.status == "NOERROR");
+  CHECK(cd.answer_count == 2);
 }

@@ -1,0 +1,239 @@
+// End-to-end validation tests (issues: validation, denial): a private signed hierarchy on
+// loopback (tests/fixtures/hierarchy.sh: Knot serving signed zones, Unbound as the
+// non-validating upstream and Unbound as the validating reference), the real proxy in
+// front of it, queried with dig. Every verdict is compared with the reference's.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <regex>
+
+#include "harness.h"
+
+using namespace dnsp::test;
+
+namespace {
+
+// Builds and starts the hierarchy once for the whole test run; stops it at exit.
+class Hierarchy {
+ public:
+  static Hierarchy& get() {
+    static Hierarchy h;
+    return h;
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  const std::string& dir() const { return dir_.path(); }
+  uint16_t upstream_port() const { return upstream_port_; }
+  uint16_t reference_port() const { return reference_port_; }
+  std::string anchor() const { return dir() + "/root-anchor.ds"; }
+
+  ~Hierarchy() {
+    if (started_) run_command(script_ + " stop " + dir());
+  }
+
+ private:
+  Hierarchy() {
+    if (geteuid() != 0) {
+      why_ = "the signed hierarchy needs root (Knot binds 127.0.3.x:53)";
+      return;
+    }
+    if (run_command("command -v knotd && command -v unbound && command -v dnssec-signzone")
+            .exit_code != 0) {
+      why_ = "knot, unbound or bind9-utils is not installed (see .ci/packages.txt)";
+      return;
+    }
+    script_ = std::string(DNSSEC_PROXY_SOURCE_DIR) + "/tests/fixtures/hierarchy.sh";
+    upstream_port_ = free_port();
+    reference_port_ = free_port();
+    const std::string env =
+        "HIERARCHY_NET=127.0.3 UPSTREAM_PORT=" + std::to_string(upstream_port_) +
+        " REFERENCE_PORT=" + std::to_string(reference_port_) + " ";
+    auto build = run_command(env + script_ + " build " + dir());
+    if (build.exit_code != 0) {
+      why_ = "hierarchy.sh build failed:\n" + build.out;
+      return;
+    }
+    auto start = run_command(env + script_ + " start " + dir());
+    started_ = true;
+    if (start.exit_code != 0) {
+      why_ = "hierarchy.sh start failed:\n" + start.out;
+      return;
+    }
+    ok_ = true;
+  }
+
+  TempDir dir_;
+  std::string script_;
+  uint16_t upstream_port_ = 0;
+  uint16_t reference_port_ = 0;
+  bool started_ = false;
+  bool ok_ = false;
+  std::string why_;
+};
+
+// The proxy validating through the hierarchy's upstream with its private root anchor.
+std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
+  auto& h = Hierarchy::get();
+  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
+                                "--trust-anchor", h.anchor(),
+                                "--log-level",    "debug"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ProxyProcess>(args);
+}
+
+#define REQUIRE_HIERARCHY()                                             \
+  do {                                                                  \
+    if (!Hierarchy::get().ok()) {                                       \
+      FAIL("signed hierarchy unavailable: " << Hierarchy::get().why()); \
+    }                                                                   \
+  } while (0)
+
+struct Case {
+  const char* name;
+  const char* type;
+  const char* rcode;
+  bool ad;
+  int ede;                   // -1: none expected
+  const char* zone_in_text;  // the zone the EDE text must name
+};
+
+// The verdict each case must get (the same as the reference Unbound's; see
+// tests/fixtures/README.md). Bogus cases carry the EDE code we give.
+const Case kCases[] = {
+    {"www.secure-ecdsa.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-rsasha256.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-rsasha512.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-ed25519.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-ed448.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-ecdsa384.test.", "A", "NOERROR", true, -1, ""},
+    {"www.secure-rsasha1.test.", "A", "NOERROR", true, -1, ""},
+    {"big.secure-ecdsa.test.", "TXT", "NOERROR", true, -1, ""},
+    {"www.cname.test.", "A", "NOERROR", true, -1, ""},
+    {"chain.cname.test.", "A", "NOERROR", true, -1, ""},
+    {"tobogus.cname.test.", "A", "SERVFAIL", false, 6, "badsig.test."},
+    {"toinsecure.cname.test.", "A", "NOERROR", false, -1, ""},
+    {"www.expired.test.", "A", "SERVFAIL", false, 7, "expired.test."},
+    {"www.future.test.", "A", "SERVFAIL", false, 8, "future.test."},
+    {"www.badsig.test.", "A", "SERVFAIL", false, 6, "badsig.test."},
+    {"www.nosig.test.", "A", "SERVFAIL", false, 10, "nosig.test."},
+    {"www.dsmismatch.test.", "A", "SERVFAIL", false, 9, "dsmismatch.test."},
+    {"www.unsigneddnskey.test.", "A", "SERVFAIL", false, 10, "unsigneddnskey.test."},
+    {"www.insecure.test.", "A", "NOERROR", false, -1, ""},
+    {"www.unknownalg.test.", "A", "NOERROR", false, 1, "unknownalg.test."},
+    {"www.unknowndigest.test.", "A", "NOERROR", false, 2, "unknowndigest.test."},
+    {"www.nsec3.test.", "A", "NOERROR", true, -1, ""},
+    {"www.nsec3optout.test.", "A", "NOERROR", true, -1, ""},
+    {"www.unsigned.nsec3optout.test.", "A", "NOERROR", false, -1, ""},
+    {"www.nsec3iter.test.", "A", "NOERROR", true, -1, ""},
+    {"www.wildcard.test.", "A", "NOERROR", true, -1, ""},
+    {"www.dname.test.", "A", "NOERROR", true, -1, ""},
+};
+
+// Denial cases (NSEC, NSEC3, wildcards, DNAME).
+const Case kDenialCases[] = {
+    {"nx.secure-ecdsa.test.", "A", "NXDOMAIN", true, -1, ""},
+    {"www.secure-ecdsa.test.", "AAAA", "NOERROR", true, -1, ""},
+    {"ent.secure-ecdsa.test.", "A", "NOERROR", true, -1, ""},
+    {"tonx.cname.test.", "A", "NXDOMAIN", true, -1, ""},
+    {"nx.insecure.test.", "A", "NXDOMAIN", false, -1, ""},
+    {"nx.nsec3.test.", "A", "NXDOMAIN", true, -1, ""},
+    {"www.nsec3.test.", "AAAA", "NOERROR", true, -1, ""},
+    {"ent.nsec3.test.", "A", "NOERROR", true, -1, ""},
+    {"nx.nsec3optout.test.", "A", "NXDOMAIN", false, -1, ""},
+    {"nx.nsec3iter.test.", "A", "NXDOMAIN", false, 27, "nsec3iter.test."},
+    {"foo.wildcard.test.", "A", "NOERROR", true, -1, ""},
+    {"foo.wildcard.test.", "AAAA", "NOERROR", true, -1, ""},
+    {"www.wildcard3.test.", "A", "NOERROR", true, -1, ""},
+    {"foo.wildcard3.test.", "A", "NOERROR", true, -1, ""},
+    {"foo.wildcard3.test.", "AAAA", "NOERROR", true, -1, ""},
+    {"www.sub.dname.test.", "A", "NOERROR", true, -1, ""},
+};
+
+void check_case(uint16_t proxy_port, const Case& c) {
+  auto& h = Hierarchy::get();
+  const std::string q = std::string("+dnssec ") + c.name + " " + c.type;
+  auto got = dig(proxy_port, q);
+  auto ref = dig(h.reference_port(), q);
+  INFO(c.name << " " << c.type << "\nproxy:\n" << got.output << "\nreference:\n" << ref.output);
+  CHECK(got.status == c.rcode);
+  CHECK(got.has_flag("ad") == c.ad);
+  // Same verdict as Unbound in the same role.
+  CHECK(got.status == ref.status);
+  CHECK(got.has_flag("ad") == ref.has_flag("ad"));
+  if (c.ede < 0) CHECK_FALSE(got.ede_code);
+  if (c.ede >= 0) {
+    REQUIRE(got.ede_code);
+    CHECK(*got.ede_code == c.ede);
+    CHECK(got.ede_text.find(c.zone_in_text) != std::string::npos);
+  }
+  if (c.ede >= 0 && std::string(c.rcode) == "SERVFAIL") {
+    // +cd hands the data over unvalidated, CD echoed, AD clear (RFC 4035 §3.2.2).
+    auto cd = dig(proxy_port, "+cd " + q);
+    CHECK(cd.status == "NOERROR");
+    CHECK(cd.has_flag("cd"));
+    CHECK_FALSE(cd.has_flag("ad"));
+    CHECK(cd.answer_count > 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("validation: each case gets the reference validator's verdict, with EDE for bogus") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  for (const auto& c : kCases) check_case(proxy->port(), c);
+}
+
+TEST_CASE("denial: NSEC, NSEC3, opt-out, wildcards and DNAME get the reference's verdict") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  for (const auto& c : kDenialCases) check_case(proxy->port(), c);
+}
+
+TEST_CASE("validation: AD only when the query had DO or AD; without DO no RRSIGs") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  auto plain = dig(proxy->port(), "+noadflag www.secure-ecdsa.test A");
+  CHECK(plain.status == "NOERROR");
+  CHECK_FALSE(plain.has_flag("ad"));
+  CHECK(plain.output.find("RRSIG") == std::string::npos);
+  auto adflag = dig(proxy->port(), "+adflag www.secure-ecdsa.test A");
+  CHECK(adflag.has_flag("ad"));
+  CHECK(adflag.output.find("RRSIG") == std::string::npos);
+  auto with_do = dig(proxy->port(), "+dnssec www.secure-ecdsa.test A");
+  CHECK(with_do.has_flag("ad"));
+  CHECK(with_do.output.find("RRSIG") != std::string::npos);
+}
+
+TEST_CASE("validation: a second query into the same zone fetches no key again") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  CHECK(dig(proxy->port(), "+dnssec www.secure-ecdsa.test A").has_flag("ad"));
+  const auto count_fetches = [&] {
+    const std::string log = proxy->log();
+    size_t n = 0;
+    for (size_t p = log.find("fetching"); p != std::string::npos; p = log.find("fetching", p + 1))
+      ++n;
+    return n;
+  };
+  const size_t after_first = count_fetches();
+  CHECK(after_first > 0);
+  CHECK(dig(proxy->port(), "+dnssec www.secure-ecdsa.test AAAA").has_flag("ad"));
+  CHECK(dig(proxy->port(), "+dnssec big.secure-ecdsa.test TXT").has_flag("ad"));
+  CHECK(count_fetches() == after_first);
+}
+
+TEST_CASE("validation: with an empty trust anchor file everything is insecure, and it says so") {
+  REQUIRE_HIERARCHY();
+  TempDir dir;
+  const auto empty = dir.write("empty.anchor", "; no anchors\n");
+  auto& h = Hierarchy::get();
+  ProxyProcess proxy(
+      {"--upstream", "127.0.0.1:" + std::to_string(h.upstream_port()), "--trust-anchor", empty});
+  auto d = dig(proxy.port(), "+dnssec www.badsig.test A");
+  CHECK(d.status == "NOERROR");
+  CHECK_FALSE(d.has_flag("ad"));
+  CHECK(proxy.log().find("no trust anchor configured") != std::string::npos);
+}
