@@ -108,6 +108,17 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     return;
   }
   auto& query = std::get<resolver::ClientQuery>(check);
+  const auto transport = std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
+                                                                   : resolver::Transport::Udp;
+  // The hot path: a validated answer from memory. CD queries always go upstream: the
+  // client wants the data as the upstream has it (RFC 4035 §3.2.2).
+  if (!query.checking_disabled()) {
+    if (auto hit = answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
+                                        uv_now(loop_))) {
+      send_to(client, std::move(hit->reply));
+      return;
+    }
+  }
   if (transactions_.size() >= kMaxInFlight) {
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
     send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
@@ -219,6 +230,7 @@ void Server::advance(uint64_t tid, resolver::Step step) {
     LOG_INFO("bogus: " << t.query.question.name.to_string() << " "
                        << resolver::to_string(t.query.question.type) << ": EDE "
                        << static_cast<int>(ede.code) << " " << ede.text);
+    if (!t.query.checking_disabled()) answer_cache_.store_bogus(t.query, ede, uv_now(loop_));
     fail(tid, RCode::ServFail, &ede);
     return;
   }
@@ -242,9 +254,21 @@ void Server::advance(uint64_t tid, resolver::Step step) {
        verdict.reason == resolver::Reason::Nsec3IterationsTooHigh)) {
     note = ExtendedError{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
   }
-  finish(tid, resolver::forward_reply(t.query, t.answer->message, ad,
-                                      resolver::reply_limit(t.query, transport),
-                                      note ? &*note : nullptr));
+  const size_t limit = resolver::reply_limit(t.query, transport);
+  auto full =
+      resolver::forward_reply(t.query, t.answer->message, ad, 65535, note ? &*note : nullptr);
+  auto reply = full.size() <= limit ? full
+                                    : resolver::forward_reply(t.query, t.answer->message, ad, limit,
+                                                              note ? &*note : nullptr);
+  // Validated answers (secure or provably insecure) are kept; CD data and answers we
+  // could not judge are not.
+  if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
+                                       verdict.security == resolver::Security::Insecure)) {
+    answer_cache_.store(t.query, std::move(full), std::move(t.answer->packet), verdict.security,
+                        std::get<resolver::Finished>(step).valid_until, wall_clock_now(),
+                        uv_now(loop_));
+  }
+  finish(tid, std::move(reply));
 }
 
 void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {

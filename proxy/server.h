@@ -18,6 +18,7 @@
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
 #include "proxy/upstream.h"
+#include "resolver/answer_cache.h"
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
 #include "resolver/key_cache.h"
@@ -88,6 +89,7 @@ class Server {
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;
   resolver::KeyCache key_cache_;
+  resolver::AnswerCache answer_cache_;
   resolver::Limits limits_;
 
   uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter

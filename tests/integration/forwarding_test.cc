@@ -401,3 +401,58 @@ TEST_CASE("validation: an upstream that strips RRSIGs gives SERVFAIL, EDE 10 nam
   CHECK(cd.status == "NOERROR");
   CHECK(cd.answer_count == 2);
 }
+
+TEST_CASE("cache: a repeated query is answered from memory, TTLs counting down") {
+  MockUpstream up;
+  add_example(up);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  auto first = dig(proxy.port(), "+dnssec www.example.test A");
+  CHECK(first.status == "NOERROR");
+  const int asked = up.udp_queries() + up.tcp_queries();
+  CHECK(asked == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  // Other letter case, same name: the reply echoes this client's case.
+  auto reply = udp_exchange(
+      proxy.port(), make_query("WWW.example.TEST", {.id = 77, .edns = true, .do_bit = true}));
+  REQUIRE(reply);
+  auto m = Message::parse(*reply);
+  REQUIRE(m);
+  CHECK(m->id() == 77);
+  CHECK(m->questions()[0].name.to_string() == "WWW.example.TEST.");
+  REQUIRE(m->records().size() == 2);
+  CHECK(m->records()[0].ttl < 300);  // stored with 300, a second has passed
+  CHECK(m->records()[0].ttl >= 297);
+  auto again = dig(proxy.port(), "+dnssec www.example.test A");
+  CHECK(again.answer_count == 2);
+  CHECK(up.udp_queries() + up.tcp_queries() == asked);
+  // CD queries always go upstream.
+  dig(proxy.port(), "+dnssec +cd www.example.test A");
+  CHECK(up.udp_queries() + up.tcp_queries() == asked + 1);
+}
+
+TEST_CASE("cache: NXDOMAIN is kept for the SOA minimum (RFC 2308), without SOA not at all") {
+  MockUpstream up;
+  MockRule nx;
+  nx.rcode = RCode::NXDomain;
+  std::vector<uint8_t> soa;
+  for (const char* n : {"ns.example.test", "admin.example.test"}) {
+    auto name = *Name::from_text(n);
+    soa.insert(soa.end(), name.wire().begin(), name.wire().end());
+  }
+  for (uint32_t v : {1u, 3600u, 600u, 86400u, 2u}) {  // serial .. minimum = 2 s
+    for (int s = 24; s >= 0; s -= 8) soa.push_back(static_cast<uint8_t>(v >> s));
+  }
+  nx.authority = {{"example.test.", RRType::SOA, 3600, soa}};
+  up.set_rule("nx.example.test", RRType::A, nx);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  CHECK(dig(proxy.port(), "nx.example.test A").status == "NXDOMAIN");
+  CHECK(dig(proxy.port(), "nx.example.test A").status == "NXDOMAIN");
+  CHECK(up.udp_queries() == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // past the SOA minimum
+  CHECK(dig(proxy.port(), "nx.example.test A").status == "NXDOMAIN");
+  CHECK(up.udp_queries() == 2);
+  // The mock answers unknown names NXDOMAIN without SOA: never cached.
+  dig(proxy.port(), "other.example.test A");
+  dig(proxy.port(), "other.example.test A");
+  CHECK(up.udp_queries() == 4);
+}

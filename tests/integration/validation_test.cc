@@ -237,3 +237,24 @@ TEST_CASE("validation: with an empty trust anchor file everything is insecure, a
   CHECK_FALSE(d.has_flag("ad"));
   CHECK(proxy.log().find("no trust anchor configured") != std::string::npos);
 }
+
+TEST_CASE("cache: a bogus verdict is remembered briefly; a secure answer is served from memory") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  const auto misses = [&](const std::string& what) {
+    const std::string log = proxy->log();
+    size_t n = 0;
+    for (size_t p = log.find(what); p != std::string::npos; p = log.find(what, p + 1)) ++n;
+    return n;
+  };
+  for (int i = 0; i < 3; ++i) {
+    auto d = dig(proxy->port(), "+dnssec www.badsig.test A");
+    CHECK(d.status == "SERVFAIL");
+    CHECK(d.ede_code == 6);
+    auto s = dig(proxy->port(), "+dnssec www.secure-ecdsa.test A");
+    CHECK(s.has_flag("ad"));
+  }
+  // Only the first of each went upstream (the debug log names each query it resolves).
+  CHECK(misses("bogus: www.badsig.test. A") == 1);
+  CHECK(misses(": www.secure-ecdsa.test. A") == 1);
+}

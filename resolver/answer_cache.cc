@@ -1,0 +1,155 @@
+#include "resolver/answer_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "resolver/rdata.h"
+#include "resolver/replies.h"
+#include "resolver/wire_reader.h"
+
+namespace dnsp::resolver {
+namespace {
+
+constexpr size_t kEntryOverhead = 160;  // list node, map node, vectors' headers
+
+}  // namespace
+
+CacheKey CacheKey::of(const ClientQuery& q) {
+  CacheKey k;
+  const Name lower = q.question.name.lowercased();
+  k.bytes.assign(reinterpret_cast<const char*>(lower.wire().data()), lower.wire_size());
+  const uint16_t t = to_u16(q.question.type);
+  k.bytes.push_back(static_cast<char>(t >> 8));
+  k.bytes.push_back(static_cast<char>(t));
+  k.bytes.push_back(q.dnssec_ok ? 'D' : '-');
+  k.bytes.push_back(q.has_edns ? 'E' : '-');
+  return k;
+}
+
+void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply,
+                        std::vector<uint8_t> upstream, Security security, int64_t valid_until_unix,
+                        int64_t now_unix, uint64_t now_ms) {
+  auto msg = Message::parse(reply);
+  if (!msg) return;
+  const RCode rcode = msg->rcode();
+  if (rcode != RCode::NoError && rcode != RCode::NXDomain) return;
+  if (msg->has_flag(flag::kTC)) return;
+  Entry e;
+  e.key = CacheKey::of(q);
+  e.security = security;
+  uint64_t ttl = limits_.max_ttl;
+  bool has_answer = false;
+  std::optional<uint32_t> negative_ttl;
+  for (const auto& rr : msg->records()) {
+    e.ttl_offsets.push_back(static_cast<uint16_t>(rr.rdata_offset - 6));
+    e.ttls.push_back(rr.ttl);
+    if (rr.section == Section::Additional) continue;
+    if (rr.section == Section::Answer) has_answer = true;
+    ttl = std::min<uint64_t>(ttl, rr.ttl);
+    if (rr.section == Section::Authority && rr.type == RRType::SOA) {
+      // RFC 2308 §5: a negative answer lives min(SOA TTL, SOA MINIMUM).
+      // Our own replies carry RDATA uncompressed (MessageBuilder compresses owners only).
+      auto soa = parse_soa(msg->rdata(rr));
+      if (soa) negative_ttl = std::min(rr.ttl, soa->minimum);
+    }
+  }
+  const bool negative = rcode == RCode::NXDomain || !has_answer;
+  if (negative) {
+    // RFC 2308 §5: negative answers without an SOA are not cached.
+    if (!negative_ttl) return;
+    ttl = std::min<uint64_t>(ttl, *negative_ttl);
+  }
+  // RFC 4035 §5.3.3: never past the expiration of the signatures the verdict rests on.
+  if (valid_until_unix > now_unix) {
+    ttl = std::min<uint64_t>(ttl, static_cast<uint64_t>(valid_until_unix - now_unix));
+  }
+  if (ttl == 0) return;
+  e.stored_ms = now_ms;
+  e.expires_ms = now_ms + ttl * 1000;
+  e.reply = std::move(reply);
+  e.upstream = std::move(upstream);
+  insert(std::move(e));
+}
+
+void AnswerCache::store_bogus(const ClientQuery& q, const ExtendedError& ede, uint64_t now_ms) {
+  if (limits_.bogus_ttl == 0) return;
+  Entry e;
+  e.key = CacheKey::of(q);
+  e.security = Security::Bogus;
+  e.bogus = true;
+  e.ede = ede;
+  e.stored_ms = now_ms;
+  e.expires_ms = now_ms + uint64_t{limits_.bogus_ttl} * 1000;
+  insert(std::move(e));
+}
+
+void AnswerCache::insert(Entry e) {
+  e.cost = kEntryOverhead + e.key.bytes.size() + e.reply.size() + e.upstream.size() +
+           e.ttl_offsets.size() * 6 + e.ede.text.size();
+  if (e.cost > limits_.max_bytes) return;
+  if (auto it = map_.find(e.key); it != map_.end()) erase(it->second);
+  while (bytes_ + e.cost > limits_.max_bytes && !lru_.empty()) erase(std::prev(lru_.end()));
+  bytes_ += e.cost;
+  lru_.push_front(std::move(e));
+  map_.emplace(lru_.front().key, lru_.begin());
+}
+
+void AnswerCache::erase(Lru::iterator it) {
+  bytes_ -= it->cost;
+  map_.erase(it->key);
+  lru_.erase(it);
+}
+
+void AnswerCache::clear() {
+  lru_.clear();
+  map_.clear();
+  bytes_ = 0;
+}
+
+std::optional<AnswerCache::Hit> AnswerCache::lookup(const ClientQuery& q,
+                                                    std::span<const uint8_t> query_packet,
+                                                    size_t limit, uint64_t now_ms) {
+  auto it = map_.find(CacheKey::of(q));
+  if (it == map_.end()) return std::nullopt;
+  Entry& e = *it->second;
+  if (e.expires_ms <= now_ms) {
+    erase(it->second);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second);  // most recently used
+  if (e.bogus) {
+    return Hit{error_reply(q, true, RCode::ServFail, &e.ede)};
+  }
+  const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
+  if (e.reply.size() > limit) {
+    // Too big for this client's UDP size: rebuild from the upstream packet (sets TC).
+    auto msg = Message::parse(e.upstream);
+    if (!msg) return std::nullopt;
+    return Hit{forward_reply(q, *msg, ad, limit, nullptr)};
+  }
+  Hit hit{e.reply};
+  uint8_t* p = hit.reply.data();
+  store_u16(p, q.id);
+  // Flags: ours, with the client's RD and CD (RFC 1035 §4.1.1, RFC 4035 §3.2.2) and AD as
+  // this client may see it (RFC 6840 §5.7).
+  uint16_t flags = load_u16(p + 2) & ~(flag::kRD | flag::kCD | flag::kAD);
+  flags |= q.flags & (flag::kRD | flag::kCD);
+  if (ad == AdBit::Set) flags |= flag::kAD;
+  store_u16(p + 2, flags);
+  // The question as the client wrote it: same name, maybe other letter case.
+  const size_t qlen = q.question.name.wire_size();
+  if (query_packet.size() >= kHeaderSize + qlen && hit.reply.size() >= kHeaderSize + qlen) {
+    std::memcpy(p + kHeaderSize, query_packet.data() + kHeaderSize, qlen);
+  }
+  // TTLs count down (RFC 1035 §6.2 / RFC 8767 §4: never below zero).
+  const uint64_t elapsed = (now_ms - e.stored_ms) / 1000;
+  if (elapsed > 0) {
+    for (size_t i = 0; i < e.ttl_offsets.size(); ++i) {
+      const uint32_t ttl = e.ttls[i] > elapsed ? e.ttls[i] - static_cast<uint32_t>(elapsed) : 0;
+      store_u32(p + e.ttl_offsets[i], ttl);
+    }
+  }
+  return hit;
+}
+
+}  // namespace dnsp::resolver

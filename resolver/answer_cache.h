@@ -1,0 +1,89 @@
+// AnswerCache: validated replies kept as wire bytes, so that a hit is: look up, copy, patch
+// ID, flags, the question's letter case and the TTLs, send (STYLE §2 hot path). Positive
+// and negative answers (RFC 2308 §5), and bogus verdicts for a short while (RFC 9520),
+// bounded in bytes with least-recently-used eviction. Time is a parameter (monotonic ms).
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "resolver/client_query.h"
+#include "resolver/ede.h"
+#include "resolver/message.h"
+#include "resolver/verdict.h"
+
+namespace dnsp::resolver {
+
+struct AnswerCacheLimits {
+  size_t max_bytes = 64u << 20;  // [cache] max_size
+  uint32_t max_ttl = 86400;      // seconds
+  uint32_t bogus_ttl = 60;       // RFC 9520 §3: at least 1 s, at most 5 min suggested
+};
+
+// What a client asked that changes the reply's shape.
+struct CacheKey {
+  std::string bytes;  // lowercased qname wire | qtype | DO | EDNS
+  static CacheKey of(const ClientQuery& q);
+  friend bool operator==(const CacheKey&, const CacheKey&) = default;
+};
+struct CacheKeyHash {
+  size_t operator()(const CacheKey& k) const { return std::hash<std::string>{}(k.bytes); }
+};
+
+class AnswerCache {
+ public:
+  explicit AnswerCache(AnswerCacheLimits limits = {}) : limits_(limits) {}
+
+  // Keeps the reply built for `q` from the validated upstream answer. `reply` is the reply
+  // as forward_reply built it without a size limit (AD set when `security` is Secure);
+  // `upstream` is the upstream's packet, kept for clients whose UDP size is too small.
+  // The TTL is the smallest record TTL (RFC 2308 §5 for negative answers: the SOA's TTL
+  // and MINIMUM), bounded by `valid_until_unix - now_unix` (RFC 4035 §5.3.3) and max_ttl.
+  void store(const ClientQuery& q, std::vector<uint8_t> reply, std::vector<uint8_t> upstream,
+             Security security, int64_t valid_until_unix, int64_t now_unix, uint64_t now_ms);
+  // Remembers a bogus verdict (the SERVFAIL reply with its EDE) for bogus_ttl.
+  void store_bogus(const ClientQuery& q, const ExtendedError& ede, uint64_t now_ms);
+
+  struct Hit {
+    std::vector<uint8_t> reply;  // ready to send
+  };
+  // A ready reply for `q` fitting in `limit` octets, or nullopt (miss, expired, too big).
+  // `query_packet` is the client's packet (its qname octets give the letter case).
+  std::optional<Hit> lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
+                            size_t limit, uint64_t now_ms);
+
+  size_t bytes() const { return bytes_; }
+  size_t entries() const { return map_.size(); }
+  void clear();
+
+ private:
+  struct Entry {
+    CacheKey key;
+    std::vector<uint8_t> reply;
+    std::vector<uint8_t> upstream;      // for a slower rebuild when reply is too big
+    std::vector<uint16_t> ttl_offsets;  // where each record's TTL sits in `reply`
+    std::vector<uint32_t> ttls;         // their values when stored
+    Security security;
+    bool bogus = false;
+    ExtendedError ede{EdeCode::Other, ""};  // bogus entries: what the SERVFAIL says
+    uint64_t stored_ms;
+    uint64_t expires_ms;
+    size_t cost;  // bytes charged against max_bytes
+  };
+  using Lru = std::list<Entry>;
+
+  void insert(Entry e);
+  void erase(Lru::iterator it);
+
+  AnswerCacheLimits limits_;
+  Lru lru_;  // most recently used first
+  std::unordered_map<CacheKey, Lru::iterator, CacheKeyHash> map_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace dnsp::resolver
