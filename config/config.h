@@ -42,6 +42,18 @@
 //   level = "info"
 //       One of "error", "warn", "info", "debug" (lower case). Default "info". Replaced by
 //       --log-level.
+//
+//   [limits]
+//   The work one client query may cause while it is validated (CVE-2023-50387 KeyTrap,
+//   CVE-2023-50868). Reaching one gives SERVFAIL with EDE 6 (DNSSEC Bogus), never a hang.
+//   max_signature_checks = 64    signature verifications per query, 1-10000
+//   max_keys_per_tag = 4         DNSKEYs tried for one RRSIG's key tag and algorithm, 1-64
+//   max_fetches = 48             DS/DNSKEY sub-queries per query, 1-1000
+//   max_cname_chain = 12         CNAME/DNAME links followed, 1-64
+//   max_chain_depth = 24         zones between the trust anchor and the answer, 1-128
+//   max_nsec3_iterations = 150   NSEC3 zones with more iterations are insecure (RFC 9276
+//                                §3.2), 0-2500
+//   max_nsec3_hashes = 200       NSEC3 hash computations per denial proof, 1-10000
 #pragma once
 
 #include <cstdint>
@@ -69,6 +81,19 @@ struct Endpoint {
 
 enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 
+// [limits]: bounds on the validation work of one client query. The proxy copies them into
+// resolver::Limits (config/ does not depend on resolver/); the defaults are the same.
+struct ValidationLimits {
+  uint32_t max_signature_checks = 64;
+  uint32_t max_keys_per_tag = 4;
+  uint32_t max_fetches = 48;
+  uint32_t max_cname_chain = 12;
+  uint32_t max_chain_depth = 24;
+  uint32_t max_nsec3_iterations = 150;
+  uint32_t max_nsec3_hashes = 200;
+  friend bool operator==(const ValidationLimits&, const ValidationLimits&) = default;
+};
+
 struct Config {
   std::vector<Endpoint> listen = {{"127.0.0.1", kDnsPort}, {"::1", kDnsPort}};
   std::vector<Endpoint> upstreams;      // empty after loading => proxy falls back to resolv.conf
@@ -79,6 +104,7 @@ struct Config {
   uint32_t tcp_max_connections = 256;
   std::string trust_anchor_file;  // "" = built-in root anchors
   LogLevel log_level = LogLevel::Info;
+  ValidationLimits limits;
   std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
 };
 

@@ -27,12 +27,15 @@ struct TableSpec {
   std::string_view table;
   std::vector<std::string_view> keys;
 };
-const std::array<TableSpec, 4>& table_specs() {
-  static const std::array<TableSpec, 4> specs = {{
+const std::array<TableSpec, 5>& table_specs() {
+  static const std::array<TableSpec, 5> specs = {{
       {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file"}},
       {"log", {"level"}},
+      {"limits",
+       {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
+        "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
   }};
   return specs;
 }
@@ -94,6 +97,8 @@ class Checker {
         if (auto* table = expect_table(key, node)) check_dnssec(*table);
       } else if (name == "log") {
         if (auto* table = expect_table(key, node)) check_log(*table);
+      } else if (name == "limits") {
+        if (auto* table = expect_table(key, node)) check_limits(*table);
       } else {
         unknown_key(key, "", node);
       }
@@ -145,7 +150,7 @@ class Checker {
     std::string message;
     if (table.empty()) {
       message = std::string(node.is_table() ? "unknown table" : "unknown key") +
-                " (expected one of the tables [server], [upstream], [dnssec], [log])";
+                " (expected one of the tables [server], [upstream], [dnssec], [log], [limits])";
     } else {
       for (const TableSpec& spec : table_specs()) {
         if (spec.table == table) {
@@ -224,6 +229,42 @@ class Checker {
       } else {
         unknown_key(key, "log", node);
       }
+    }
+  }
+
+  void check_limits(const toml::table& table) {
+    struct LimitSpec {
+      std::string_view key;
+      uint32_t min;
+      uint32_t max;
+      std::string_view unit;
+      uint32_t ValidationLimits::*field;
+    };
+    static constexpr LimitSpec kLimits[] = {
+        {"max_signature_checks", 1, 10000, " (signature verifications per query)",
+         &ValidationLimits::max_signature_checks},
+        {"max_keys_per_tag", 1, 64, " (DNSKEYs tried per key tag)",
+         &ValidationLimits::max_keys_per_tag},
+        {"max_fetches", 1, 1000, " (sub-queries per query)", &ValidationLimits::max_fetches},
+        {"max_cname_chain", 1, 64, " (CNAME/DNAME links)", &ValidationLimits::max_cname_chain},
+        {"max_chain_depth", 1, 128, " (zones below the trust anchor)",
+         &ValidationLimits::max_chain_depth},
+        {"max_nsec3_iterations", 0, 2500, " (NSEC3 iterations, RFC 9276)",
+         &ValidationLimits::max_nsec3_iterations},
+        {"max_nsec3_hashes", 1, 10000, " (NSEC3 hashes per denial proof)",
+         &ValidationLimits::max_nsec3_hashes},
+    };
+    for (auto&& [key, node] : table) {
+      const LimitSpec* spec = nullptr;
+      for (const auto& l : kLimits) {
+        if (l.key == key.str()) spec = &l;
+      }
+      if (spec == nullptr) {
+        unknown_key(key, "limits", node);
+        continue;
+      }
+      read_integer(node, "limits." + std::string(spec->key), spec->min, spec->max, spec->unit,
+                   config_.limits.*(spec->field));
     }
   }
 

@@ -26,7 +26,17 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
     : loop_(loop),
       config_(std::move(config)),
       upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
-      anchors_(std::move(anchors)) {}
+      anchors_(std::move(anchors)) {
+  // [limits] (config/config.h): the validation work one client query may cause.
+  const config::ValidationLimits& l = config_.limits;
+  limits_.max_signature_checks = l.max_signature_checks;
+  limits_.max_keys_per_tag = l.max_keys_per_tag;
+  limits_.max_fetches = l.max_fetches;
+  limits_.max_cname_chain = l.max_cname_chain;
+  limits_.max_chain_depth = l.max_chain_depth;
+  limits_.max_nsec3_iterations = static_cast<uint16_t>(l.max_nsec3_iterations);
+  limits_.max_nsec3_hashes = l.max_nsec3_hashes;
+}
 
 std::string Server::start() {
   uv_timer_init(loop_, &deadline_timer_);

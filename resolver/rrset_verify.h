@@ -22,6 +22,8 @@ struct Limits {
   uint16_t max_nsec3_iterations = 150;  // RFC 9276 §3.2
   uint32_t bogus_ttl = 60;              // seconds a bogus key entry is remembered (RFC 9520)
   uint32_t max_key_ttl = 86400;
+  uint32_t max_chain_depth = 24;    // zones walked from the trust anchor down
+  uint32_t max_nsec3_hashes = 200;  // NSEC3 hash computations per denial proof (CVE-2023-50868)
 };
 
 struct Budget {

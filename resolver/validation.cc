@@ -47,8 +47,6 @@ Verdict verdict(Security s, Reason r, const Name& zone, std::string detail) {
 // The worse of two verdicts (Bogus < Indeterminate < Insecure < Secure); ties keep `a`.
 Verdict worse(Verdict a, Verdict b) { return b.security < a.security ? b : a; }
 
-constexpr int kMaxDepth = 24;
-
 }  // namespace
 
 Validation::Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits& limits,
@@ -124,9 +122,10 @@ Validation::Entry Validation::temporary(Security security, Reason reason, const 
 // RFC 4035 §5.2: the DNSKEY RRset of `zone`, authenticated from the anchor or from the DS
 // RRset in the parent, which is itself verified with the parent's keys.
 Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int depth) {
-  if (depth > kMaxDepth) {
-    return temporary(Security::Bogus, Reason::TooMuchWork, zone,
-                     "the chain of trust is deeper than " + std::to_string(kMaxDepth) + " zones");
+  if (depth > static_cast<int>(limits_.max_chain_depth)) {
+    return temporary(
+        Security::Bogus, Reason::TooMuchWork, zone,
+        "the chain of trust is deeper than " + std::to_string(limits_.max_chain_depth) + " zones");
   }
   if (auto e = keys_.find(zone, now_)) return e;
   if (auto e = keys_.find_insecure_ancestor(zone, now_)) return e;
@@ -325,7 +324,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
 // The key entry of the zone that holds `name`, found by walking DS queries down from the
 // closest secure ancestor (for unsigned data, whose signer we cannot read off an RRSIG).
 Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int depth) {
-  if (depth > kMaxDepth) {
+  if (depth > static_cast<int>(limits_.max_chain_depth)) {
     return temporary(Security::Bogus, Reason::TooMuchWork, name, "zone walk too deep");
   }
   if (auto e = keys_.find_insecure_ancestor(name, now_)) return e;
@@ -441,7 +440,12 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
   } else if (!nsec3s.empty()) {
     Nsec3Limits nl;
     nl.max_iterations = limits_.max_nsec3_iterations;
+    nl.max_hash_computations = limits_.max_nsec3_hashes;
     result = prove_nsec3(nsec3s, qname, qtype, zone_keys.zone, nl);
+    if (result.kind == DenialKind::NotProven && nl.hashes_used >= nl.max_hash_computations) {
+      // CVE-2023-50868: the proof ran out of hash budget; that is too much work, not a gap.
+      failure = verdict(Security::Bogus, Reason::TooMuchWork, zone_keys.zone, result.detail);
+    }
   }
   note("denial of " + qname.to_string() + " " + to_string(qtype) + " in " +
        zone_keys.zone.to_string() + ": " + result.detail);
@@ -499,14 +503,21 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
       }
     }
     DenialResult proof{DenialKind::NotProven, *signer, ""};
+    bool hash_budget_spent = false;
     if (!nsecs.empty()) {
       proof = prove_wildcard_answer_nsec(nsecs, rrset.owner, closest_encloser, *signer);
     } else if (!nsec3s.empty()) {
       Nsec3Limits nl;
       nl.max_iterations = limits_.max_nsec3_iterations;
+      nl.max_hash_computations = limits_.max_nsec3_hashes;
       proof = prove_wildcard_answer_nsec3(nsec3s, rrset.owner, closest_encloser, *signer, nl);
+      hash_budget_spent = nl.hashes_used >= nl.max_hash_computations;
     }
     note("wildcard proof for " + rrset.owner.to_string() + ": " + proof.detail);
+    if (proof.kind == DenialKind::NotProven && hash_budget_spent) {
+      // CVE-2023-50868: the proof ran out of hash budget.
+      return verdict(Security::Bogus, Reason::TooMuchWork, *signer, proof.detail);
+    }
     switch (proof.kind) {
       case DenialKind::WildcardAnswerOk:
         break;

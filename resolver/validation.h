@@ -46,6 +46,8 @@ class Validation {
 
   // What the validator did, one line per step, for logs and the explain command.
   const std::vector<std::string>& trace() const { return trace_; }
+  // Signature verifications done so far (bounded by Limits::max_signature_checks).
+  uint32_t signature_checks() const { return budget_.signature_checks_done; }
 
  private:
   struct Fetched {
