@@ -123,9 +123,9 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   // The hot path: a validated answer from memory. CD queries always go upstream: the
   // client wants the data as the upstream has it (RFC 4035 §3.2.2).
   if (!query.checking_disabled()) {
-    if (auto hit = answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
-                                        uv_now(loop_))) {
-      send_to(client, std::move(hit->reply));
+    if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
+                             uv_now(loop_), hit_buffer_)) {
+      send_to(client, hit_buffer_);
       return;
     }
   }
@@ -330,15 +330,15 @@ void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
   send_to(client, std::move(packet));
 }
 
-void Server::send_to(const ClientRef& client, std::vector<uint8_t> packet) {
+void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
   if (const auto* udp = std::get_if<UdpClient>(&client)) {
-    udp->listener->send(udp->address, std::move(packet));
+    udp->listener->send(udp->address, packet);
     return;
   }
   const auto& tcp = std::get<TcpClient>(client);
   auto it = connections_.find(tcp.connection);
   if (it == connections_.end()) return;  // the client went away
-  it->second->send(std::move(packet));
+  it->second->send(packet);
   it->second->answered();
 }
 

@@ -77,7 +77,7 @@ class Server {
   void fail_upstream(uint64_t tid, UpstreamStatus status);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
-  void send_to(const ClientRef& client, std::vector<uint8_t> packet);
+  void send_to(const ClientRef& client, std::span<const uint8_t> packet);
   void arm_deadline_timer();
   static void on_deadline(uv_timer_t* t) noexcept;
 
@@ -90,6 +90,7 @@ class Server {
   resolver::TrustAnchors anchors_;
   resolver::KeyCache key_cache_;
   resolver::AnswerCache answer_cache_;
+  std::vector<uint8_t> hit_buffer_;  // cache hits are written here: its capacity is reused
   resolver::Limits limits_;
 
   uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter

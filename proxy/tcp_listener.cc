@@ -88,7 +88,7 @@ void TcpConnection::take_frames() {
   if (pos > 0 && !closing_) inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<long>(pos));
 }
 
-void TcpConnection::send(std::vector<uint8_t> packet) {
+void TcpConnection::send(std::span<const uint8_t> packet) {
   if (closing_) return;
   if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&tcp_)) > kMaxWriteQueue) {
     LOG_DEBUG("tcp connection " << id_ << " is not reading its replies: closing it");

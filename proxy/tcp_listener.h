@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,7 @@ class TcpConnection {
 
   // Takes the accepted socket from `listener`; false when that failed (call close()).
   bool accept(uv_loop_t* loop, uv_stream_t* listener);
-  void send(std::vector<uint8_t> packet);  // adds the length prefix
+  void send(std::span<const uint8_t> packet);  // adds the length prefix
   void answered();  // one query of this connection has been answered (or dropped)
   // Closes both handles; the object deletes itself when both are closed.
   void close();

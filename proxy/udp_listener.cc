@@ -53,10 +53,10 @@ void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const soc
                              ClientRef{client});
 }
 
-void UdpListener::send(const SocketAddress& to, std::vector<uint8_t> packet) {
+void UdpListener::send(const SocketAddress& to, std::span<const uint8_t> packet) {
   if (!open_) return;
-  uv_buf_t b =
-      uv_buf_init(reinterpret_cast<char*>(packet.data()), static_cast<unsigned>(packet.size()));
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(const_cast<uint8_t*>(packet.data())),
+                           static_cast<unsigned>(packet.size()));
   const int rc = uv_udp_try_send(&handle_, &b, 1, to.get());
   if (rc >= 0) return;
   if (rc != UV_EAGAIN) {
@@ -64,7 +64,7 @@ void UdpListener::send(const SocketAddress& to, std::vector<uint8_t> packet) {
     return;
   }
   // The socket buffer is full: queue it, owning the bytes until the send completes.
-  auto* req = new SendRequest{{}, std::move(packet)};
+  auto* req = new SendRequest{{}, {packet.begin(), packet.end()}};
   req->req.data = req;
   b = uv_buf_init(reinterpret_cast<char*>(req->packet.data()),
                   static_cast<unsigned>(req->packet.size()));

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <array>
+#include <span>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,7 +24,8 @@ class UdpListener {
 
   // Binds and starts receiving; returns "" or what went wrong.
   std::string start(const SocketAddress& address);
-  void send(const SocketAddress& to, std::vector<uint8_t> packet);
+  // Sends at once when the socket takes it; copies the bytes only when it must queue them.
+  void send(const SocketAddress& to, std::span<const uint8_t> packet);
   void close();
   const std::string& name() const { return name_; }
 

@@ -15,15 +15,8 @@ constexpr size_t kEntryOverhead = 160;  // list node, map node, vectors' headers
 }  // namespace
 
 CacheKey CacheKey::of(const ClientQuery& q) {
-  CacheKey k;
-  const Name lower = q.question.name.lowercased();
-  k.bytes.assign(reinterpret_cast<const char*>(lower.wire().data()), lower.wire_size());
-  const uint16_t t = to_u16(q.question.type);
-  k.bytes.push_back(static_cast<char>(t >> 8));
-  k.bytes.push_back(static_cast<char>(t));
-  k.bytes.push_back(q.dnssec_ok ? 'D' : '-');
-  k.bytes.push_back(q.has_edns ? 'E' : '-');
-  return k;
+  return CacheKey{q.question.name, q.question.type,
+                  static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.has_edns ? 2 : 0))};
 }
 
 void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply,
@@ -84,7 +77,7 @@ void AnswerCache::store_bogus(const ClientQuery& q, const ExtendedError& ede, ui
 }
 
 void AnswerCache::insert(Entry e) {
-  e.cost = kEntryOverhead + e.key.bytes.size() + e.reply.size() + e.upstream.size() +
+  e.cost = kEntryOverhead + sizeof(CacheKey) + e.reply.size() + e.upstream.size() +
            e.ttl_offsets.size() * 6 + e.ede.text.size();
   if (e.cost > limits_.max_bytes) return;
   if (auto it = map_.find(e.key); it != map_.end()) erase(it->second);
@@ -106,29 +99,30 @@ void AnswerCache::clear() {
   bytes_ = 0;
 }
 
-std::optional<AnswerCache::Hit> AnswerCache::lookup(const ClientQuery& q,
-                                                    std::span<const uint8_t> query_packet,
-                                                    size_t limit, uint64_t now_ms) {
+bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
+                         size_t limit, uint64_t now_ms, std::vector<uint8_t>& out) {
   auto it = map_.find(CacheKey::of(q));
-  if (it == map_.end()) return std::nullopt;
+  if (it == map_.end()) return false;
   Entry& e = *it->second;
   if (e.expires_ms <= now_ms) {
     erase(it->second);
-    return std::nullopt;
+    return false;
   }
   lru_.splice(lru_.begin(), lru_, it->second);  // most recently used
   if (e.bogus) {
-    return Hit{error_reply(q, true, RCode::ServFail, &e.ede)};
+    out = error_reply(q, true, RCode::ServFail, &e.ede);
+    return true;
   }
   const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
   if (e.reply.size() > limit) {
     // Too big for this client's UDP size: rebuild from the upstream packet (sets TC).
     auto msg = Message::parse(e.upstream);
-    if (!msg) return std::nullopt;
-    return Hit{forward_reply(q, *msg, ad, limit, nullptr)};
+    if (!msg) return false;
+    out = forward_reply(q, *msg, ad, limit, nullptr);
+    return true;
   }
-  Hit hit{e.reply};
-  uint8_t* p = hit.reply.data();
+  out.assign(e.reply.begin(), e.reply.end());
+  uint8_t* p = out.data();
   store_u16(p, q.id);
   // Flags: ours, with the client's RD and CD (RFC 1035 §4.1.1, RFC 4035 §3.2.2) and AD as
   // this client may see it (RFC 6840 §5.7).
@@ -138,7 +132,7 @@ std::optional<AnswerCache::Hit> AnswerCache::lookup(const ClientQuery& q,
   store_u16(p + 2, flags);
   // The question as the client wrote it: same name, maybe other letter case.
   const size_t qlen = q.question.name.wire_size();
-  if (query_packet.size() >= kHeaderSize + qlen && hit.reply.size() >= kHeaderSize + qlen) {
+  if (query_packet.size() >= kHeaderSize + qlen && out.size() >= kHeaderSize + qlen) {
     std::memcpy(p + kHeaderSize, query_packet.data() + kHeaderSize, qlen);
   }
   // TTLs count down (RFC 1035 §6.2 / RFC 8767 §4: never below zero).
@@ -149,7 +143,7 @@ std::optional<AnswerCache::Hit> AnswerCache::lookup(const ClientQuery& q,
       store_u32(p + e.ttl_offsets[i], ttl);
     }
   }
-  return hit;
+  return true;
 }
 
 }  // namespace dnsp::resolver

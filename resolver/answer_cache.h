@@ -25,14 +25,20 @@ struct AnswerCacheLimits {
   uint32_t bogus_ttl = 60;       // RFC 9520 §3: at least 1 s, at most 5 min suggested
 };
 
-// What a client asked that changes the reply's shape.
+// What a client asked that changes the reply's shape. Built without allocating.
 struct CacheKey {
-  std::string bytes;  // lowercased qname wire | qtype | DO | EDNS
+  Name name;  // compared case-insensitively
+  RRType type = RRType::A;
+  uint8_t shape = 0;  // bit 0: DO, bit 1: EDNS
   static CacheKey of(const ClientQuery& q);
-  friend bool operator==(const CacheKey&, const CacheKey&) = default;
+  friend bool operator==(const CacheKey& a, const CacheKey& b) {
+    return a.type == b.type && a.shape == b.shape && a.name == b.name;
+  }
 };
 struct CacheKeyHash {
-  size_t operator()(const CacheKey& k) const { return std::hash<std::string>{}(k.bytes); }
+  size_t operator()(const CacheKey& k) const {
+    return k.name.hash() ^ (size_t{to_u16(k.type)} << 2 | k.shape) * 0x9E3779B97F4A7C15ull;
+  }
 };
 
 class AnswerCache {
@@ -49,13 +55,11 @@ class AnswerCache {
   // Remembers a bogus verdict (the SERVFAIL reply with its EDE) for bogus_ttl.
   void store_bogus(const ClientQuery& q, const ExtendedError& ede, uint64_t now_ms);
 
-  struct Hit {
-    std::vector<uint8_t> reply;  // ready to send
-  };
-  // A ready reply for `q` fitting in `limit` octets, or nullopt (miss, expired, too big).
+  // Writes a ready reply for `q` fitting in `limit` octets into `out` (whose capacity is
+  // reused: no allocation on a hit) and returns true; false on a miss or an expired entry.
   // `query_packet` is the client's packet (its qname octets give the letter case).
-  std::optional<Hit> lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
-                            size_t limit, uint64_t now_ms);
+  bool lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
+              uint64_t now_ms, std::vector<uint8_t>& out);
 
   size_t bytes() const { return bytes_; }
   size_t entries() const { return map_.size(); }
