@@ -15,7 +15,8 @@ enum class Option : uint8_t {
   LogLevel,
   Help,
   Version,
-  CheckConfig
+  CheckConfig,
+  HealthCheck
 };
 
 struct OptionSpec {
@@ -33,6 +34,7 @@ constexpr OptionSpec kOptions[] = {
     {"--help", Option::Help, ""},
     {"--version", Option::Version, ""},
     {"--check-config", Option::CheckConfig, ""},
+    {"--health-check", Option::HealthCheck, "ADDR[:PORT]"},
 };
 
 const OptionSpec* find_option(std::string_view flag) {
@@ -163,6 +165,15 @@ class Parser {
       case Option::Upstream:
         add_endpoint(spec, value, cl.upstreams);
         break;
+      case Option::HealthCheck:
+        if (auto endpoint = parse_endpoint(value, kDnsPort)) {
+          cl.health_check = *endpoint;
+        } else {
+          error(flag + ": expected the proxy's IP address with optional port (e.g. "
+                       "127.0.0.1:53), got " +
+                quoted(value));
+        }
+        break;
       case Option::LogLevel:
         if (auto level = parse_log_level(value)) {
           cl.log_level = *level;
@@ -217,6 +228,11 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
                           (default info).
   --check-config          Load and check the configuration file and options,
                           report every problem, and exit without serving.
+  --health-check ADDR[:PORT]
+                          Send one query to the proxy at ADDR (port 53 if
+                          omitted) and exit 0 if it answers within 2 s, 1
+                          if not. Reads no configuration (for container
+                          health checks).
   --help                  Show this help and exit.
   --version               Show the version and exit.
 

@@ -1,6 +1,7 @@
 // config/command_line.h: argv -> CommandLine, the options that override the config file,
 // and the --help text. Flag names are an interface (scripts use them): --config,
-// --listen, --upstream, --trust-anchor, --log-level, --help, --version, --check-config.
+// --listen, --upstream, --trust-anchor, --log-level, --help, --version, --check-config,
+// --health-check.
 #pragma once
 
 #include <optional>
@@ -24,6 +25,9 @@ struct CommandLine {
   bool help = false;                             // --help
   bool version = false;                          // --version
   bool check_config = false;                     // --check-config
+  // --health-check ADDR[:PORT]: ask the proxy listening there one query and exit 0 when it
+  // answers (for container health checks); nothing else is read or started.
+  std::optional<Endpoint> health_check;
   // Non-option arguments. When there are any, positional[0] is a subcommand word
   // ([a-z][a-z0-9-]*, e.g. "explain") and the rest are its arguments, kept verbatim. No
   // subcommand exists yet: the proxy rejects them, this only preserves them.

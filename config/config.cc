@@ -79,6 +79,29 @@ std::string to_string(const Endpoint& endpoint) {
   return endpoint.address + ":" + port;
 }
 
+std::optional<std::string> normalize_domain_name(std::string_view text) {
+  constexpr size_t kMaxLabel = 63;
+  constexpr size_t kMaxName = 253;  // presentation octets without the final dot
+  if (text.ends_with('.')) text.remove_suffix(1);
+  if (text.empty() || text.size() > kMaxName) return std::nullopt;
+  std::string out;
+  size_t label = 0;
+  for (char c : text) {
+    if (c == '.') {
+      if (label == 0) return std::nullopt;  // empty label: "a..b" or ".a"
+      label = 0;
+      out += c;
+      continue;
+    }
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok || ++label > kMaxLabel) return std::nullopt;
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (label == 0) return std::nullopt;
+  return out + ".";
+}
+
 std::optional<LogLevel> parse_log_level(std::string_view text) {
   if (text == "error") return LogLevel::Error;
   if (text == "warn") return LogLevel::Warn;

@@ -18,6 +18,12 @@
 //       Close a client TCP connection idle this long. 1-60000 ms. Default 10000.
 //   tcp_max_connections = 256
 //       Most client TCP connections open at once. 1-65535. Default 256.
+//   user = "dnssec-proxy"
+//   group = "dnssec-proxy"
+//       After binding the listeners (port 53 needs root or CAP_NET_BIND_SERVICE), drop to
+//       this user and group (setgroups, setgid, setuid). A name or a numeric id, non-empty.
+//       group defaults to the user's primary group. Default: keep running as started. A
+//       user or group that does not exist is an error at start-up.
 //
 //   [upstream]
 //   servers = ["127.0.0.1:5300", "[::1]:5301", "9.9.9.9"]
@@ -37,6 +43,16 @@
 //       Root trust anchors to validate from, instead of the built-in root anchors. A
 //       non-empty path, used as written (a relative path is relative to the working
 //       directory). Default: built-in anchors. Replaced by --trust-anchor.
+//   trust_anchor_state = "/var/lib/dnssec-proxy/root-anchor.state"
+//       Keep the root anchor current by RFC 5011 automated updates, in this file (created
+//       if missing, seeded from the anchors above; rewritten on every change). Its directory
+//       must be writable by the user the proxy runs as. A non-empty path. Default: off (the
+//       anchors stay as configured).
+//   negative_trust_anchors = ["broken.example"]
+//       Domains whose answers are not validated (RFC 7646): at or below them an answer is
+//       insecure (AD clear, never SERVFAIL for DNSSEC reasons), and the log says so. Each a
+//       domain name (letters, digits, '-', '_'; labels 1-63 octets), not the root, each
+//       once. Default: none.
 //
 //   [log]
 //   level = "info"
@@ -102,7 +118,11 @@ struct Config {
   uint32_t query_timeout_ms = 5000;     // a client gets SERVFAIL at the latest after this
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
-  std::string trust_anchor_file;  // "" = built-in root anchors
+  std::string user;   // [server] user: "" = do not change user
+  std::string group;  // [server] group: "" = the user's primary group
+  std::string trust_anchor_file;   // "" = built-in root anchors
+  std::string trust_anchor_state;  // "" = no RFC 5011 updates
+  std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
   std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
@@ -120,6 +140,12 @@ std::string to_string(const Endpoint& endpoint);
 // The inet_ntop form of an IPv4 or IPv6 literal ("::0001" -> "::1"); nullopt if inet_pton
 // rejects it.
 std::optional<std::string> normalize_address(std::string_view address);
+
+// A domain name as a negative trust anchor takes it: labels of letters, digits, '-' and '_',
+// 1-63 octets each, at most 253 octets in all, an optional final dot. Returns it lower case
+// with a final dot ("Example.COM" -> "example.com."); nullopt for anything else, the root
+// included.
+std::optional<std::string> normalize_domain_name(std::string_view text);
 
 // "error", "warn", "info", "debug" (exactly, lower case); nullopt for anything else.
 std::optional<LogLevel> parse_log_level(std::string_view text);

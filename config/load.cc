@@ -29,9 +29,9 @@ struct TableSpec {
 };
 const std::array<TableSpec, 5>& table_specs() {
   static const std::array<TableSpec, 5> specs = {{
-      {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections"}},
+      {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
-      {"dnssec", {"trust_anchor_file"}},
+      {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
       {"log", {"level"}},
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
@@ -177,6 +177,9 @@ class Checker {
       } else if (name == "tcp_max_connections") {
         read_integer(node, "server.tcp_max_connections", 1, kMaxTcpConnections, "",
                      config_.tcp_max_connections);
+      } else if (name == "user" || name == "group") {
+        read_account(node, name == "user" ? "server.user" : "server.group",
+                     name == "user" ? config_.user : config_.group);
       } else {
         unknown_key(key, "server", node);
       }
@@ -203,13 +206,17 @@ class Checker {
 
   void check_dnssec(const toml::table& table) {
     for (auto&& [key, node] : table) {
-      if (key.str() == "trust_anchor_file") {
+      if (key.str() == "trust_anchor_file" || key.str() == "trust_anchor_state") {
+        const bool state = key.str() == "trust_anchor_state";
         const auto* path = node.as_string();
         if (path == nullptr || path->get().empty()) {
-          expected(node, "dnssec.trust_anchor_file", "a file path (a non-empty string)");
+          expected(node, state ? "dnssec.trust_anchor_state" : "dnssec.trust_anchor_file",
+                   "a file path (a non-empty string)");
         } else {
-          config_.trust_anchor_file = path->get();
+          (state ? config_.trust_anchor_state : config_.trust_anchor_file) = path->get();
         }
+      } else if (key.str() == "negative_trust_anchors") {
+        read_domains(node, "dnssec.negative_trust_anchors", config_.negative_trust_anchors);
       } else {
         unknown_key(key, "dnssec", node);
       }
@@ -266,6 +273,51 @@ class Checker {
       read_integer(node, "limits." + std::string(spec->key), spec->min, spec->max, spec->unit,
                    config_.limits.*(spec->field));
     }
+  }
+
+  // A user or group: a name or a numeric id, as a non-empty string without blanks. Whether
+  // it exists is checked at start-up (the file may be checked on another machine).
+  void read_account(const toml::node& node, std::string_view key, std::string& out) {
+    const auto* text = node.as_string();
+    if (text == nullptr || text->get().empty() ||
+        text->get().find_first_of(" \t\r\n:") != std::string::npos) {
+      expected(node, key, R"(a user or group name or numeric id, e.g. "nobody" or "65534")");
+      return;
+    }
+    out = text->get();
+  }
+
+  // An array of domain names (RFC 7646 negative trust anchors), each once, not the root.
+  // `out` is replaced only when every entry is valid.
+  void read_domains(const toml::node& node, std::string_view key, std::vector<std::string>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      expected(node, key, R"(an array of domain names, e.g. ["broken.example"])");
+      return;
+    }
+    std::vector<std::string> names;
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string element_key = std::string(key) + "[" + std::to_string(i) + "]";
+      const auto* text = element.as_string();
+      const std::optional<std::string> name =
+          text ? normalize_domain_name(text->get()) : std::nullopt;
+      if (!name) {
+        expected(element, element_key,
+                 "a domain name other than the root (letters, digits, '-', '_'; labels of 1-63 "
+                 "octets), e.g. \"broken.example\"");
+        all_valid = false;
+        continue;
+      }
+      if (std::find(names.begin(), names.end(), *name) != names.end()) {
+        error(element.source(), element_key, "expected each domain once, got " + *name + " again");
+        all_valid = false;
+        continue;
+      }
+      names.push_back(*name);
+    }
+    if (all_valid) out = std::move(names);
   }
 
   void read_timeout(const toml::node& node, std::string_view key, uint32_t& out) {

@@ -98,11 +98,12 @@ TEST_CASE("config: an empty file gives the defaults") {
 TEST_CASE("config: unknown key is reported with file, line and key") {
   CHECK(only_error("[server]\nlisten = [\"127.0.0.1\"]\n\nlisten_port = 53\n") ==
         "FILE:4: server.listen_port: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections)");
+        "tcp_max_connections, user, group)");
   CHECK(only_error("[log]\nfile = \"/var/log/x\"\n") ==
         "FILE:2: log.file: unknown key (expected one of: level)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
-        "FILE:2: dnssec.enabled: unknown key (expected one of: trust_anchor_file)");
+        "FILE:2: dnssec.enabled: unknown key (expected one of: trust_anchor_file, "
+        "trust_anchor_state, negative_trust_anchors)");
 }
 
 TEST_CASE("config: unknown table is reported with file, line and table") {
@@ -111,7 +112,7 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
         "[dnssec], [log], [limits])");
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections)");
+        "tcp_max_connections, user, group)");
 }
 
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
@@ -120,7 +121,7 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
         "[log], [limits]); level belongs in [log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections); timeout_ms belongs in [upstream]");
+        "tcp_max_connections, user, group); timeout_ms belongs in [upstream]");
 }
 
 TEST_CASE("config: a table given as a value is reported") {

@@ -1,0 +1,133 @@
+// tests/config/operations_test.cc: the keys and flags for running the proxy as a service:
+// [server] user/group, [dnssec] trust_anchor_state and negative_trust_anchors, and
+// --health-check (config/load.h, config/command_line.h).
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/command_line.h"
+#include "config/load.h"
+#include "printers.h"
+#include "temp_dir.h"
+
+namespace dnsp::config {
+namespace {
+
+using testing::TempDir;
+
+LoadResult load_toml(std::string_view toml) { return parse_config(toml, "FILE"); }
+
+std::string only_error(std::string_view toml) {
+  const LoadResult result = load_toml(toml);
+  REQUIRE(result.errors.size() == 1);
+  return result.errors.front();
+}
+
+TEST_CASE("config: [server] user and group are read; both default to empty (no change)") {
+  const LoadResult defaults = load_toml("");
+  REQUIRE(defaults.ok());
+  CHECK(defaults.config.user.empty());
+  CHECK(defaults.config.group.empty());
+  const LoadResult set = load_toml("[server]\nuser = \"nobody\"\ngroup = \"65534\"\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.user == "nobody");
+  CHECK(set.config.group == "65534");
+}
+
+TEST_CASE("config: a bad user or group is reported with file, line and key") {
+  CHECK(only_error("[server]\nuser = \"\"\n") ==
+        R"(FILE:2: server.user: expected a user or group name or numeric id, e.g. "nobody" or )"
+        R"("65534", got "")");
+  CHECK(only_error("[server]\n\ngroup = 65534\n") ==
+        R"(FILE:3: server.group: expected a user or group name or numeric id, e.g. "nobody" or )"
+        R"("65534", got 65534)");
+  CHECK(only_error("[server]\nuser = \"nobody:nogroup\"\n").starts_with("FILE:2: server.user:"));
+}
+
+TEST_CASE("config: [dnssec] trust_anchor_state is a non-empty path, off by default") {
+  CHECK(load_toml("").config.trust_anchor_state.empty());
+  const LoadResult set =
+      load_toml("[dnssec]\ntrust_anchor_state = \"/var/lib/dnssec-proxy/root.state\"\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.trust_anchor_state == "/var/lib/dnssec-proxy/root.state");
+  CHECK(only_error("[dnssec]\ntrust_anchor_state = \"\"\n") ==
+        R"(FILE:2: dnssec.trust_anchor_state: expected a file path (a non-empty string), got "")");
+}
+
+TEST_CASE("config: negative trust anchors are domain names, normalised to lower case") {
+  const LoadResult set =
+      load_toml("[dnssec]\nnegative_trust_anchors = [\"Broken.Example\", \"badsig.test.\"]\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.negative_trust_anchors ==
+        std::vector<std::string>{"broken.example.", "badsig.test."});
+  CHECK(load_toml("").config.negative_trust_anchors.empty());
+  CHECK(load_toml("[dnssec]\nnegative_trust_anchors = []\n").ok());
+}
+
+TEST_CASE("config: a bad negative trust anchor names its index; the list keeps its default") {
+  const LoadResult result =
+      load_toml("[dnssec]\nnegative_trust_anchors = [\"ok.example\",\n  \"a..b\", \".\", 7]\n");
+  REQUIRE(result.errors.size() == 3);
+  CHECK(result.errors[0] ==
+        "FILE:3: dnssec.negative_trust_anchors[1]: expected a domain name other than the root "
+        "(letters, digits, '-', '_'; labels of 1-63 octets), e.g. \"broken.example\", got "
+        "\"a..b\"");
+  CHECK(result.errors[1].starts_with("FILE:3: dnssec.negative_trust_anchors[2]: expected"));
+  CHECK(result.errors[2].starts_with("FILE:3: dnssec.negative_trust_anchors[3]: expected"));
+  CHECK(result.config.negative_trust_anchors.empty());
+  CHECK(only_error("[dnssec]\nnegative_trust_anchors = \"x.example\"\n") ==
+        R"(FILE:2: dnssec.negative_trust_anchors: expected an array of domain names, e.g. )"
+        R"(["broken.example"], got "x.example")");
+  CHECK(only_error("[dnssec]\nnegative_trust_anchors = [\"a.example\", \"A.example.\"]\n") ==
+        "FILE:2: dnssec.negative_trust_anchors[1]: expected each domain once, got a.example. "
+        "again");
+}
+
+TEST_CASE("config: normalize_domain_name accepts host-style names and rejects the rest") {
+  CHECK(normalize_domain_name("example.com") == "example.com.");
+  CHECK(normalize_domain_name("_dmarc.Example.COM.") == "_dmarc.example.com.");
+  CHECK(normalize_domain_name(std::string(63, 'a') + ".example") ==
+        std::string(63, 'a') + ".example.");
+  CHECK_FALSE(normalize_domain_name(std::string(64, 'a') + ".example"));
+  CHECK_FALSE(normalize_domain_name(""));
+  CHECK_FALSE(normalize_domain_name("."));
+  CHECK_FALSE(normalize_domain_name("a b.example"));
+  CHECK_FALSE(normalize_domain_name("example..com"));
+  CHECK_FALSE(normalize_domain_name("*.example"));
+  std::string long_name;
+  while (long_name.size() < 250) long_name += "abcdefghi.";
+  CHECK_FALSE(normalize_domain_name(long_name + "abcdefghi"));
+}
+
+TEST_CASE("config: the new keys are known to the unknown-key message of their table") {
+  const std::string e = only_error("[server]\nusr = \"nobody\"\n");
+  CHECK(e.find("user, group") != std::string::npos);
+  const std::string d = only_error("[dnssec]\nnta = []\n");
+  CHECK(d.find("trust_anchor_state, negative_trust_anchors") != std::string::npos);
+}
+
+CommandLineResult parse(std::initializer_list<std::string_view> args) {
+  const std::vector<std::string_view> list(args);
+  return parse_arguments(list);
+}
+
+TEST_CASE("command line: --health-check takes the proxy's address, port 53 by default") {
+  const CommandLineResult a = parse({"--health-check", "127.0.0.1:5353"});
+  REQUIRE(a.ok());
+  CHECK(a.command_line.health_check == Endpoint{"127.0.0.1", 5353});
+  const CommandLineResult b = parse({"--health-check=::1"});
+  REQUIRE(b.ok());
+  CHECK(b.command_line.health_check == Endpoint{"::1", 53});
+  CHECK_FALSE(parse({}).command_line.health_check.has_value());
+  const CommandLineResult bad = parse({"--health-check", "localhost"});
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0] ==
+        "--health-check: expected the proxy's IP address with optional port (e.g. "
+        "127.0.0.1:53), got \"localhost\"; see dnssec-proxy --help");
+  CHECK(parse({"--health-check"}).errors.size() == 1);
+  CHECK(usage_text().find("--health-check ADDR[:PORT]") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace dnsp::config
