@@ -1,5 +1,7 @@
 #include "crypto/base64.h"
 
+#include <algorithm>
+
 namespace dnsp::crypto {
 namespace {
 
@@ -46,6 +48,23 @@ std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {
     return std::nullopt;
   }
   if (buffer != 0) return std::nullopt;  // canonical: unused bits zero
+  return out;
+}
+
+std::string base64_encode(std::span<const uint8_t> data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < data.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, data.size() - i);
+    uint32_t group = uint32_t{data[i]} << 16;
+    if (n > 1) group |= uint32_t{data[i + 1]} << 8;
+    if (n > 2) group |= data[i + 2];
+    for (size_t k = 0; k < 4; ++k) {
+      out += k <= n ? kAlphabet[(group >> (18 - 6 * k)) & 0x3f] : '=';
+    }
+  }
   return out;
 }
 

@@ -82,4 +82,19 @@ TEST_CASE("crypto: base64 rejects bad characters, missing padding and trailing d
   CHECK_FALSE(base64_decode("Zh==").has_value());
 }
 
+TEST_CASE("crypto: base64 encodes the RFC 4648 §10 vectors, and decoding reads them back") {
+  const auto encode = [](std::string_view s) { return base64_encode(ascii(s)); };
+  CHECK(encode("") == "");
+  CHECK(encode("f") == "Zg==");
+  CHECK(encode("fo") == "Zm8=");
+  CHECK(encode("foo") == "Zm9v");
+  CHECK(encode("foob") == "Zm9vYg==");
+  CHECK(encode("fooba") == "Zm9vYmE=");
+  CHECK(encode("foobar") == "Zm9vYmFy");
+  CHECK(base64_encode(hex("fbffbf")) == "+/+/");
+  Bytes all(256);
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint8_t>(i);
+  CHECK(base64_decode(base64_encode(all)) == all);
+}
+
 }  // namespace dnsp::crypto::test
