@@ -211,7 +211,10 @@ DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
   std::vector<const ZoneKey*> trusted;
   for (const auto& k : all_keys) {
     for (const auto& a : anchor_dnskeys) {
-      if (a == k.rdata) trusted.push_back(&k);
+      if (a == k.rdata) {
+        trusted.push_back(&k);
+        out.matches.push_back(DsKeyMatch{0, k.algorithm, 0, k.key_tag, true});
+      }
     }
     for (const auto& ds : usable) {
       if (ds.key_tag != k.key_tag || ds.algorithm != k.algorithm) continue;
@@ -220,6 +223,7 @@ DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
           std::equal(digest.digest.begin(), digest.digest.end(), ds.digest.begin(),
                      ds.digest.end())) {
         trusted.push_back(&k);
+        out.matches.push_back(DsKeyMatch{ds.key_tag, ds.algorithm, ds.digest_type, k.key_tag});
         break;
       }
     }
@@ -253,6 +257,7 @@ DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
   }
   out.security = Security::Secure;
   out.valid_until = check.valid_until;
+  out.signed_by = check.key_tag;
   out.keys = std::move(all_keys);
   return out;
 }

@@ -49,6 +49,15 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
                         const std::vector<const ZoneKey*>& keys, int64_t now, Budget& budget,
                         const Limits& limits);
 
+// Which DS record (or anchor DNSKEY) vouched for which DNSKEY.
+struct DsKeyMatch {
+  uint16_t ds_key_tag = 0;  // 0 with anchor_dnskey
+  uint8_t algorithm = 0;
+  uint8_t digest_type = 0;
+  uint16_t key_tag = 0;  // the DNSKEY it matches
+  bool anchor_dnskey = false;
+};
+
 struct DnskeyCheck {
   Security security = Security::Bogus;  // Secure, Insecure (only unsupported algorithms or
                                         // digests) or Bogus
@@ -56,6 +65,8 @@ struct DnskeyCheck {
   std::string detail;
   std::vector<ZoneKey> keys;  // Secure: every zone key in the RRset, decoded
   int64_t valid_until = 0;
+  std::vector<DsKeyMatch> matches;  // the DS records (or anchor DNSKEYs) that matched a key
+  uint16_t signed_by = 0;           // Secure: the key tag whose RRSIG over the RRset verified
 };
 
 // Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the

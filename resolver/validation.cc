@@ -47,6 +47,46 @@ Verdict verdict(Security s, Reason r, const Name& zone, std::string detail) {
 // The worse of two verdicts (Bogus < Indeterminate < Insecure < Secure); ties keep `a`.
 Verdict worse(Verdict a, Verdict b) { return b.security < a.security ? b : a; }
 
+// An RRset as evidence, not yet checked.
+CheckedRrset checked(const RRset& r, const Name& zone) {
+  CheckedRrset c;
+  c.owner = r.owner;
+  c.type = r.type;
+  c.ttl = r.ttl;
+  c.section = r.section;
+  c.rdatas = r.rdatas;
+  c.rrsigs = r.rrsigs;
+  c.zone = zone;
+  return c;
+}
+
+CheckedRrset checked(const RRset& r, const Name& zone, const RrsetCheck& check) {
+  CheckedRrset c = checked(r, zone);
+  c.security = check.security;
+  c.reason = check.reason;
+  c.detail = check.detail;
+  c.verified_by = check.security == Security::Secure ? check.key_tag : 0;
+  return c;
+}
+
+CheckedRrset checked(const RRset& r, const Name& zone, const Verdict& v) {
+  CheckedRrset c = checked(r, zone);
+  c.security = v.security;
+  c.reason = v.reason;
+  c.detail = v.detail;
+  return c;
+}
+
+// What authenticating a DNSKEY RRset found: which DS matched which key, which key signed.
+void note_dnskey_check(ZoneTrace& z, const DnskeyCheck& check) {
+  z.matches = check.matches;
+  if (!z.dnskeys) return;
+  z.dnskeys->security = check.security;
+  z.dnskeys->reason = check.reason;
+  z.dnskeys->detail = check.detail;
+  z.dnskeys->verified_by = check.signed_by;
+}
+
 }  // namespace
 
 Validation::Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits& limits,
@@ -54,6 +94,23 @@ Validation::Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits
     : anchors_(anchors), keys_(keys), limits_(limits), now_(now), budget_(limits) {}
 
 void Validation::note(std::string line) { trace_.push_back(std::move(line)); }
+
+void Validation::note_cached(const KeyEntry& entry) {
+  if (evidence_.find_zone(entry.zone) != nullptr) return;
+  ZoneTrace& z = evidence_.zone(entry.zone);
+  z.ds_source = entry.ds_rdatas.empty() ? DsSource::None : DsSource::KeyCache;
+  z.ds_rdatas = entry.ds_rdatas;
+  if (!entry.keys.empty()) {
+    CheckedRrset keys;
+    keys.owner = entry.zone;
+    keys.type = RRType::DNSKEY;
+    keys.zone = entry.zone;
+    keys.security = entry.security;
+    for (const auto& k : entry.keys) keys.rdatas.push_back(k.rdata);
+    z.dnskeys = std::move(keys);
+  }
+  z.verdict = entry.verdict;
+}
 
 Step Validation::start(const Question& question, const Message& answer) {
   question_ = question;
@@ -101,6 +158,7 @@ Validation::Entry Validation::remember(KeyEntry entry, int64_t valid_until) {
   if (entry.security == Security::Bogus) until = now_ + limits_.bogus_ttl;
   if (valid_until > now_) until = std::min(until, valid_until);
   entry.expires = until;
+  evidence_.zone(entry.zone).verdict = entry.verdict;
   note("key entry " + entry.zone.to_string() + ": " + std::string(to_string(entry.security)) +
        (entry.security == Security::Secure
             ? " (" + std::to_string(entry.keys.size()) + " zone keys)"
@@ -116,6 +174,7 @@ Validation::Entry Validation::temporary(Security security, Reason reason, const 
   e.zone = zone;
   e.security = security;
   e.verdict = verdict(security, reason, zone, std::move(detail));
+  evidence_.zone(zone).verdict = e.verdict;
   return std::make_shared<const KeyEntry>(std::move(e));
 }
 
@@ -127,8 +186,14 @@ Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int d
         Security::Bogus, Reason::TooMuchWork, zone,
         "the chain of trust is deeper than " + std::to_string(limits_.max_chain_depth) + " zones");
   }
-  if (auto e = keys_.find(zone, now_)) return e;
-  if (auto e = keys_.find_insecure_ancestor(zone, now_)) return e;
+  if (auto e = keys_.find(zone, now_)) {
+    note_cached(*e);
+    return e;
+  }
+  if (auto e = keys_.find_insecure_ancestor(zone, now_)) {
+    note_cached(*e);
+    return e;
+  }
   const TrustAnchor* anchor = anchors_.closest_enclosing(zone);
   if (anchor == nullptr) {
     return temporary(Security::Insecure, Reason::NoTrustAnchor, zone,
@@ -139,7 +204,16 @@ Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int d
     if (f == nullptr) return NeedRecords{zone, RRType::DNSKEY};
     const RRset* dnskeys =
         f->ok ? find_rrset(f->rrsets, zone, RRType::DNSKEY, Section::Answer) : nullptr;
+    {
+      ZoneTrace& z = evidence_.zone(zone);
+      z.ds_source = DsSource::TrustAnchor;
+      z.ds_rdatas = anchor->ds_rdatas;
+      z.anchor_dnskeys = anchor->dnskey_rdatas;
+      if (dnskeys != nullptr) z.dnskeys = checked(*dnskeys, zone);
+    }
     if (dnskeys != nullptr && dnskeys->rrsigs.empty()) {
+      evidence_.zone(zone).dnskeys->security = Security::Bogus;
+      evidence_.zone(zone).dnskeys->reason = Reason::UpstreamStripsDnssec;
       return remember(
           KeyEntry{zone,
                    Security::Bogus,
@@ -154,6 +228,7 @@ Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int d
     auto check = validate_dnskeys(zone, dnskeys, anchor->ds_rdatas, anchor->dnskey_rdatas, now_,
                                   budget_, limits_);
     note("trust anchor " + zone.to_string() + ": DNSKEY " + std::string(to_string(check.security)));
+    note_dnskey_check(evidence_.zone(zone), check);
     KeyEntry e{zone,
                check.security,
                verdict(check.security, check.reason, zone, check.detail),
@@ -195,6 +270,12 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
     auto ds_check = verify_rrset(*ds, *signer, pe->keys, now_, budget_, limits_);
     note("DS " + zone.to_string() + " signed by " + signer->to_string() + ": " +
          std::string(to_string(ds_check.security)));
+    {
+      ZoneTrace& z = evidence_.zone(zone);
+      z.ds_source = DsSource::Parent;
+      z.ds_rdatas = ds->rdatas;
+      z.ds = checked(*ds, *signer, ds_check);
+    }
     if (ds_check.security != Security::Secure) {
       return remember(KeyEntry{zone,
                                Security::Bogus,
@@ -208,7 +289,10 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
     if (kf == nullptr) return NeedRecords{zone, RRType::DNSKEY};
     const RRset* dnskeys =
         kf->ok ? find_rrset(kf->rrsets, zone, RRType::DNSKEY, Section::Answer) : nullptr;
+    if (dnskeys != nullptr) evidence_.zone(zone).dnskeys = checked(*dnskeys, zone);
     if (dnskeys != nullptr && dnskeys->rrsigs.empty() && !has_any_rrsig(kf->rrsets)) {
+      evidence_.zone(zone).dnskeys->security = Security::Bogus;
+      evidence_.zone(zone).dnskeys->reason = Reason::RrsigsMissing;
       return remember(
           KeyEntry{zone,
                    Security::Bogus,
@@ -220,6 +304,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
           0);
     }
     auto check = validate_dnskeys(zone, dnskeys, ds->rdatas, {}, now_, budget_, limits_);
+    note_dnskey_check(evidence_.zone(zone), check);
     KeyEntry e{zone,
                check.security,
                verdict(check.security, check.reason, zone, check.detail),
@@ -247,6 +332,13 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
     if (auto* need = std::get_if<NeedRecords>(&pz)) return *need;
     const Entry& pe = std::get<Entry>(pz);
     if (pe->security != Security::Secure) return pe;
+    if (ds != nullptr) {
+      ZoneTrace& z = evidence_.zone(zone);
+      z.ds_source = DsSource::Parent;
+      z.ds_rdatas = ds->rdatas;
+      z.ds = checked(*ds, pe->zone,
+                     verdict(Security::Bogus, Reason::RrsigsMissing, pe->zone, "no RRSIG"));
+    }
     return remember(
         KeyEntry{zone,
                  Security::Bogus,
@@ -266,6 +358,8 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
   if (pe->security != Security::Secure) return pe;
   Verdict failure;
   auto proof = prove(authority, *pe, zone, RRType::DS, failure);
+  last_denial_.purpose = DenialPurpose::NoDs;
+  evidence_.zone(zone).no_ds = last_denial_;
   switch (proof.kind) {
     case DenialKind::NoDs:
       return remember(
@@ -392,6 +486,8 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
       case DenialKind::NxDomain:
         return current;  // nothing exists below: the name would be in `zone`
       default:
+        last_denial_.purpose = DenialPurpose::NoDs;
+        evidence_.zone(probe).no_ds = last_denial_;
         return remember(
             KeyEntry{probe,
                      Security::Bogus,
@@ -414,9 +510,14 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
                                const Name& qname, RRType qtype, Verdict& failure) {
   std::vector<NsecRecord> nsecs;
   std::vector<Nsec3Record> nsec3s;
+  DenialTrace seen;
+  seen.qname = qname;
+  seen.qtype = qtype;
+  seen.zone = zone_keys.zone;
   for (const auto& r : rrsets) {
     if (r.type != RRType::NSEC && r.type != RRType::NSEC3) continue;
     auto check = verify_rrset(r, zone_keys.zone, zone_keys.keys, now_, budget_, limits_);
+    seen.records.push_back(checked(r, zone_keys.zone, check));
     if (check.security != Security::Secure) {
       // RFC 4035 §5.4: only authenticated NSEC/NSEC3 records prove anything.
       if (failure.security != Security::Bogus) {
@@ -449,6 +550,9 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
   }
   note("denial of " + qname.to_string() + " " + to_string(qtype) + " in " +
        zone_keys.zone.to_string() + ": " + result.detail);
+  seen.kind = result.kind;
+  seen.detail = result.detail;
+  last_denial_ = std::move(seen);
   return result;
 }
 
@@ -456,28 +560,43 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
 // provably in an insecure zone.
 Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
                                                   const std::vector<RRset>& authority) {
+  // The RRset as evidence with the verdict of its own check...
+  const auto as_evidence = [&](const Name& zone, const Verdict& v) {
+    evidence_.set_answer(checked(rrset, zone, v));
+    return v;
+  };
+  // ... or with its zone's: insecure, or not checked (Indeterminate) when the keys are bogus.
+  const auto zone_evidence = [&](const KeyEntry& e) {
+    CheckedRrset c = checked(rrset, e.zone, e.verdict);
+    if (c.security == Security::Bogus) c.security = Security::Indeterminate;
+    evidence_.set_answer(std::move(c));
+    return e.verdict;
+  };
   if (rrset.rrsigs.empty()) {
     auto z = find_zone(rrset.owner, 0);
     if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
     const Entry& ze = std::get<Entry>(z);
-    if (ze->security != Security::Secure) return ze->verdict;
-    return verdict(Security::Bogus, Reason::RrsigsMissing, ze->zone,
-                   "no RRSIG over " + rrset.owner.to_string() + " " + to_string(rrset.type) +
-                       " although " + ze->zone.to_string() + " is signed");
+    if (ze->security != Security::Secure) return zone_evidence(*ze);
+    return as_evidence(ze->zone, verdict(Security::Bogus, Reason::RrsigsMissing, ze->zone,
+                                         "no RRSIG over " + rrset.owner.to_string() + " " +
+                                             to_string(rrset.type) + " although " +
+                                             ze->zone.to_string() + " is signed"));
   }
   auto signer = signer_of(rrset);
   if (!signer || !rrset.owner.is_subdomain_of(*signer)) {
-    return verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
-                   "the RRSIG over " + rrset.owner.to_string() + " " + to_string(rrset.type) +
-                       " names a signer that is not an ancestor");
+    return as_evidence(rrset.owner,
+                       verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
+                               "the RRSIG over " + rrset.owner.to_string() + " " +
+                                   to_string(rrset.type) + " names a signer that is not an ancestor"));
   }
   auto k = find_key(*signer, 0);
   if (auto* need = std::get_if<NeedRecords>(&k)) return *need;
   const Entry& ke = std::get<Entry>(k);
-  if (ke->security != Security::Secure) return ke->verdict;
+  if (ke->security != Security::Secure) return zone_evidence(*ke);
   auto check = verify_rrset(rrset, *signer, ke->keys, now_, budget_, limits_);
   note("RRset " + rrset.owner.to_string() + " " + to_string(rrset.type) + " by " +
        signer->to_string() + ": " + std::string(to_string(check.security)));
+  evidence_.set_answer(checked(rrset, *signer, check));
   if (check.security != Security::Secure) {
     return verdict(Security::Bogus, check.reason, *signer, check.detail);
   }
@@ -490,9 +609,15 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
     std::vector<NsecRecord> nsecs;
     std::vector<Nsec3Record> nsec3s;
     Verdict failure;
+    DenialTrace seen;
+    seen.purpose = DenialPurpose::WildcardAnswer;
+    seen.qname = rrset.owner;
+    seen.qtype = rrset.type;
+    seen.zone = *signer;
     for (const auto& r : authority) {
       if (r.type != RRType::NSEC && r.type != RRType::NSEC3) continue;
       auto c = verify_rrset(r, *signer, ke->keys, now_, budget_, limits_);
+      seen.records.push_back(checked(r, *signer, c));
       if (c.security != Security::Secure) continue;
       for (const auto& rd : r.rdatas) {
         if (r.type == RRType::NSEC) {
@@ -514,6 +639,9 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
       hash_budget_spent = nl.hashes_used >= nl.max_hash_computations;
     }
     note("wildcard proof for " + rrset.owner.to_string() + ": " + proof.detail);
+    seen.kind = proof.kind;
+    seen.detail = proof.detail;
+    evidence_.set_denial(std::move(seen));
     if (proof.kind == DenialKind::NotProven && hash_budget_spent) {
       // CVE-2023-50868: the proof ran out of hash budget.
       return verdict(Security::Bogus, Reason::TooMuchWork, *signer, proof.detail);
@@ -555,6 +683,12 @@ Validation::Eval<Verdict> Validation::check_denial(const Name& name, RRType type
     if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
     const Entry& ze = std::get<Entry>(z);
     if (ze->security != Security::Secure) return ze->verdict;
+    DenialTrace none;
+    none.qname = name;
+    none.qtype = type;
+    none.zone = ze->zone;
+    none.detail = "no signed NSEC/NSEC3 records in the reply";
+    evidence_.set_denial(std::move(none));
     return verdict(Security::Bogus, Reason::NsecMissing, ze->zone,
                    std::string(rcode == RCode::NXDomain ? "NXDOMAIN" : "NODATA") + " for " +
                        name.to_string() + " " + to_string(type) +
@@ -576,6 +710,8 @@ Validation::Eval<Verdict> Validation::check_denial(const Name& name, RRType type
   }
   Verdict failure;
   auto proof = prove(authority, *ke, name, type, failure);
+  last_denial_.purpose = DenialPurpose::NegativeAnswer;
+  evidence_.set_denial(last_denial_);
   const bool nxdomain = rcode == RCode::NXDomain;
   switch (proof.kind) {
     case DenialKind::NxDomain:

@@ -21,6 +21,7 @@
 #include "resolver/rrset.h"
 #include "resolver/rrset_verify.h"
 #include "resolver/trust_anchor.h"
+#include "resolver/validation_trace.h"
 #include "resolver/verdict.h"
 
 namespace dnsp::resolver {
@@ -44,10 +45,12 @@ class Validation {
   // The upstream's reply to the last NeedRecords, or nullopt when it could not be fetched.
   Step resume(std::optional<std::vector<uint8_t>> packet);
 
-  // What the validator did, one line per step, for logs and the explain command.
+  // What the validator did, one line per step, for logs.
   const std::vector<std::string>& trace() const { return trace_; }
   // Signature verifications done so far (bounded by Limits::max_signature_checks).
   uint32_t signature_checks() const { return budget_.signature_checks_done; }
+  // What the verdict rests on, as data (DS, DNSKEY, RRSIGs, proofs), for the explain command.
+  const ValidationTrace& evidence() const { return evidence_; }
 
  private:
   struct Fetched {
@@ -76,6 +79,8 @@ class Validation {
   Entry remember(KeyEntry entry, int64_t valid_until);
   Entry temporary(Security security, Reason reason, const Name& zone, std::string detail);
   void note(std::string line);
+  // Adds a key entry found in the cache to the evidence, unless this run recorded it.
+  void note_cached(const KeyEntry& entry);
 
   const TrustAnchors& anchors_;
   KeyCache& keys_;
@@ -89,6 +94,8 @@ class Validation {
   std::optional<NeedRecords> pending_;
   int64_t valid_until_ = 0;
   std::vector<std::string> trace_;
+  ValidationTrace evidence_;
+  DenialTrace last_denial_;  // what the last prove() saw and concluded
 };
 
 }  // namespace dnsp::resolver
