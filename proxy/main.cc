@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "config/command_line.h"
 #include "config/load.h"
 #include "config/resolv_conf.h"
+#include "proxy/explain.h"
 #include "proxy/log.h"
 #include "proxy/server.h"
 #include "resolver/trust_anchor.h"
@@ -65,9 +68,19 @@ struct Signals {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto cl = config::parse_command_line(argc, argv);
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  const auto explain_options = proxy::take_explain_options(args);  // --json, --no-color
+  auto cl = config::parse_arguments(args);
   if (!cl.ok()) {
     for (const auto& e : cl.errors) std::cerr << "dnssec-proxy: " << e << "\n";
+    return proxy::is_explain(cl.command_line) ? proxy::kExplainUsageError : kExitUsage;
+  }
+  if (proxy::is_explain(cl.command_line)) {
+    return proxy::run_explain(cl.command_line, explain_options);
+  }
+  if (!explain_options.given.empty()) {
+    std::cerr << "dnssec-proxy: " << explain_options.given[0]
+              << ": only with the explain command; see dnssec-proxy --help\n";
     return kExitUsage;
   }
   if (cl.command_line.help) {

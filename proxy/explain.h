@@ -1,0 +1,39 @@
+// The explain command, `dnssec-proxy explain NAME [TYPE]`: the daemon's configuration
+// (upstreams, trust anchors), one query to the upstream (DO=1, CD=1) and the same
+// resolver::Validation the daemon runs, driven on its own libuv loop with a c-ares Upstream;
+// then the report of resolver/explain.h, as text or JSON. Exit status 0 secure, 1 insecure,
+// 2 bogus, 3 could not resolve, 4 usage or configuration error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/command_line.h"
+
+namespace dnsp::proxy {
+
+inline constexpr int kExplainUsageError = 4;
+
+// The flags only explain has. The config library rejects flags it does not know, so they
+// are taken out of the arguments before it sees them.
+struct ExplainOptions {
+  bool json = false;      // --json
+  bool no_color = false;  // --no-color (colour is also off when stdout is not a terminal)
+  std::optional<std::string> server;  // --server ADDR[:PORT] (not implemented yet)
+  std::vector<std::string> given;     // the flags found, for "only with explain" errors
+};
+
+// Removes --json, --no-color and --server[=]VALUE from `args` and returns them.
+ExplainOptions take_explain_options(std::vector<std::string_view>& args);
+
+bool is_explain(const config::CommandLine& cl);
+
+std::string explain_usage();
+
+// Runs the command; returns the exit status. Prints the report on stdout, problems with the
+// command line or the configuration on stderr.
+int run_explain(const config::CommandLine& cl, const ExplainOptions& options);
+
+}  // namespace dnsp::proxy

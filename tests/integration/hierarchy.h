@@ -1,0 +1,80 @@
+// The private signed hierarchy of tests/fixtures/hierarchy.sh (Knot serving signed zones,
+// Unbound as the non-validating upstream and as the validating reference), built and started
+// once per test run for every test file that needs it, stopped at exit. Needs root.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+
+#include "harness.h"
+
+namespace dnsp::test {
+
+// Builds and starts the hierarchy once for the whole test run; stops it at exit.
+class Hierarchy {
+ public:
+  static Hierarchy& get() {
+    static Hierarchy h;
+    return h;
+  }
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+  const std::string& dir() const { return dir_.path(); }
+  uint16_t upstream_port() const { return upstream_port_; }
+  uint16_t reference_port() const { return reference_port_; }
+  std::string anchor() const { return dir() + "/root-anchor.ds"; }
+
+  ~Hierarchy() {
+    if (started_) run_command(script_ + " stop " + dir());
+  }
+
+ private:
+  Hierarchy() {
+    if (geteuid() != 0) {
+      why_ = "the signed hierarchy needs root (Knot binds 127.0.3.x:53)";
+      return;
+    }
+    if (run_command("command -v knotd && command -v unbound && command -v dnssec-signzone")
+            .exit_code != 0) {
+      why_ = "knot, unbound or bind9-utils is not installed (see .ci/packages.txt)";
+      return;
+    }
+    script_ = std::string(DNSSEC_PROXY_SOURCE_DIR) + "/tests/fixtures/hierarchy.sh";
+    upstream_port_ = free_port();
+    reference_port_ = free_port();
+    const std::string env =
+        "HIERARCHY_NET=127.0.3 UPSTREAM_PORT=" + std::to_string(upstream_port_) +
+        " REFERENCE_PORT=" + std::to_string(reference_port_) + " ";
+    auto build = run_command(env + script_ + " build " + dir());
+    if (build.exit_code != 0) {
+      why_ = "hierarchy.sh build failed:\n" + build.out;
+      return;
+    }
+    auto start = run_command(env + script_ + " start " + dir());
+    started_ = true;
+    if (start.exit_code != 0) {
+      why_ = "hierarchy.sh start failed:\n" + start.out;
+      return;
+    }
+    ok_ = true;
+  }
+
+  TempDir dir_;
+  std::string script_;
+  uint16_t upstream_port_ = 0;
+  uint16_t reference_port_ = 0;
+  bool started_ = false;
+  bool ok_ = false;
+  std::string why_;
+};
+
+}  // namespace dnsp::test
+
+#define REQUIRE_HIERARCHY()                                             \
+  do {                                                                  \
+    if (!Hierarchy::get().ok()) {                                       \
+      FAIL("signed hierarchy unavailable: " << Hierarchy::get().why()); \
+    }                                                                   \
+  } while (0)
