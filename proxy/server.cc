@@ -36,6 +36,22 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
   limits_.max_chain_depth = l.max_chain_depth;
   limits_.max_nsec3_iterations = static_cast<uint16_t>(l.max_nsec3_iterations);
   limits_.max_nsec3_hashes = l.max_nsec3_hashes;
+  for (const auto& text : config_.negative_trust_anchors) {
+    if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
+  }
+}
+
+void Server::set_trust_anchors(resolver::TrustAnchors anchors) {
+  anchors_ = std::move(anchors);
+  key_cache_.clear();
+  answer_cache_.clear();
+}
+
+const resolver::Name* Server::negative_anchor_for(const resolver::Name& name) const {
+  for (const auto& nta : negative_anchors_) {
+    if (name.is_subdomain_of(nta)) return &nta;
+  }
+  return nullptr;
 }
 
 std::string Server::start() {
@@ -70,6 +86,12 @@ std::string Server::start() {
       zones += (zones.empty() ? "" : ", ") + a.zone.to_string();
     LOG_INFO("validating from trust anchors for " << zones);
   }
+  if (!negative_anchors_.empty()) {
+    std::string names;
+    for (const auto& n : negative_anchors_) names += (names.empty() ? "" : ", ") + n.to_string();
+    LOG_WARN("negative trust anchors (RFC 7646): answers at or below " << names
+                                                                       << " are not validated");
+  }
   return "";
 }
 
@@ -84,6 +106,7 @@ void Server::stop() {
   for (auto* c : conns) c->close();
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
   transactions_.clear();
+  in_flight_.clear();
   subqueries_.clear();
   subquery_by_key_.clear();
   deadlines_.clear();
@@ -123,8 +146,8 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   // The hot path: a validated answer from memory. CD queries always go upstream: the
   // client wants the data as the upstream has it (RFC 4035 §3.2.2).
   if (!query.checking_disabled()) {
-    if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
-                             uv_now(loop_), hit_buffer_)) {
+    if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport), uv_now(loop_),
+                             hit_buffer_)) {
       send_to(client, hit_buffer_);
       return;
     }
@@ -136,12 +159,42 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   }
   const uint64_t tid = next_tid_++;
   const uint64_t deadline = uv_now(loop_) + config_.query_timeout_ms;
+  const auto key = flight_key(query);
+  if (auto leader = in_flight_.find(key); leader != in_flight_.end()) {
+    // The same question is already being resolved: wait for its outcome.
+    auto lt = transactions_.find(leader->second);
+    if (lt != transactions_.end()) {
+      lt->second.followers.push_back(tid);
+      transactions_.emplace(
+          tid, Transaction{
+                   query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr, {}, false});
+      arm_deadline_timer();
+      return;
+    }
+  }
+  in_flight_[key] = tid;
   LOG_DEBUG("query " << tid << ": " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
   transactions_.emplace(
-      tid, Transaction{query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr});
+      tid,
+      Transaction{query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr, {}, true});
   arm_deadline_timer();
   upstream_.send(resolver::upstream_query(query.question, 0), tid);
+}
+
+resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
+  auto key = resolver::CacheKey::of(q);
+  if (q.checking_disabled()) key.shape |= 4;  // CD answers are never shared with others
+  return key;
+}
+
+std::vector<uint64_t> Server::release_followers(Transaction& t) {
+  if (t.leads) {
+    auto it = in_flight_.find(flight_key(t.query));
+    if (it != in_flight_.end()) in_flight_.erase(it);
+    t.leads = false;
+  }
+  return std::move(t.followers);
 }
 
 void Server::on_upstream(UpstreamReply&& reply) {
@@ -197,7 +250,7 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
     fail_upstream(tid, reply.status);
     return;
   }
-  auto answer = std::make_unique<Answer>();
+  auto answer = std::make_shared<Answer>();
   answer->packet = std::move(reply.packet);
   auto msg = resolver::Message::parse(answer->packet);
   if (!msg) {
@@ -215,6 +268,16 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
                                      t.query.question.name, "checking disabled"}});
     return;
   }
+  if (const resolver::Name* nta = negative_anchor_for(t.query.question.name)) {
+    // RFC 7646 §2: the operator turned validation off at and below this name.
+    LOG_INFO("insecure: " << t.query.question.name.to_string() << " "
+                          << resolver::to_string(t.query.question.type)
+                          << ": not validated, at or below the negative trust anchor "
+                          << nta->to_string() << " ([dnssec] negative_trust_anchors, RFC 7646)");
+    advance(tid, resolver::Finished{{resolver::Security::Insecure, resolver::Reason::None, *nta,
+                                     "negative trust anchor"}});
+    return;
+  }
   t.validation =
       std::make_unique<resolver::Validation>(anchors_, key_cache_, limits_, wall_clock_now());
   advance(tid, t.validation->start(t.query.question, t.answer->message));
@@ -223,11 +286,27 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
 void Server::advance(uint64_t tid, resolver::Step step) {
   auto it = transactions_.find(tid);
   if (it == transactions_.end()) return;
-  Transaction& t = it->second;
   if (auto* need = std::get_if<resolver::NeedRecords>(&step)) {
     fetch(tid, *need);
     return;
   }
+  // Identical queries that waited for this one get the same verdict on the same answer,
+  // after it.
+  auto followers = release_followers(it->second);
+  const auto answer = it->second.answer;
+  complete(tid, step);
+  for (uint64_t fid : followers) {
+    auto ft = transactions_.find(fid);
+    if (ft == transactions_.end()) continue;  // gave up (deadline) meanwhile
+    ft->second.answer = answer;
+    complete(fid, step);
+  }
+}
+
+void Server::complete(uint64_t tid, const resolver::Step& step) {
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end()) return;
+  Transaction& t = it->second;
   const auto& verdict = std::get<resolver::Finished>(step).verdict;
   if (verdict.security == resolver::Security::Bogus) {
     ExtendedError ede{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
@@ -318,7 +397,9 @@ void Server::fail(uint64_t tid, RCode rcode, const ExtendedError* ede) {
   if (it == transactions_.end()) return;
   LOG_DEBUG("query " << tid << ": " << resolver::to_string(rcode)
                      << (ede ? " (" + ede->text + ")" : std::string()));
+  auto followers = release_followers(it->second);
   finish(tid, resolver::error_reply(it->second.query, true, rcode, ede));
+  for (uint64_t fid : followers) fail(fid, rcode, ede);
 }
 
 void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {

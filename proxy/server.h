@@ -39,6 +39,9 @@ class Server {
   std::string start();
   // Stops accepting, fails what is in flight, and closes every handle.
   void stop();
+  // Validates from `anchors` from now on (RFC 5011 updates, proxy/anchor_updater.h). Keys and
+  // answers validated from the old anchors are forgotten: a revoked key must not linger.
+  void set_trust_anchors(resolver::TrustAnchors anchors);
 
   // From the listeners.
   void handle_query(std::span<const uint8_t> packet, const ClientRef& client);
@@ -59,8 +62,10 @@ class Server {
     resolver::ClientQuery query;
     ClientRef client;
     Deadlines::iterator deadline;
-    std::unique_ptr<Answer> answer;
+    std::shared_ptr<Answer> answer;  // shared with the followers of this transaction
     std::unique_ptr<resolver::Validation> validation;
+    std::vector<uint64_t> followers;  // identical queries waiting for this one's outcome
+    bool leads = false;               // registered in in_flight_ under its query's key
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
@@ -71,8 +76,13 @@ class Server {
 
   void on_upstream(UpstreamReply&& reply);
   void on_answer(uint64_t tid, UpstreamReply&& reply);
+  // Takes the followers of a transaction that is about to end (and unregisters it).
+  std::vector<uint64_t> release_followers(Transaction& t);
+  static resolver::CacheKey flight_key(const resolver::ClientQuery& q);
   void on_subquery(uint64_t tag, UpstreamReply&& reply);
   void advance(uint64_t tid, resolver::Step step);
+  // Replies to one transaction with a finished verdict.
+  void complete(uint64_t tid, const resolver::Step& step);
   void fetch(uint64_t tid, const resolver::NeedRecords& need);
   void fail_upstream(uint64_t tid, UpstreamStatus status);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
@@ -92,11 +102,17 @@ class Server {
   resolver::AnswerCache answer_cache_;
   std::vector<uint8_t> hit_buffer_;  // cache hits are written here: its capacity is reused
   resolver::Limits limits_;
+  // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below
+  // them are not validated. Returns the one that covers `name`, or nullptr.
+  const resolver::Name* negative_anchor_for(const resolver::Name& name) const;
+  std::vector<resolver::Name> negative_anchors_;
 
   uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter
   std::unordered_map<uint64_t, SubQuery> subqueries_;          // by tag
   std::unordered_map<std::string, uint64_t> subquery_by_key_;  // "name/type" -> tag
   std::unordered_map<uint64_t, Transaction> transactions_;
+  // Identical concurrent misses share one upstream query and one validation.
+  std::unordered_map<resolver::CacheKey, uint64_t, resolver::CacheKeyHash> in_flight_;
   Deadlines deadlines_;
   uv_timer_t deadline_timer_{};
   bool timer_open_ = false;

@@ -68,7 +68,8 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noex
     return;
   }
   if (n == 0) return;
-  self->touch();
+  // Only a whole message counts as activity (take_frames): a client that trickles in
+  // octets of a frame it never finishes (slow loris) is still closed when idle.
   self->take_frames();
 }
 
@@ -82,6 +83,7 @@ void TcpConnection::take_frames() {
     }
     if (inbuf_.size() - pos < 2 + len) break;
     ++pending_;
+    touch();
     server_.handle_query({inbuf_.data() + pos + 2, len}, ClientRef{TcpClient{id_}});
     pos += 2 + len;
   }

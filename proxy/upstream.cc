@@ -1,6 +1,8 @@
 #include "proxy/upstream.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "proxy/log.h"
 
@@ -15,49 +17,86 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   if (const int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
     return std::string("c-ares initialisation failed: ") + ares_strerror(rc);
   }
-  ares_options opts{};
-  int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
-  opts.sock_state_cb = &Upstream::on_sock_state;
-  opts.sock_state_cb_data = this;
-  opts.timeout = static_cast<int>(timeout_ms);
-  opts.tries = static_cast<int>(attempts);
+  option_mask_ = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  options_.sock_state_cb = &Upstream::on_sock_state;
+  options_.timeout = static_cast<int>(timeout_ms);
+  options_.tries = static_cast<int>(attempts);
   // The channel never reads search domains or hosts files for us: ares_send only.
-  opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
-  if (const int rc = ares_init_options(&channel_, &opts, mask); rc != ARES_SUCCESS) {
-    channel_ = nullptr;
-    return std::string("c-ares channel setup failed: ") + ares_strerror(rc);
-  }
+  options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   std::string csv;
   for (const auto& s : servers) {
     if (!csv.empty()) csv += ',';
     csv += config::to_string(s);
   }
   servers_text_ = csv;
-  if (const int rc = ares_set_servers_ports_csv(channel_, csv.c_str()); rc != ARES_SUCCESS) {
-    return "cannot use upstream servers '" + csv + "': " + ares_strerror(rc);
-  }
+  if (auto err = open_channel(); !err.empty()) return err;
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
   return "";
 }
 
+std::string Upstream::open_channel() {
+  auto ch = std::make_unique<Channel>();
+  ch->owner = this;
+  ares_options opts = options_;
+  opts.sock_state_cb_data = ch.get();  // each socket's events go to its own channel
+  if (const int rc = ares_init_options(&ch->channel, &opts, option_mask_); rc != ARES_SUCCESS) {
+    return std::string("c-ares channel setup failed: ") + ares_strerror(rc);
+  }
+  if (const int rc = ares_set_servers_ports_csv(ch->channel, servers_text_.c_str());
+      rc != ARES_SUCCESS) {
+    ares_destroy(ch->channel);
+    return "cannot use upstream servers '" + servers_text_ + "': " + ares_strerror(rc);
+  }
+  ++channels_created_;
+  if (current_) retired_.push_back(std::move(current_));
+  current_ = std::move(ch);
+  return "";
+}
+
 namespace {
-// What c-ares holds for one query until its callback: the owner and the caller's tag. It
+// What c-ares holds for one query until its callback: the channel and the caller's tag. It
 // is freed by the callback, which c-ares calls exactly once (also on ares_destroy).
 struct Ticket {
-  Upstream* owner;
+  void* channel;  // Upstream::Channel
   uint64_t tag;
+  uint16_t id;  // the query ID we chose
 };
 }  // namespace
 
 void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
-  if (channel_ == nullptr) {
+  if (!current_) {
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}});
     return;
   }
-  ares_send(channel_, query.data(), static_cast<int>(query.size()), &Upstream::on_answer,
-            new Ticket{this, tag});
+  if (current_->sent >= kQueriesPerChannel) {
+    // Rotate: new sockets, so new random source ports. If that fails, keep the old one.
+    if (auto err = open_channel(); !err.empty()) {
+      LOG_WARN("cannot rotate the upstream channel: " << err);
+      current_->sent = 0;
+    }
+  }
+  Channel* ch = current_.get();
+  // c-ares 1.18 sends the ID it is given (only ares_query makes one up): draw it from the
+  // system CSPRNG (RFC 5452 §9.2), distinct from the channel's other outstanding queries so
+  // that each reply finds its own query.
+  uint16_t id = 0;
+  do {
+    id = static_cast<uint16_t>(arc4random());
+  } while (!ch->ids.insert(id).second);
+  std::vector<uint8_t> packet(query.begin(), query.end());
+  if (packet.size() >= 2) {
+    packet[0] = static_cast<uint8_t>(id >> 8);
+    packet[1] = static_cast<uint8_t>(id);
+  }
+  ++ch->sent;
+  ++ch->outstanding;
+  ++in_ares_;
+  ares_send(ch->channel, packet.data(), static_cast<int>(packet.size()), &Upstream::on_answer,
+            new Ticket{ch, tag, id});
+  --in_ares_;
+  reap();
   rearm_timer();
 }
 
@@ -65,11 +104,21 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
                          int alen) noexcept {
   const Ticket ticket = *static_cast<Ticket*>(arg);
   delete static_cast<Ticket*>(arg);
+  auto* ch = static_cast<Channel*>(ticket.channel);
+  --ch->outstanding;
+  ch->ids.erase(ticket.id);
   UpstreamReply reply{ticket.tag, UpstreamStatus::BadReply, {}};
   switch (status) {
     case ARES_SUCCESS:
       reply.status = UpstreamStatus::Answered;
       if (abuf != nullptr && alen > 0) reply.packet.assign(abuf, abuf + alen);
+      // c-ares retries a truncated UDP reply over TCP and hands back only what came over
+      // TCP: TC there means the upstream cannot give the whole answer at all.
+      if (reply.packet.size() >= 4 && (reply.packet[2] & 0x02) != 0) {
+        LOG_DEBUG("upstream reply truncated over TCP: unusable");
+        reply.status = UpstreamStatus::BadReply;
+        reply.packet.clear();
+      }
       break;
     case ARES_ETIMEOUT:
       reply.status = UpstreamStatus::Timeout;
@@ -91,27 +140,46 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
       reply.status = UpstreamStatus::BadReply;
       break;
   }
-  ticket.owner->handler_(std::move(reply));
+  ch->owner->handler_(std::move(reply));
+}
+
+void Upstream::reap() {
+  // Never while c-ares is on the stack: a callback may end a channel's last query.
+  if (in_ares_ > 0) return;
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if ((*it)->outstanding > 0) {
+      ++it;
+      continue;
+    }
+    ares_destroy((*it)->channel);  // closes its sockets (sock_state_cb closes the polls)
+    it = retired_.erase(it);
+  }
+}
+
+void Upstream::close_poll(ares_socket_t fd) {
+  auto it = polls_.find(fd);
+  if (it == polls_.end()) return;
+  Poll* p = it->second;
+  polls_.erase(it);
+  uv_poll_stop(&p->handle);
+  // Freed only in the close callback (STYLE §5).
+  uv_close(reinterpret_cast<uv_handle_t*>(&p->handle),
+           [](uv_handle_t* h) { delete static_cast<Poll*>(h->data); });
 }
 
 void Upstream::on_sock_state(void* data, ares_socket_t fd, int readable, int writable) noexcept {
-  auto* self = static_cast<Upstream*>(data);
-  auto it = self->polls_.find(fd);
+  auto* ch = static_cast<Channel*>(data);
+  Upstream* self = ch->owner;
   if (readable == 0 && writable == 0) {
-    if (it == self->polls_.end()) return;
-    Poll* p = it->second;
-    self->polls_.erase(it);
-    uv_poll_stop(&p->handle);
-    // Freed only in the close callback (STYLE §5).
-    uv_close(reinterpret_cast<uv_handle_t*>(&p->handle),
-             [](uv_handle_t* h) { delete static_cast<Poll*>(h->data); });
+    self->close_poll(fd);
     return;
   }
+  auto it = self->polls_.find(fd);
   Poll* p = nullptr;
   if (it == self->polls_.end()) {
     p = new Poll{};
     p->fd = fd;
-    p->owner = self;
+    p->channel = ch;
     if (uv_poll_init_socket(self->loop_, &p->handle, fd) != 0) {
       LOG_ERROR("cannot watch upstream socket " << fd);
       delete p;
@@ -121,6 +189,7 @@ void Upstream::on_sock_state(void* data, ares_socket_t fd, int readable, int wri
     self->polls_.emplace(fd, p);
   } else {
     p = it->second;
+    p->channel = ch;
   }
   const int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
   uv_poll_start(&p->handle, events, &Upstream::on_poll);
@@ -128,43 +197,63 @@ void Upstream::on_sock_state(void* data, ares_socket_t fd, int readable, int wri
 
 void Upstream::on_poll(uv_poll_t* handle, int status, int events) noexcept {
   auto* p = static_cast<Poll*>(handle->data);
-  Upstream* self = p->owner;
+  Channel* ch = p->channel;
+  Upstream* self = ch->owner;
   const ares_socket_t fd = p->fd;
+  ++self->in_ares_;
   if (status < 0) {
     // Let c-ares see the failure on both directions (STYLE §5).
-    ares_process_fd(self->channel_, fd, fd);
+    ares_process_fd(ch->channel, fd, fd);
   } else {
-    ares_process_fd(self->channel_, (events & UV_READABLE) ? fd : ARES_SOCKET_BAD,
+    ares_process_fd(ch->channel, (events & UV_READABLE) ? fd : ARES_SOCKET_BAD,
                     (events & UV_WRITABLE) ? fd : ARES_SOCKET_BAD);
   }
+  --self->in_ares_;
+  self->reap();
   self->rearm_timer();
 }
 
 void Upstream::on_timer(uv_timer_t* handle) noexcept {
   auto* self = static_cast<Upstream*>(handle->data);
-  ares_process_fd(self->channel_, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  ++self->in_ares_;
+  // Copy: a callback may rotate channels while we walk them.
+  std::vector<ares_channel> channels;
+  if (self->current_) channels.push_back(self->current_->channel);
+  for (const auto& r : self->retired_) channels.push_back(r->channel);
+  for (ares_channel c : channels) ares_process_fd(c, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  --self->in_ares_;
+  self->reap();
   self->rearm_timer();
 }
 
 void Upstream::rearm_timer() {
-  if (channel_ == nullptr || !timer_open_) return;
-  timeval tv{};
-  timeval* next = ares_timeout(channel_, nullptr, &tv);
-  if (next == nullptr) {
+  if (!current_ || !timer_open_) return;
+  std::optional<uint64_t> first;
+  auto consider = [&first](ares_channel c) {
+    timeval tv{};
+    timeval* next = ares_timeout(c, nullptr, &tv);
+    if (next == nullptr) return;
+    const uint64_t ms = static_cast<uint64_t>(next->tv_sec) * 1000 +
+                        static_cast<uint64_t>(next->tv_usec + 999) / 1000;
+    if (!first || ms < *first) first = ms;
+  };
+  consider(current_->channel);
+  for (const auto& r : retired_) consider(r->channel);
+  if (!first) {
     uv_timer_stop(&timer_);
     return;
   }
-  const uint64_t ms = static_cast<uint64_t>(next->tv_sec) * 1000 +
-                      static_cast<uint64_t>(next->tv_usec + 999) / 1000;
-  uv_timer_start(&timer_, &Upstream::on_timer, ms, 0);
+  uv_timer_start(&timer_, &Upstream::on_timer, *first, 0);
 }
 
 void Upstream::shutdown() {
-  if (channel_ != nullptr) {
-    ares_channel ch = channel_;
-    ares_destroy(ch);  // fails outstanding queries (Cancelled) and closes its sockets
-    channel_ = nullptr;
-  }
+  // ares_destroy fails outstanding queries (Cancelled) and closes the channel's sockets.
+  // Moved out first: a callback that sends meanwhile gets Cancelled at once.
+  auto retired = std::move(retired_);
+  retired_.clear();
+  auto current = std::move(current_);
+  for (auto& r : retired) ares_destroy(r->channel);
+  if (current) ares_destroy(current->channel);
   for (auto& [fd, p] : polls_) {
     uv_poll_stop(&p->handle);
     uv_close(reinterpret_cast<uv_handle_t*>(&p->handle),

@@ -1,7 +1,15 @@
-// Upstream: a c-ares channel driven by our libuv loop (STYLE §5). Queries are raw packets
+// Upstream: c-ares channels driven by our libuv loop (STYLE §5). Queries are raw packets
 // we encoded (resolver/replies.h upstream_query: EDNS0, DO=1, CD=1) sent with ares_send,
 // so replies arrive raw. c-ares handles failover between servers, retries and the TCP
 // retry of truncated replies. Callers identify queries by a tag, never by a pointer.
+//
+// Spoofing resistance (RFC 5452): each query gets a random ID from the system CSPRNG (c-ares
+// 1.18's ares_send keeps the ID it is given); c-ares drops replies whose ID or question
+// differ, and its UDP sockets are connect()ed, so the kernel drops replies from any other
+// address or port. c-ares 1.18 keeps one UDP socket per server for the life
+// of a channel (ARES_OPT_UDP_MAX_QUERIES came in 1.20), so we rotate channels: after
+// kQueriesPerChannel queries a new channel (new sockets, new random source ports) takes
+// the new queries and the old one is destroyed once its last query has ended.
 #pragma once
 
 #include <ares.h>
@@ -13,6 +21,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
@@ -46,18 +55,30 @@ class Upstream {
   // Sets up the channel. Nothing is sent until the first query. Returns "" or an error.
   std::string init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
                    uint32_t attempts);
-  // Sends `query` (its ID is replaced by c-ares); the handler gets `tag` back exactly once.
+  // Sends `query` with a fresh random ID; the handler gets `tag` back exactly once.
   void send(std::span<const uint8_t> query, uint64_t tag);
   // Fails every outstanding query with Cancelled and releases all handles.
   void shutdown();
 
   const std::string& servers_text() const { return servers_text_; }
+  // Channels created so far (each with its own UDP sockets); for tests and logs.
+  uint64_t channels_created() const { return channels_created_; }
+
+  // Queries sent on one channel before the next query opens a new one.
+  static constexpr uint32_t kQueriesPerChannel = 64;
 
  private:
+  struct Channel {
+    Upstream* owner;
+    ares_channel channel = nullptr;
+    uint32_t sent = 0;         // queries given to this channel
+    uint32_t outstanding = 0;  // ... whose callback has not run yet
+    std::unordered_set<uint16_t> ids;  // the IDs of those queries
+  };
   struct Poll {
     uv_poll_t handle;
     ares_socket_t fd;
-    Upstream* owner;
+    Channel* channel;
   };
 
   static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable) noexcept;
@@ -66,14 +87,24 @@ class Upstream {
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf,
                         int alen) noexcept;
   void rearm_timer();
+  // A new channel for the configured servers; "" or what went wrong.
+  std::string open_channel();
+  // Destroys retired channels whose last query has ended (never from inside c-ares).
+  void reap();
+  void close_poll(ares_socket_t fd);
 
   uv_loop_t* loop_;
   Handler handler_;
-  ares_channel channel_ = nullptr;
+  ares_options options_{};
+  int option_mask_ = 0;
+  std::unique_ptr<Channel> current_;
+  std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;
   std::unordered_map<ares_socket_t, Poll*> polls_;
   std::string servers_text_;
+  uint64_t channels_created_ = 0;
+  int in_ares_ = 0;  // > 0 while c-ares (and so possibly a callback) is on the stack
 };
 
 }  // namespace dnsp::proxy

@@ -456,3 +456,24 @@ TEST_CASE("cache: NXDOMAIN is kept for the SOA minimum (RFC 2308), without SOA n
   dig(proxy.port(), "other.example.test A");
   CHECK(up.udp_queries() == 4);
 }
+
+TEST_CASE("coalescing: identical concurrent misses share one upstream query") {
+  MockUpstream up;
+  MockRule slow;
+  slow.delay_ms = 300;
+  slow.answer = {{"slow.example.test.", RRType::A, 60, a_rdata("192.0.2.2")}};
+  up.set_rule("slow.example.test", RRType::A, slow);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  std::vector<std::thread> clients;
+  std::vector<int> ids(5, -1);
+  for (int i = 0; i < 5; ++i) {
+    clients.emplace_back([&, i] {
+      auto reply = udp_exchange(
+          proxy.port(), make_query("slow.example.test", {.id = static_cast<uint16_t>(100 + i)}));
+      if (reply) ids[i] = Message::parse(*reply)->id();
+    });
+  }
+  for (auto& c : clients) c.join();
+  for (int i = 0; i < 5; ++i) CHECK(ids[i] == 100 + i);
+  CHECK(up.udp_queries() == 1);
+}

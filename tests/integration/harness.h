@@ -48,6 +48,7 @@ class ProxyProcess {
   ProxyProcess& operator=(const ProxyProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   bool running();
   // SIGTERM, then waits; returns the exit status (or -1 on timeout) and the time taken.
   int terminate(std::chrono::milliseconds* took = nullptr);

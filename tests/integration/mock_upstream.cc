@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -55,6 +57,20 @@ MockUpstream::MockUpstream() {
   if (tcp_fd_ < 0) throw std::runtime_error("mock: no free port");
   listen(tcp_fd_, 16);
   port_ = ntohs(a.sin_port);
+  // Where forged replies come from: another port of 127.0.0.1, and 127.0.0.2 (the same
+  // port when it is free there).
+  other_port_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in o{};
+  o.sin_family = AF_INET;
+  o.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(other_port_fd_, reinterpret_cast<sockaddr*>(&o), sizeof o);
+  other_addr_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+  o.sin_addr.s_addr = htonl(0x7F000002);
+  o.sin_port = a.sin_port;
+  if (bind(other_addr_fd_, reinterpret_cast<sockaddr*>(&o), sizeof o) != 0) {
+    o.sin_port = 0;
+    bind(other_addr_fd_, reinterpret_cast<sockaddr*>(&o), sizeof o);
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -63,6 +79,8 @@ MockUpstream::~MockUpstream() {
   thread_.join();
   close(udp_fd_);
   close(tcp_fd_);
+  close(other_port_fd_);
+  close(other_addr_fd_);
 }
 
 void MockUpstream::set_rule(const std::string& qname, RRType qtype, MockRule rule) {
@@ -73,7 +91,8 @@ void MockUpstream::set_rule(const std::string& qname, RRType qtype, MockRule rul
 }
 
 std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t> query, bool tcp,
-                                                         int& delay_ms) {
+                                                         int& delay_ms,
+                                                         std::vector<Forged>* forged) {
   auto msg = Message::parse(query);
   if (!msg || msg->questions().size() != 1) return std::nullopt;
   (tcp ? tcp_queries_ : udp_queries_)++;
@@ -93,16 +112,20 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
     }
   }
   if (rule.silent) return std::nullopt;
-  delay_ms = rule.delay_ms;
+  delay_ms = tcp && rule.tcp_delay_ms >= 0 ? rule.tcp_delay_ms : rule.delay_ms;
   const size_t limit = tcp ? 65535 : (msg->edns() ? msg->edns()->udp_payload : 512);
-  auto build = [&](bool truncate) {
+  auto build = [&](bool truncate, uint16_t id, const Name& qname,
+                   const std::vector<MockRecord>* answer_override) {
     MessageBuilder b(65535);
     uint16_t flags = flag::kQR | flag::kRA | (msg->flags() & (flag::kRD | flag::kCD)) |
                      static_cast<uint16_t>(rule.rcode);
     if (truncate) flags |= flag::kTC;
-    b.set_header(msg->id(), flags);
-    (void)b.add_question(q.name, q.type, q.klass);
-    if (!truncate) {
+    b.set_header(id, flags);
+    (void)b.add_question(qname, q.type, q.klass);
+    if (answer_override != nullptr) {
+      for (const auto& r : *answer_override)
+        (void)b.add_record(Section::Answer, qname, r.type, RRClass::IN, r.ttl, r.rdata);
+    } else if (!truncate) {
       for (const auto& r : rule.answer)
         (void)b.add_record(Section::Answer, *Name::from_text(r.owner), r.type, RRClass::IN, r.ttl,
                            r.rdata);
@@ -117,8 +140,28 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
     }
     return b.finish();
   };
-  auto packet = build(false);
-  if (packet.size() > limit) packet = build(true);
+  if (!tcp && forged != nullptr && rule.forge_first != MockRule::Forgery::None) {
+    const std::vector<MockRecord> bad{{"", RRType::A, 300, a_rdata("203.0.113.66")}};
+    const bool wrong_id = rule.forge_first == MockRule::Forgery::WrongId;
+    const bool wrong_q = rule.forge_first == MockRule::Forgery::WrongQuestion;
+    const Name other = *Name::from_text("forged.invalid.");
+    forged->push_back({build(false, wrong_id ? static_cast<uint16_t>(msg->id() ^ 0x5A5A) : msg->id(),
+                             wrong_q ? other : q.name, &bad),
+                       rule.forge_first});
+    delay_ms = std::max(delay_ms, 100);
+  }
+  auto packet = build(rule.tc_always, msg->id(), q.name, nullptr);
+  if (packet.size() > limit) packet = build(true, msg->id(), q.name, nullptr);
+  if (rule.garbage) {
+    // Random octets behind the right ID: past c-ares's ID check, failing its question check.
+    std::vector<uint8_t> junk(12 + static_cast<size_t>(std::rand() % 200));
+    for (auto& o : junk) o = static_cast<uint8_t>(std::rand());
+    junk[0] = packet[0];
+    junk[1] = packet[1];
+    junk[2] |= 0x80;  // QR
+    packet = std::move(junk);
+  }
+  if (rule.truncate_to > 0 && packet.size() > rule.truncate_to) packet.resize(rule.truncate_to);
   return packet;
 }
 
@@ -141,8 +184,20 @@ void MockUpstream::run() {
           recvfrom(udp_fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
       int delay = 0;
       if (n > 0) {
-        if (auto reply = answer({buf, static_cast<size_t>(n)}, false, delay)) {
-          const auto* fb = reinterpret_cast<const uint8_t*>(&from);
+        if (n >= 2) {
+          std::lock_guard lock(mu_);
+          udp_sources_.emplace_back(ntohs(reinterpret_cast<sockaddr_in*>(&from)->sin_port),
+                                    static_cast<uint16_t>(buf[0] << 8 | buf[1]));
+        }
+        std::vector<Forged> forged;
+        const auto* fb = reinterpret_cast<const uint8_t*>(&from);
+        if (auto reply = answer({buf, static_cast<size_t>(n)}, false, delay, &forged)) {
+          for (auto& f : forged) {
+            const int fd = f.kind == MockRule::Forgery::OtherPort      ? other_port_fd_
+                           : f.kind == MockRule::Forgery::OtherAddress ? other_addr_fd_
+                                                                       : udp_fd_;
+            pending_.push_back({now_ms(), fd, false, {fb, fb + flen}, std::move(f.packet)});
+          }
           pending_.push_back({now_ms() + delay, udp_fd_, false, {fb, fb + flen}, *reply});
         }
       }

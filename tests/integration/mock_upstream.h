@@ -31,6 +31,22 @@ struct MockRule {
   std::vector<MockRecord> authority;
   bool silent = false;  // never answer
   int delay_ms = 0;     // answer after this long (other queries are not held up)
+
+  // Misbehaviour, for the hardening tests; the defaults change nothing.
+  enum class Forgery : uint8_t {
+    None,
+    WrongId,        // right question, wrong ID
+    WrongQuestion,  // right ID, another name in the question
+    OtherPort,      // perfect copy, but from another port of 127.0.0.1
+    OtherAddress,   // perfect copy, but from 127.0.0.2
+  };
+  // Over UDP, first send a forged reply (answer A 203.0.113.66) of this kind at once, then
+  // the real one at least 100 ms later: a spoofing attempt the client must never see.
+  Forgery forge_first = Forgery::None;
+  bool garbage = false;     // reply with random octets (the query's ID kept) instead
+  size_t truncate_to = 0;   // cut the reply to this many octets (0: leave it whole)
+  bool tc_always = false;   // TC and no records, over UDP and over TCP
+  int tcp_delay_ms = -1;    // TCP replies only: after this long (-1: delay_ms)
 };
 
 class MockUpstream {
@@ -50,6 +66,11 @@ class MockUpstream {
   // The DO and CD bits of the last query seen.
   bool last_query_had_do() const { return last_do_; }
   bool last_query_had_cd() const { return last_cd_; }
+  // Source port and ID of every UDP query seen, in order.
+  std::vector<std::pair<uint16_t, uint16_t>> udp_query_sources() const {
+    std::lock_guard lock(mu_);
+    return udp_sources_;
+  }
 
  private:
   struct Pending {
@@ -59,17 +80,24 @@ class MockUpstream {
     std::vector<uint8_t> dest;  // sockaddr bytes for UDP
     std::vector<uint8_t> packet;
   };
+  struct Forged {
+    std::vector<uint8_t> packet;
+    MockRule::Forgery kind;
+  };
   void run();
   std::optional<std::vector<uint8_t>> answer(std::span<const uint8_t> query, bool tcp,
-                                             int& delay_ms);
+                                             int& delay_ms, std::vector<Forged>* forged = nullptr);
 
   int udp_fd_ = -1;
+  int other_port_fd_ = -1;  // 127.0.0.1, another port: forged replies
+  int other_addr_fd_ = -1;  // 127.0.0.2: forged replies
   int tcp_fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::pair<std::string, uint16_t>, MockRule> rules_;
+  std::vector<std::pair<uint16_t, uint16_t>> udp_sources_;
   std::atomic<bool> default_silent_{false};
   std::atomic<int> udp_queries_{0};
   std::atomic<int> tcp_queries_{0};
