@@ -109,9 +109,9 @@ RrsigView rrsig_view(std::span<const uint8_t> rdata, int64_t now, const CheckedR
   v.signer = sig->signer;
   v.inception = serial_to_unix(sig->inception, now);
   v.expiration = serial_to_unix(sig->expiration, now);
-  v.window = v.expiration < now   ? RrsigWindow::Expired
-             : v.inception > now  ? RrsigWindow::NotYetValid
-                                  : RrsigWindow::Valid;
+  v.window = v.expiration < now  ? RrsigWindow::Expired
+             : v.inception > now ? RrsigWindow::NotYetValid
+                                 : RrsigWindow::Valid;
   v.verified = owner.security == Security::Secure && owner.verified_by == sig->key_tag &&
                v.window == RrsigWindow::Valid && v.signer == owner.zone;
   return v;
@@ -160,7 +160,8 @@ std::vector<DsView> ds_views(const Rdatas& rdatas, const std::vector<DsKeyMatch>
   return out;
 }
 
-std::vector<KeyView> key_views(const CheckedRrset& dnskeys, const std::vector<DsKeyMatch>& matches) {
+std::vector<KeyView> key_views(const CheckedRrset& dnskeys,
+                               const std::vector<DsKeyMatch>& matches) {
   std::vector<KeyView> out;
   for (const auto& rd : dnskeys.rdatas) {
     auto k = parse_dnskey(rd);
@@ -360,8 +361,7 @@ Cause bogus_cause(const Report& r) {
       if (z == nullptr) break;
       std::vector<std::string> named, published, ksks;
       for (const auto& d : z->ds) {
-        if (d.usable)
-          named.push_back(std::to_string(d.key_tag) + " (" + alg(d.algorithm) + ")");
+        if (d.usable) named.push_back(std::to_string(d.key_tag) + " (" + alg(d.algorithm) + ")");
       }
       for (const auto& k : z->keys) {
         published.push_back(std::to_string(k.key_tag));
@@ -369,10 +369,9 @@ Cause bogus_cause(const Report& r) {
       }
       if (ksks.empty()) ksks = published;
       const std::string keys_text =
-          published.empty()
-              ? "publishes no DNSKEY"
-              : std::string("publishes only ") + (published.size() == 1 ? "key " : "keys ") +
-                    join_and(published);
+          published.empty() ? "publishes no DNSKEY"
+                            : std::string("publishes only ") +
+                                  (published.size() == 1 ? "key " : "keys ") + join_and(published);
       if (z->ds_source == DsSource::TrustAnchor) {
         return {"The trust anchor for " + zone + " names " +
                     (named.size() == 1 ? "key " : "keys ") + join_and(named) + " but " + zone +
@@ -397,12 +396,13 @@ Cause bogus_cause(const Report& r) {
         }
         for (const auto& s : z->dnskey_rrsigs) signers.push_back(std::to_string(s.key_tag));
       }
-      return {"The DS names key " + join_and(trusted) + ", which " + zone +
-                  " publishes, but its DNSKEY RRset is signed " +
-                  (signers.empty() ? std::string("by no key") : "only by key " + join_and(signers)) +
-                  ": a KSK rollover left the DS and the signing key out of step.",
-              "Sign the DNSKEY RRset of " + zone +
-                  " with the key the DS names, or publish the DS of the key that signs it."};
+      return {
+          "The DS names key " + join_and(trusted) + ", which " + zone +
+              " publishes, but its DNSKEY RRset is signed " +
+              (signers.empty() ? std::string("by no key") : "only by key " + join_and(signers)) +
+              ": a KSK rollover left the DS and the signing key out of step.",
+          "Sign the DNSKEY RRset of " + zone +
+              " with the key the DS names, or publish the DS of the key that signs it."};
     }
     case Reason::DnskeyMissing:
       return {zone + " has a DS at its parent but no DNSKEY RRset came back for it (" + v.detail +
@@ -417,13 +417,12 @@ Cause bogus_cause(const Report& r) {
         for (const auto& s : *f->rrsigs) latest = std::max(latest, s.expiration);
       }
       if (!f || latest == 0) break;
-      return {"The RRSIG over " + rrset_words(*f) + " expired " +
-                  format_duration(r.now - latest) + " ago (" + format_utc(latest) +
-                  "): the zone is no longer being re-signed.",
+      return {"The RRSIG over " + rrset_words(*f) + " expired " + format_duration(r.now - latest) +
+                  " ago (" + format_utc(latest) + "): the zone is no longer being re-signed.",
               "Re-sign " + f->zone.to_string() +
                   " and check that its signer runs: signatures must be refreshed before they "
-                  "expire. If this machine's clock is wrong (it says " + format_utc(r.now) +
-                  "), fix it."};
+                  "expire. If this machine's clock is wrong (it says " +
+                  format_utc(r.now) + "), fix it."};
     }
     case Reason::SignatureNotYetValid: {
       auto f = find_failing(r, v.reason);
@@ -471,11 +470,12 @@ Cause bogus_cause(const Report& r) {
               "Re-sign " + zone + " and check that the upstream passes RRSIGs (dig +dnssec)."};
     }
     case Reason::UpstreamStripsDnssec:
-      return {"Upstream " + r.upstreams + " returned no RRSIG for " +
-                  (v.zone.is_root() ? std::string("the root DNSKEY") : "the DNSKEY RRset of " + zone) +
-                  ": it strips DNSSEC records, so nothing can be validated through it.",
-              "Use an upstream that passes DNSSEC records through (RRSIGs in its answers to "
-              "queries with DO=1), or run a recursive resolver of your own."};
+      return {
+          "Upstream " + r.upstreams + " returned no RRSIG for " +
+              (v.zone.is_root() ? std::string("the root DNSKEY") : "the DNSKEY RRset of " + zone) +
+              ": it strips DNSSEC records, so nothing can be validated through it.",
+          "Use an upstream that passes DNSSEC records through (RRSIGs in its answers to "
+          "queries with DO=1), or run a recursive resolver of your own."};
     case Reason::NoMatchingKey:
       return {"The " + v.detail +
                   ": the zone was signed with a key that is not (or no longer) in its DNSKEY "
@@ -607,8 +607,8 @@ Cause unresolved_cause(const Report& r, const ExplainInput& in) {
               "Check that the upstream is reachable and answers: " + dig_hint + "."};
     case FetchFailure::Deadline:
       return {"No complete answer from upstream " + r.upstreams + " within " +
-                  std::to_string(timeout_ms) + " ms (upstream.query_timeout_ms); still waiting for " +
-                  q + ".",
+                  std::to_string(timeout_ms) +
+                  " ms (upstream.query_timeout_ms); still waiting for " + q + ".",
               "Check that the upstream is reachable and answers quickly: " + dig_hint + "."};
     case FetchFailure::Unreachable:
       return {"Upstream " + r.upstreams +
@@ -616,9 +616,9 @@ Cause unresolved_cause(const Report& r, const ExplainInput& in) {
                   ".",
               "Check the address and port of the upstream and that it runs: " + dig_hint + "."};
     case FetchFailure::ServerFailed:
-      return {"Every upstream answered SERVFAIL, REFUSED or NOTIMP to " + q + ".",
-              "The upstream itself cannot resolve the name, or refuses this host: " + dig_hint +
-                  "."};
+      return {
+          "Every upstream answered SERVFAIL, REFUSED or NOTIMP to " + q + ".",
+          "The upstream itself cannot resolve the name, or refuses this host: " + dig_hint + "."};
     case FetchFailure::BadReply:
     case FetchFailure::Malformed:
       return {"Upstream " + r.upstreams + " sent no usable reply to " + q + ".",
@@ -660,7 +660,8 @@ std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstr
   if (v.security == Security::Bogus) {
     ExtendedError ede{ede_code(v.reason), ede_text(v)};
     if (v.reason == Reason::UpstreamStripsDnssec) {
-      ede.text = "upstream " + std::string(upstreams) + " returns no DNSSEC records (" + ede.text + ")";
+      ede.text =
+          "upstream " + std::string(upstreams) + " returns no DNSSEC records (" + ede.text + ")";
     }
     return ede;
   }
@@ -954,8 +955,8 @@ std::string check_suffix(const CheckView& c, const Painter& p) {
 void denial_lines(std::string& out, const DenialView& d, int64_t now, const Painter& p,
                   const std::string& indent) {
   for (const auto& rec : d.records) {
-    std::string line = indent + to_string(rec.type) + "  " + rec.owner.to_string() + " -> " +
-                       rec.next + "  [" ;
+    std::string line =
+        indent + to_string(rec.type) + "  " + rec.owner.to_string() + " -> " + rec.next + "  [";
     for (size_t i = 0; i < rec.types.size(); ++i) line += (i ? " " : "") + rec.types[i];
     line += "]";
     if (rec.type == RRType::NSEC3) {
@@ -1012,17 +1013,18 @@ std::string render_text(const Report& r, Color color) {
         out += "  " + p.paint("31", "failed: " + z.ds_check.detail) + "\n";
     }
     for (const auto& k : z.keys) {
-      std::string line = "  DNSKEY tag " + std::to_string(k.key_tag) + " flags " +
-                         std::to_string(k.flags) + " " + std::string(k.role()) + " " +
-                         alg(k.algorithm) + " " +
-                         (k.bits > 0 ? std::to_string(k.bits) + " bits" : std::string("(not decoded)"));
+      std::string line =
+          "  DNSKEY tag " + std::to_string(k.key_tag) + " flags " + std::to_string(k.flags) + " " +
+          std::string(k.role()) + " " + alg(k.algorithm) + " " +
+          (k.bits > 0 ? std::to_string(k.bits) + " bits" : std::string("(not decoded)"));
       if (k.revoked) line += " REVOKED";
       std::vector<std::string> marks;
-      if (k.trusted) marks.push_back(z.ds_source == DsSource::TrustAnchor ? "anchored" : "DS match");
+      if (k.trusted)
+        marks.push_back(z.ds_source == DsSource::TrustAnchor ? "anchored" : "DS match");
       if (k.signs_dnskey) marks.push_back("signs the DNSKEY RRset");
       if (!marks.empty()) {
-        line += "  " + p.paint("32", "[" + marks[0] + (marks.size() > 1 ? ", " + marks[1] : "") +
-                                         "]");
+        line +=
+            "  " + p.paint("32", "[" + marks[0] + (marks.size() > 1 ? ", " + marks[1] : "") + "]");
       }
       out += line + "\n";
     }
@@ -1044,8 +1046,8 @@ std::string render_text(const Report& r, Color color) {
   for (const auto& a : r.answer) {
     std::string records;
     for (size_t i = 0; i < a.records.size(); ++i) records += (i ? ", " : "") + a.records[i];
-    std::string state = a.security == Security::Indeterminate ? p.dim("not checked")
-                                                              : p.security(a.security);
+    std::string state =
+        a.security == Security::Indeterminate ? p.dim("not checked") : p.security(a.security);
     out += "  " + a.owner.to_string() + " " + std::to_string(a.ttl) + " " + to_string(a.type) +
            " " + records + "  " + state + "\n";
     if (a.rrsigs.empty()) out += "    " + p.dim("no RRSIG") + "\n";

@@ -34,16 +34,16 @@ enum class FetchFailure : uint8_t {
 
 struct ExplainInput {
   Question question;
-  int64_t now = 0;        // the wall clock the validation ran with
-  std::string upstreams;  // "127.0.0.1:5300, [::1]:53" as the daemon names them
-  const Message* answer = nullptr;             // the upstream's answer, null when none came
-  const ValidationTrace* evidence = nullptr;   // null when validation never started
-  std::optional<Verdict> verdict;              // Finished's verdict; nullopt when it did not finish
-  FetchFailure failure = FetchFailure::None;   // set when verdict is nullopt
-  std::string failed_query;                    // "DS test." / "www.example. A": what went unanswered
-  uint32_t query_timeout_ms = 0;               // for the Deadline message
-  uint16_t nsec3_iteration_limit = 150;        // Limits::max_nsec3_iterations of the run
-  std::string dig_server = "@SERVER";          // dig's server arguments for the first upstream
+  int64_t now = 0;                            // the wall clock the validation ran with
+  std::string upstreams;                      // "127.0.0.1:5300, [::1]:53" as the daemon names them
+  const Message* answer = nullptr;            // the upstream's answer, null when none came
+  const ValidationTrace* evidence = nullptr;  // null when validation never started
+  std::optional<Verdict> verdict;             // Finished's verdict; nullopt when it did not finish
+  FetchFailure failure = FetchFailure::None;  // set when verdict is nullopt
+  std::string failed_query;                   // "DS test." / "www.example. A": what went unanswered
+  uint32_t query_timeout_ms = 0;              // for the Deadline message
+  uint16_t nsec3_iteration_limit = 150;       // Limits::max_nsec3_iterations of the run
+  std::string dig_server = "@SERVER";         // dig's server arguments for the first upstream
 };
 
 // What checking one RRset's RRSIGs gave (Indeterminate: not checked, or no RRset).
@@ -70,7 +70,7 @@ struct DsView {
   uint16_t key_tag = 0;
   uint8_t algorithm = 0;
   uint8_t digest_type = 0;
-  bool usable = false;                 // supported algorithm and digest, not shadowed by SHA-256
+  bool usable = false;                  // supported algorithm and digest, not shadowed by SHA-256
   std::optional<uint16_t> matches_key;  // the DNSKEY whose digest it is
   std::string note;                     // why it is not usable ("" when usable)
 };
@@ -81,8 +81,8 @@ struct KeyView {
   uint8_t algorithm = 0;
   unsigned bits = 0;  // crypto::PublicKey::bits(); 0 when the key cannot be decoded here
   bool revoked = false;
-  bool trusted = false;       // a DS (or the anchor) names it
-  bool signs_dnskey = false;  // its RRSIG over the DNSKEY RRset verified
+  bool trusted = false;           // a DS (or the anchor) names it
+  bool signs_dnskey = false;      // its RRSIG over the DNSKEY RRset verified
   std::string_view role() const;  // "KSK" (SEP bit), "ZSK", or "not a zone key"
 };
 
@@ -106,7 +106,7 @@ struct ProofRecordView {
   bool opt_out = false;
   uint16_t iterations = 0;
   std::string salt;  // hex, "-" when empty
-  CheckView check;  // its RRSIGs, with the zone's keys
+  CheckView check;   // its RRSIGs, with the zone's keys
   std::vector<RrsigView> rrsigs;
 };
 
@@ -142,7 +142,7 @@ struct Report {
   int64_t now = 0;
   std::string upstreams;
   uint16_t nsec3_iteration_limit = 150;
-  std::optional<RCode> rcode;  // of the upstream's answer
+  std::optional<RCode> rcode;   // of the upstream's answer
   std::vector<ZoneView> zones;  // from the trust anchor down
   std::vector<RrsetView> answer;
   std::vector<DenialView> denials;

@@ -577,17 +577,17 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
     if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
     const Entry& ze = std::get<Entry>(z);
     if (ze->security != Security::Secure) return zone_evidence(*ze);
-    return as_evidence(ze->zone, verdict(Security::Bogus, Reason::RrsigsMissing, ze->zone,
-                                         "no RRSIG over " + rrset.owner.to_string() + " " +
-                                             to_string(rrset.type) + " although " +
-                                             ze->zone.to_string() + " is signed"));
+    return as_evidence(
+        ze->zone, verdict(Security::Bogus, Reason::RrsigsMissing, ze->zone,
+                          "no RRSIG over " + rrset.owner.to_string() + " " + to_string(rrset.type) +
+                              " although " + ze->zone.to_string() + " is signed"));
   }
   auto signer = signer_of(rrset);
   if (!signer || !rrset.owner.is_subdomain_of(*signer)) {
-    return as_evidence(rrset.owner,
-                       verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
-                               "the RRSIG over " + rrset.owner.to_string() + " " +
-                                   to_string(rrset.type) + " names a signer that is not an ancestor"));
+    return as_evidence(rrset.owner, verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
+                                            "the RRSIG over " + rrset.owner.to_string() + " " +
+                                                to_string(rrset.type) +
+                                                " names a signer that is not an ancestor"));
   }
   auto k = find_key(*signer, 0);
   if (auto* need = std::get_if<NeedRecords>(&k)) return *need;

@@ -51,7 +51,7 @@ struct DenialTrace {
   RRType qtype = RRType::A;
   Name zone;  // whose NSEC/NSEC3 records were used
   DenialKind kind = DenialKind::NotProven;
-  std::string detail;                // DenialResult::detail: which record covers/matches what
+  std::string detail;                 // DenialResult::detail: which record covers/matches what
   std::vector<CheckedRrset> records;  // the NSEC/NSEC3 RRsets offered, each with its check
 };
 
@@ -66,19 +66,19 @@ enum class DsSource : uint8_t {
 struct ZoneTrace {
   Name zone;
   DsSource ds_source = DsSource::None;
-  Rdatas ds_rdatas;                // anchor DS, the parent's DS RRset, or the cached one
-  Rdatas anchor_dnskeys;           // TrustAnchor: DNSKEY records of the anchor
-  std::optional<CheckedRrset> ds;  // Parent: the DS RRset and its check with the parent's keys
+  Rdatas ds_rdatas;                     // anchor DS, the parent's DS RRset, or the cached one
+  Rdatas anchor_dnskeys;                // TrustAnchor: DNSKEY records of the anchor
+  std::optional<CheckedRrset> ds;       // Parent: the DS RRset and its check with the parent's keys
   std::optional<CheckedRrset> dnskeys;  // the DNSKEY RRset and its check with the DS-named keys
   std::vector<DsKeyMatch> matches;
   std::optional<DenialTrace> no_ds;  // the parent's proof that there is no DS
-  Verdict verdict;  // Secure, Insecure or Bogus (Indeterminate while unfinished)
+  Verdict verdict;                   // Secure, Insecure or Bogus (Indeterminate while unfinished)
 };
 
 struct ValidationTrace {
-  std::vector<ZoneTrace> zones;       // in the order they were first reached
-  std::vector<CheckedRrset> answer;   // the answer RRsets checked, CNAME/DNAME links included
-  std::vector<DenialTrace> denials;   // negative answers and wildcard proofs
+  std::vector<ZoneTrace> zones;      // in the order they were first reached
+  std::vector<CheckedRrset> answer;  // the answer RRsets checked, CNAME/DNAME links included
+  std::vector<DenialTrace> denials;  // negative answers and wildcard proofs
 
   // The entry for `zone`, added when missing.
   ZoneTrace& zone(const Name& zone);

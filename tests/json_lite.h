@@ -42,7 +42,9 @@ struct Value {
 
 inline bool operator==(const Value& a, const Value& b) {
   if (a.v.index() != b.v.index()) return false;
-  if (a.is_array()) return a.arr().size() == b.arr().size() && std::equal(a.arr().begin(), a.arr().end(), b.arr().begin());
+  if (a.is_array())
+    return a.arr().size() == b.arr().size() &&
+           std::equal(a.arr().begin(), a.arr().end(), b.arr().begin());
   if (a.is_object()) return a.obj() == b.obj();
   return a.v == b.v;
 }
@@ -64,8 +66,8 @@ class Parser {
 
  private:
   void ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' ||
-                                s_[pos_] == '\r'))
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\t' || s_[pos_] == '\r'))
       ++pos_;
   }
   std::optional<Value> fail(const std::string& why) {
@@ -205,9 +207,9 @@ class Parser {
     if (literal("null")) return Value{nullptr};
     const size_t start = pos_;
     if (pos_ < s_.size() && s_[pos_] == '-') ++pos_;
-    while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) ||
-                                s_[pos_] == '.' || s_[pos_] == 'e' || s_[pos_] == 'E' ||
-                                s_[pos_] == '+' || s_[pos_] == '-'))
+    while (pos_ < s_.size() &&
+           (std::isdigit(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
+            s_[pos_] == 'e' || s_[pos_] == 'E' || s_[pos_] == '+' || s_[pos_] == '-'))
       ++pos_;
     if (pos_ == start) return fail("unexpected character");
     return Value{std::stod(s_.substr(start, pos_ - start))};
@@ -240,7 +242,8 @@ class SchemaChecker {
   static std::string type_of(const Value& v) {
     if (v.is_null()) return "null";
     if (v.is_bool()) return "boolean";
-    if (v.is_number()) return v.num() == static_cast<double>(static_cast<int64_t>(v.num())) ? "integer" : "number";
+    if (v.is_number())
+      return v.num() == static_cast<double>(static_cast<int64_t>(v.num())) ? "integer" : "number";
     if (v.is_string()) return "string";
     if (v.is_array()) return "array";
     return "object";
@@ -249,14 +252,17 @@ class SchemaChecker {
     const std::string actual = type_of(v);
     return actual == t || (t == "number" && actual == "integer");
   }
-  void error(const std::string& path, const std::string& what) { errors_.push_back(path + ": " + what); }
+  void error(const std::string& path, const std::string& what) {
+    errors_.push_back(path + ": " + what);
+  }
 
   void walk(const Value& v, const Value& schema, const std::string& path) {
     if (!schema.is_object()) return;
     if (schema.has("$ref")) {
       const std::string ref = schema["$ref"].str();
       const std::string prefix = "#/$defs/";
-      if (ref.rfind(prefix, 0) != 0 || !root_.has("$defs") || !root_["$defs"].has(ref.substr(prefix.size()))) {
+      if (ref.rfind(prefix, 0) != 0 || !root_.has("$defs") ||
+          !root_["$defs"].has(ref.substr(prefix.size()))) {
         error(path, "unresolvable $ref " + ref);
         return;
       }

@@ -281,3 +281,14 @@ TEST_CASE("explain: usage errors exit 4; explain-only flags are refused elsewher
   CHECK(json_alone.exit_code == 2);
   CHECK(json_alone.out.find("--json: only with the explain command") != std::string::npos);
 }
+
+TEST_CASE("explain: validates with the configuration's [limits], as the daemon does") {
+  REQUIRE_HIERARCHY();
+  TempDir dir;
+  // 200 NSEC3 iterations are insecure under the default limit of 150, secure under 250.
+  const auto cfg = dir.write("limits.toml", "[limits]\nmax_nsec3_iterations = 250\n");
+  auto r = explain("nx.nsec3iter.test", "A", "--no-color --config " + cfg);
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("verdict  secure") != std::string::npos);
+}

@@ -89,9 +89,10 @@ ZoneTrace secure_root() {
   const auto ksk = dnskey(257, 1);
   const auto zsk = dnskey(256, 2);
   z.ds_rdatas = {ds(key_tag(ksk), 15, 2)};
-  z.dnskeys = rrset(Name::root(), RRType::DNSKEY, {ksk, zsk},
-                    {rrsig(RRType::DNSKEY, key_tag(ksk), Name::root(), kNow - kDay, kNow + 20 * kDay)},
-                    Name::root(), Security::Secure, Reason::None, "", key_tag(ksk));
+  z.dnskeys =
+      rrset(Name::root(), RRType::DNSKEY, {ksk, zsk},
+            {rrsig(RRType::DNSKEY, key_tag(ksk), Name::root(), kNow - kDay, kNow + 20 * kDay)},
+            Name::root(), Security::Secure, Reason::None, "", key_tag(ksk));
   z.matches = {DsKeyMatch{key_tag(ksk), 15, 2, key_tag(ksk), false}};
   z.verdict = Verdict{Security::Secure, Reason::None, Name::root(), ""};
   return z;
@@ -154,19 +155,22 @@ TEST_CASE("explain: a secure chain shows every zone from the anchor down and no 
   const auto zsk = dnskey(256, 8);
   ex.ds_rdatas = {ds(key_tag(ksk), 15, 2), ds(key_tag(ksk), 15, 1)};
   ex.ds = rrset(N("example."), RRType::DS, ex.ds_rdatas,
-                {rrsig(RRType::DS, 4242, Name::root(), kNow - kDay, kNow + 10 * kDay)}, Name::root(),
-                Security::Secure, Reason::None, "", 4242);
-  ex.dnskeys = rrset(N("example."), RRType::DNSKEY, {ksk, zsk},
-                     {rrsig(RRType::DNSKEY, key_tag(ksk), N("example."), kNow - kDay, kNow + 5 * kDay)},
-                     N("example."), Security::Secure, Reason::None, "", key_tag(ksk));
+                {rrsig(RRType::DS, 4242, Name::root(), kNow - kDay, kNow + 10 * kDay)},
+                Name::root(), Security::Secure, Reason::None, "", 4242);
+  ex.dnskeys =
+      rrset(N("example."), RRType::DNSKEY, {ksk, zsk},
+            {rrsig(RRType::DNSKEY, key_tag(ksk), N("example."), kNow - kDay, kNow + 5 * kDay)},
+            N("example."), Security::Secure, Reason::None, "", key_tag(ksk));
   ex.matches = {DsKeyMatch{key_tag(ksk), 15, 2, key_tag(ksk), false}};
   ex.verdict = Verdict{Security::Secure, Reason::None, N("example."), ""};
   t.zones.push_back(ex);
   t.zones.push_back(secure_root());
-  t.answer.push_back(rrset(N("www.example."), RRType::A, {{192, 0, 2, 1}},
-                           {rrsig(RRType::A, key_tag(zsk), N("example."), kNow - kDay, kNow + 3 * kDay)},
-                           N("example."), Security::Secure, Reason::None, "", key_tag(zsk)));
-  const Report r = build_report(input(t, Verdict{Security::Secure, Reason::None, N("www.example."), ""}));
+  t.answer.push_back(
+      rrset(N("www.example."), RRType::A, {{192, 0, 2, 1}},
+            {rrsig(RRType::A, key_tag(zsk), N("example."), kNow - kDay, kNow + 3 * kDay)},
+            N("example."), Security::Secure, Reason::None, "", key_tag(zsk)));
+  const Report r =
+      build_report(input(t, Verdict{Security::Secure, Reason::None, N("www.example."), ""}));
   CHECK(r.exit_code == kExplainSecure);
   CHECK(r.cause.empty());
   CHECK(r.next_step.empty());
@@ -222,9 +226,10 @@ TEST_CASE("explain: a DS naming a key the zone does not publish: update the DS a
   REQUIRE(r.ede);
   CHECK(r.ede->code == EdeCode::DnskeyMissing);
   CHECK(r.ede->text == "example.com.: DS 2371/13/2 ...");
-  CHECK(r.cause == "DS at . names key 2371 (ECDSAP256SHA256) but example.com. publishes only keys " +
-                       std::to_string(key_tag(ksk)) + " and " + std::to_string(key_tag(zsk)) +
-                       ": the DS at the registrar was not updated after a key or provider change.");
+  CHECK(r.cause ==
+        "DS at . names key 2371 (ECDSAP256SHA256) but example.com. publishes only keys " +
+            std::to_string(key_tag(ksk)) + " and " + std::to_string(key_tag(zsk)) +
+            ": the DS at the registrar was not updated after a key or provider change.");
   CHECK(r.next_step == "Publish the DS of the current KSK (key " + std::to_string(key_tag(ksk)) +
                            ") at the registrar, or remove the old one.");
   const std::string text = render_text(r, Color::Off);
@@ -301,15 +306,18 @@ TEST_CASE("explain: bad signature, missing RRSIG, missing NSEC and unsigned DNSK
     ex.verdict = Verdict{Security::Bogus, Reason::RrsigsMissing, zone, "came back without RRSIGs"};
     t.zones.push_back(ex);
     const Report r = build_report(input(t, ex.verdict));
-    CHECK(r.cause ==
-          "The DNSKEY RRset of example. comes without RRSIGs: nothing vouches for the zone's keys.");
-    CHECK(r.next_step == "Re-sign example. so that the KSK the DS names (key 77) signs the DNSKEY RRset.");
+    CHECK(
+        r.cause ==
+        "The DNSKEY RRset of example. comes without RRSIGs: nothing vouches for the zone's keys.");
+    CHECK(r.next_step ==
+          "Re-sign example. so that the KSK the DS names (key 77) signs the DNSKEY RRset.");
   }
   SUBCASE("NSEC missing") {
     const Verdict v{Security::Bogus, Reason::NsecMissing, zone,
                     "NXDOMAIN for nx.example. A comes without NSEC/NSEC3"};
     const Report r = build_report(input(t, v, "nx.example."));
-    CHECK(contains(r.cause, "A denial of existence comes without its proof: NXDOMAIN for nx.example."));
+    CHECK(contains(r.cause,
+                   "A denial of existence comes without its proof: NXDOMAIN for nx.example."));
     CHECK(r.ede->code == EdeCode::NsecMissing);
   }
 }
@@ -354,7 +362,8 @@ TEST_CASE("explain: an unsigned zone proven by NSEC3 is insecure, not bogus") {
   std::vector<uint8_t> nsec3 = {1, 0, 0, 0, 0, 20};  // SHA-1, no flags, 0 iterations, no salt
   for (int i = 0; i < 20; ++i) nsec3.push_back(static_cast<uint8_t>(i));
   for (uint8_t b : {0, 1, 0x20}) nsec3.push_back(b);  // window 0: NS
-  d.records.push_back(rrset(N("abc.net."), RRType::NSEC3, {nsec3}, {}, N("net."), Security::Secure));
+  d.records.push_back(
+      rrset(N("abc.net."), RRType::NSEC3, {nsec3}, {}, N("net."), Security::Secure));
   ex.no_ds = d;
   ex.verdict = Verdict{Security::Insecure, Reason::UnsignedDelegation, ex.zone, "unsigned"};
   t.zones.push_back(ex);
@@ -383,11 +392,13 @@ TEST_CASE("explain: unsupported algorithm, digest and NSEC3 iterations carry the
   ex.ds_source = DsSource::Parent;
   SUBCASE("algorithm") {
     ex.ds_rdatas = {ds(5, 253, 2)};
-    ex.verdict = Verdict{Security::Insecure, Reason::UnsupportedAlgorithm, ex.zone, "only PRIVATEDNS"};
+    ex.verdict =
+        Verdict{Security::Insecure, Reason::UnsupportedAlgorithm, ex.zone, "only PRIVATEDNS"};
     t.zones.push_back(ex);
     const Report r = build_report(input(t, ex.verdict));
-    CHECK(contains(r.cause, "names only algorithm PRIVATEDNS (253), which this validator does not "
-                            "implement: example. is treated as unsigned"));
+    CHECK(contains(r.cause,
+                   "names only algorithm PRIVATEDNS (253), which this validator does not "
+                   "implement: example. is treated as unsigned"));
     CHECK(contains(r.cause, "Answers are insecure, not bogus."));
     CHECK(r.ede->code == EdeCode::UnsupportedDnskeyAlgorithm);
     CHECK(r.exit_code == kExplainInsecure);
@@ -409,7 +420,8 @@ TEST_CASE("explain: unsupported algorithm, digest and NSEC3 iterations carry the
     d.kind = DenialKind::UnsupportedIterations;
     std::vector<uint8_t> nsec3 = {1, 0, 0, 200, 0, 20};
     for (int i = 0; i < 20; ++i) nsec3.push_back(0);
-    d.records.push_back(rrset(N("x.example."), RRType::NSEC3, {nsec3}, {}, ex.zone, Security::Secure));
+    d.records.push_back(
+        rrset(N("x.example."), RRType::NSEC3, {nsec3}, {}, ex.zone, Security::Secure));
     t.denials.push_back(d);
     const Verdict v{Security::Insecure, Reason::Nsec3IterationsTooHigh, ex.zone, "200 > 150"};
     const Report r = build_report(input(t, v, "nx.example."));
