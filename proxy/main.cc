@@ -1,9 +1,11 @@
 // main(): command line and configuration, the upstream list (resolv.conf as the fallback,
-// never ourselves), then one libuv loop until SIGINT or SIGTERM.
+// never ourselves), then one libuv loop until SIGINT or SIGTERM. After binding, it drops to
+// [server] user/group; with [dnssec] trust_anchor_state, RFC 5011 keeps the root anchor.
 #include <uv.h>
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +14,11 @@
 #include "config/load.h"
 #include "config/resolv_conf.h"
 #include "proxy/explain.h"
+#include "proxy/anchor_updater.h"
+#include "proxy/clock.h"
+#include "proxy/health_check.h"
 #include "proxy/log.h"
+#include "proxy/privileges.h"
 #include "proxy/server.h"
 #include "resolver/trust_anchor.h"
 
@@ -63,6 +69,7 @@ std::string choose_upstreams(config::Config& cfg) {
 struct Signals {
   uv_signal_t sigint{};
   uv_signal_t sigterm{};
+  proxy::AnchorUpdater* updater = nullptr;  // stopped with the server, when there is one
 };
 
 }  // namespace
@@ -91,6 +98,7 @@ int main(int argc, char** argv) {
     std::cout << "dnssec-proxy " << DNSSEC_PROXY_VERSION << "\n";
     return kExitOk;
   }
+  if (cl.command_line.health_check) return proxy::run_health_check(*cl.command_line.health_check);
   if (!cl.command_line.positional.empty()) {
     std::cerr << "dnssec-proxy: unknown command '" << cl.command_line.positional[0]
               << "' (see --help)\n";
@@ -116,6 +124,11 @@ int main(int argc, char** argv) {
     }
     anchors = std::move(*loaded_anchors);
   }
+  const proxy::AccountResult account = proxy::resolve_account(cfg.user, cfg.group);
+  if (!account.error.empty()) {
+    std::cerr << "dnssec-proxy: " << cfg.source << ": " << account.error << "\n";
+    return kExitConfig;
+  }
   if (cl.command_line.check_config) {
     std::cout << "ok\n";
     return kExitOk;
@@ -124,12 +137,34 @@ int main(int argc, char** argv) {
   uv_loop_t* loop = uv_default_loop();
   int status = kExitOk;
   {
+    const resolver::TrustAnchors configured_anchors = anchors;
     proxy::Server server(loop, cfg, std::move(anchors));
-    if (auto err = server.start(); !err.empty()) {
+    std::optional<proxy::AnchorUpdater> updater;
+    const auto fail_start = [&](const std::string& err) {
       LOG_ERROR(err);
       server.stop();
+      if (updater) updater->stop();
       uv_run(loop, UV_RUN_DEFAULT);
       return kExitConfig;
+    };
+    if (auto err = server.start(); !err.empty()) return fail_start(err);
+    // The listeners are bound: nothing below needs root.
+    if (account.account) {
+      if (auto err = proxy::drop_privileges(*account.account); !err.empty()) {
+        return fail_start("cannot drop privileges: " + err);
+      }
+      LOG_INFO("running as " << account.account->name);
+    }
+    // RFC 5011: read (or start) the state file as the account that will rewrite it.
+    if (!cfg.trust_anchor_state.empty()) {
+      updater.emplace(loop, cfg, [&server](resolver::TrustAnchors updated) {
+        server.set_trust_anchors(std::move(updated));
+      });
+      if (auto err = updater->load(configured_anchors, proxy::wall_clock_now()); !err.empty()) {
+        return fail_start(err);
+      }
+      server.set_trust_anchors(updater->anchors());
+      if (auto err = updater->start(); !err.empty()) return fail_start(err);
     }
     LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
                              << ")");
@@ -138,9 +173,11 @@ int main(int argc, char** argv) {
       LOG_INFO("signal " << signum << " received: shutting down");
       static_cast<proxy::Server*>(s->data)->stop();
       auto* sig = static_cast<Signals*>(s->loop->data);
+      if (sig->updater != nullptr) sig->updater->stop();
       uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigint), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigterm), nullptr);
     };
+    signals.updater = updater ? &*updater : nullptr;
     loop->data = &signals;
     for (auto* s : {&signals.sigint, &signals.sigterm}) {
       uv_signal_init(loop, s);

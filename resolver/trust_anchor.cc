@@ -92,6 +92,16 @@ const TrustAnchor* TrustAnchors::closest_enclosing(const Name& name) const {
   return best;
 }
 
+void TrustAnchors::set(TrustAnchor anchor) {
+  for (TrustAnchor& a : anchors_) {
+    if (a.zone == anchor.zone) {
+      a = std::move(anchor);
+      return;
+    }
+  }
+  anchors_.push_back(std::move(anchor));
+}
+
 const TrustAnchor* TrustAnchors::find(const Name& zone) const {
   for (const TrustAnchor& a : anchors_) {
     if (a.zone == zone) return &a;

@@ -42,6 +42,8 @@ class TrustAnchors {
   const TrustAnchor* closest_enclosing(const Name& name) const;
   // The anchor for exactly `zone`, or nullptr.
   const TrustAnchor* find(const Name& zone) const;
+  // Replaces the anchor for `anchor.zone` (or adds it): RFC 5011 updates of one zone.
+  void set(TrustAnchor anchor);
 
   const std::vector<TrustAnchor>& anchors() const { return anchors_; }
   bool empty() const { return anchors_.empty(); }

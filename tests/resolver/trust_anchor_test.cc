@@ -137,6 +137,20 @@ TEST_CASE("trust anchor: the closest enclosing anchor is the deepest zone above 
   CHECK(only_com.closest_enclosing(Name::root()) == nullptr);
 }
 
+TEST_CASE("trust anchor: set() replaces one zone's anchor and keeps the others") {
+  TrustAnchors a = anchors(
+      ". DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
+      "example.com. DS 1 8 2 0000000000000000000000000000000000000000000000000000000000000000\n");
+  a.set(TrustAnchor{Name::root(), {}, {{1, 1, 3, 15, 0xaa}}});
+  REQUIRE(a.size() == 2);
+  CHECK(a.find(Name::root())->ds_rdatas.empty());
+  CHECK(a.find(Name::root())->dnskey_rdatas.size() == 1);
+  CHECK(a.find(name("example.com."))->ds_rdatas.size() == 1);
+  a.set(TrustAnchor{name("example.org."), {{0, 1, 8, 2}}, {}});
+  CHECK(a.size() == 3);
+  CHECK(a.closest_enclosing(name("www.example.org."))->zone == name("example.org."));
+}
+
 TEST_CASE("trust anchor: text without records gives an empty set") {
   for (std::string_view text : {"", "\n\n", "; only a comment\n   ; and another", "$TTL 3600\n"}) {
     const TrustAnchors a = anchors(text);
