@@ -1,8 +1,10 @@
 #include "resolver/replies.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "resolver/message_builder.h"
+#include "resolver/rdata.h"
 
 namespace dnsp::resolver {
 namespace {
@@ -40,6 +42,59 @@ bool strip_for_client(const ClientQuery& q, RRType type) {
   return type == RRType::RRSIG || type == RRType::NSEC || type == RRType::NSEC3;
 }
 
+// The names the answer section may speak about: the question name and every name the
+// upstream's CNAME and DNAME records lead to from it (RFC 1034 §3.6.2, RFC 6672 §3).
+std::vector<Name> answer_chain(const Message& upstream, const Name& qname) {
+  std::vector<Name> chain{qname};
+  std::vector<uint8_t> rdata;
+  // Each pass adds at most one name per record: it ends after as many passes as records.
+  for (size_t pass = 0; pass <= upstream.records().size(); ++pass) {
+    const size_t before = chain.size();
+    for (const auto& rr : upstream.records()) {
+      if (rr.section != Section::Answer) continue;
+      if (rr.type != RRType::CNAME && rr.type != RRType::DNAME) continue;
+      rdata.clear();
+      if (!expand_rdata(upstream, rr, rdata)) continue;
+      auto target = parse_single_name(rdata);
+      if (!target) continue;
+      for (size_t i = 0; i < chain.size(); ++i) {
+        std::optional<Name> next;
+        if (rr.type == RRType::CNAME && chain[i] == rr.owner) {
+          next = *target;
+        } else if (rr.type == RRType::DNAME && chain[i].is_subdomain_of(rr.owner) &&
+                   !(chain[i] == rr.owner)) {
+          // RFC 6672 §2.2: the owner suffix is replaced by the target.
+          Name n = *target;
+          bool ok = true;
+          for (size_t k = chain[i].label_count() - rr.owner.label_count(); k > 0 && ok; --k) {
+            auto p = n.prepend(chain[i].suffix(rr.owner.label_count() + k).first_label());
+            ok = p.has_value();
+            if (ok) n = *p;
+          }
+          if (ok) next = n;
+        }
+        if (next && std::find(chain.begin(), chain.end(), *next) == chain.end()) {
+          chain.push_back(*next);
+        }
+      }
+    }
+    if (chain.size() == before) break;
+  }
+  return chain;
+}
+
+// An answer-section record belongs in the reply when it is at a name of the chain, or is a
+// DNAME above one. Anything else (records for other names, outside the zone of the
+// question) is dropped: nothing vouches for it, and AD must not appear to cover it.
+bool on_chain(const RecordView& rr, const std::vector<Name>& chain) {
+  for (const Name& n : chain) {
+    if (rr.owner == n) return true;
+    if ((rr.type == RRType::DNAME || rr.type == RRType::RRSIG) && n.is_subdomain_of(rr.owner))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 size_t reply_limit(const ClientQuery& q, Transport transport) {
@@ -70,9 +125,11 @@ std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream
   b.set_header(q.id, reply_flags(q, rcode, ad, 0));
   bool truncated =
       b.add_question(q.question.name, q.question.type, q.question.klass) == Fit::DidNotFit;
+  const std::vector<Name> chain = answer_chain(upstream, q.question.name);
   for (const auto& rr : upstream.records()) {
     if (truncated) break;
     if (strip_for_client(q, rr.type)) continue;
+    if (rr.section == Section::Answer && !on_chain(rr, chain)) continue;
     if (rr.section == Section::Additional) {
       // RFC 2181 §9: leaving out additional data does not set TC.
       if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) break;

@@ -82,6 +82,12 @@ struct Reply {
   RCode rcode() const { return msg ? msg->rcode() : RCode::NoError; }
 };
 
+std::optional<std::vector<uint8_t>> wire_name(const std::string& text) {
+  auto n = Name::from_text(text);
+  if (!n) return std::nullopt;
+  return std::vector<uint8_t>(n->wire().begin(), n->wire().end());
+}
+
 Reply ask(uint16_t port, const std::string& name, int timeout_ms = 4000) {
   Reply r;
   const auto start = Clock::now();
@@ -194,6 +200,41 @@ TEST_CASE("spoofing: upstream queries use unpredictable IDs and rotate their sou
   CHECK(sequential < 5);
 }
 
+TEST_CASE("spoofing: under load, queries in flight at once leave from several source ports") {
+  // c-ares 1.18 keeps one UDP socket per server while queries are outstanding: only the
+  // channel rotation (a new channel every 64 queries) spreads them over several ports.
+  MockUpstream up;
+  for (int i = 0; i < 200; ++i) {
+    MockRule r;
+    r.delay_ms = 300;
+    r.answer = {{"c" + std::to_string(i) + ".example.test.", RRType::A, 300, a_rdata("192.0.2.4")}};
+    up.set_rule("c" + std::to_string(i) + ".example.test", RRType::A, r);
+  }
+  TempDir dir;
+  ProxyProcess proxy(proxy_args(dir, "", {up.address()}));
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(proxy.port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 200; ++i) {
+    const auto q = query("c" + std::to_string(i) + ".example.test", static_cast<uint16_t>(i));
+    sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  }
+  int answered = 0;
+  pollfd p{fd, POLLIN, 0};
+  while (answered < 200 && poll(&p, 1, 3000) == 1) {
+    uint8_t buf[4096];
+    if (recv(fd, buf, sizeof buf, 0) > 0) ++answered;
+  }
+  close(fd);
+  CHECK(answered == 200);
+  std::set<uint16_t> ports;
+  for (const auto& [port, id] : up.udp_query_sources()) ports.insert(port);
+  INFO("distinct source ports for 200 concurrent queries: " << ports.size());
+  CHECK(ports.size() >= 3);
+}
+
 TEST_CASE("upstream faults: TC over UDP and over TCP gives SERVFAIL EDE 23, not an empty answer") {
   MockUpstream up;
   MockRule tc;
@@ -275,6 +316,28 @@ TEST_CASE("upstream faults: when every upstream answers SERVFAIL the client gets
   CHECK(reply.rcode() == RCode::ServFail);
   CHECK(reply.ede() == 23);
   CHECK(reply.took < milliseconds(1500));
+}
+
+TEST_CASE("upstream faults: answer records outside the question's chain are not passed on") {
+  MockUpstream up;
+  MockRule r;
+  r.answer = {{"alias.example.test.", RRType::CNAME, 300, *wire_name("www.example.test.")},
+              {"www.example.test.", RRType::A, 300, a_rdata("192.0.2.1")},
+              {"www.bank.test.", RRType::A, 300, a_rdata("203.0.113.66")},
+              {"example.test.", RRType::A, 300, a_rdata("203.0.113.67")}};
+  r.authority = {{"example.test.", RRType::NS, 300, *wire_name("ns.example.test.")}};
+  up.set_rule("alias.example.test", RRType::A, r);
+  TempDir dir;
+  ProxyProcess proxy(proxy_args(dir, kFastUpstream, {up.address()}));
+  auto reply = ask(proxy.port(), "alias.example.test");
+  REQUIRE(reply.msg);
+  CHECK(reply.rcode() == RCode::NoError);
+  CHECK(reply.has_a("192.0.2.1"));
+  CHECK_FALSE(reply.has_a("203.0.113.66"));
+  CHECK_FALSE(reply.has_a("203.0.113.67"));
+  int answers = 0;
+  for (const auto& rr : reply.msg->records()) answers += rr.section == Section::Answer ? 1 : 0;
+  CHECK(answers == 2);  // the CNAME and the A it leads to
 }
 
 // --- Client abuse ---
