@@ -353,7 +353,8 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   // could not judge are not.
   if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
                                        verdict.security == resolver::Security::Insecure)) {
-    answer_cache_.store(t.query, std::move(full), std::move(t.answer->packet), verdict.security,
+    // A copy: coalesced followers still build their replies from this packet.
+    answer_cache_.store(t.query, std::move(full), t.answer->packet, verdict.security,
                         std::get<resolver::Finished>(step).valid_until, wall_clock_now(),
                         uv_now(loop_));
   }

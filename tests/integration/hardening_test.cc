@@ -340,6 +340,44 @@ TEST_CASE("upstream faults: answer records outside the question's chain are not 
   CHECK(answers == 2);  // the CNAME and the A it leads to
 }
 
+TEST_CASE("upstream faults: identical queries in flight together all get the whole answer") {
+  // Found by bench/soak.sh under ASan: the first of several coalesced queries handed the
+  // shared upstream packet to the answer cache, and the others built their replies from
+  // freed memory. Under the sanitizer build this test crashes the proxy when that happens.
+  MockUpstream up;
+  MockRule r;
+  r.delay_ms = 300;
+  r.answer = {{"same.example.test.", RRType::A, 300, a_rdata("192.0.2.8")},
+              {"same.example.test.", RRType::A, 300, a_rdata("192.0.2.9")}};
+  up.set_rule("same.example.test", RRType::A, r);
+  TempDir dir;
+  ProxyProcess proxy(proxy_args(dir, "", {up.address()}));
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(proxy.port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (uint16_t id = 1; id <= 5; ++id) {
+    const auto q = query("same.example.test", id);
+    sendto(fd, q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  }
+  std::set<uint16_t> ids;
+  pollfd p{fd, POLLIN, 0};
+  while (ids.size() < 5 && poll(&p, 1, 3000) == 1) {
+    uint8_t buf[4096];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    auto m = Message::parse({buf, static_cast<size_t>(n)});
+    REQUIRE(m);
+    CHECK(m->rcode() == RCode::NoError);
+    CHECK(m->records().size() == 2);
+    ids.insert(m->id());
+  }
+  close(fd);
+  CHECK(ids.size() == 5);
+  CHECK(proxy.running());
+}
+
 // --- Client abuse ---
 
 TEST_CASE("client abuse: a UDP flood gets a defined reply past the in-flight limit, memory stays "
