@@ -110,6 +110,14 @@ struct ValidationLimits {
   friend bool operator==(const ValidationLimits&, const ValidationLimits&) = default;
 };
 
+// [cache]: the answer cache and the validator's key cache share max_size.
+struct CacheSettings {
+  uint32_t max_size = 64u << 20;  // bytes
+  uint32_t bogus_ttl = 60;        // seconds a bogus verdict is remembered (0: never)
+  uint32_t max_ttl = 86400;       // seconds any answer is kept at most
+  friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
+};
+
 struct Config {
   std::vector<Endpoint> listen = {{"127.0.0.1", kDnsPort}, {"::1", kDnsPort}};
   std::vector<Endpoint> upstreams;      // empty after loading => proxy falls back to resolv.conf
@@ -125,6 +133,7 @@ struct Config {
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
+  CacheSettings cache;
   std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
 };
 

@@ -27,8 +27,8 @@ struct TableSpec {
   std::string_view table;
   std::vector<std::string_view> keys;
 };
-const std::array<TableSpec, 5>& table_specs() {
-  static const std::array<TableSpec, 5> specs = {{
+const std::array<TableSpec, 6>& table_specs() {
+  static const std::array<TableSpec, 6> specs = {{
       {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
@@ -36,6 +36,7 @@ const std::array<TableSpec, 5>& table_specs() {
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
+      {"cache", {"max_size", "bogus_ttl", "max_ttl"}},
   }};
   return specs;
 }
@@ -99,6 +100,8 @@ class Checker {
         if (auto* table = expect_table(key, node)) check_log(*table);
       } else if (name == "limits") {
         if (auto* table = expect_table(key, node)) check_limits(*table);
+      } else if (name == "cache") {
+        if (auto* table = expect_table(key, node)) check_cache(*table);
       } else {
         unknown_key(key, "", node);
       }
@@ -149,8 +152,9 @@ class Checker {
         table.empty() ? std::string(key.str()) : std::string(table) + "." + std::string(key.str());
     std::string message;
     if (table.empty()) {
-      message = std::string(node.is_table() ? "unknown table" : "unknown key") +
-                " (expected one of the tables [server], [upstream], [dnssec], [log], [limits])";
+      message =
+          std::string(node.is_table() ? "unknown table" : "unknown key") +
+          " (expected one of the tables [server], [upstream], [dnssec], [log], [limits], [cache])";
     } else {
       for (const TableSpec& spec : table_specs()) {
         if (spec.table == table) {
@@ -235,6 +239,23 @@ class Checker {
         }
       } else {
         unknown_key(key, "log", node);
+      }
+    }
+  }
+
+  void check_cache(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      const std::string_view name = key.str();
+      if (name == "max_size") {
+        read_integer(node, "cache.max_size", 1u << 20, 0xFFFFFFFFu, " (bytes, at least 1 MiB)",
+                     config_.cache.max_size);
+      } else if (name == "bogus_ttl") {
+        read_integer(node, "cache.bogus_ttl", 0, 3600, " (seconds; 0 keeps no bogus verdict)",
+                     config_.cache.bogus_ttl);
+      } else if (name == "max_ttl") {
+        read_integer(node, "cache.max_ttl", 1, 604800, " (seconds)", config_.cache.max_ttl);
+      } else {
+        unknown_key(key, "cache", node);
       }
     }
   }

@@ -26,7 +26,11 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
     : loop_(loop),
       config_(std::move(config)),
       upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
-      anchors_(std::move(anchors)) {
+      anchors_(std::move(anchors)),
+      // [cache] max_size bounds both caches: an eighth for validated keys, the rest answers.
+      key_cache_(config_.cache.max_size / 8),
+      answer_cache_(resolver::AnswerCacheLimits{config_.cache.max_size - config_.cache.max_size / 8,
+                                                config_.cache.max_ttl, config_.cache.bogus_ttl}) {
   // [limits] (config/config.h): the validation work one client query may cause.
   const config::ValidationLimits& l = config_.limits;
   limits_.max_signature_checks = l.max_signature_checks;

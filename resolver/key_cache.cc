@@ -4,8 +4,8 @@ namespace dnsp::resolver {
 
 std::shared_ptr<const KeyEntry> KeyCache::find(const Name& zone, int64_t now) const {
   auto it = entries_.find(zone);
-  if (it == entries_.end() || it->second->expires <= now) return nullptr;
-  return it->second;
+  if (it == entries_.end() || it->second.entry->expires <= now) return nullptr;
+  return it->second.entry;
 }
 
 std::shared_ptr<const KeyEntry> KeyCache::find_insecure_ancestor(const Name& name,
@@ -28,13 +28,35 @@ std::shared_ptr<const KeyEntry> KeyCache::find_secure_ancestor(const Name& name,
   }
 }
 
+size_t KeyCache::cost_of(const KeyEntry& e) {
+  constexpr size_t kOpenSslKey = 1024;  // EVP_PKEY and its parameters, roughly
+  size_t cost = sizeof(Slot) + sizeof(KeyEntry) + 64 + e.verdict.detail.size();
+  for (const auto& k : e.keys) cost += sizeof(ZoneKey) + k.rdata.size() + kOpenSslKey;
+  for (const auto& d : e.ds_rdatas) cost += sizeof(d) + d.size();
+  return cost;
+}
+
 void KeyCache::put(std::shared_ptr<const KeyEntry> entry, int64_t now) {
-  if (entries_.size() >= max_entries_) {
-    std::erase_if(entries_, [now](const auto& kv) { return kv.second->expires <= now; });
-    // Still full: drop an arbitrary entry (an LRU comes with the answer cache).
-    if (entries_.size() >= max_entries_) entries_.erase(entries_.begin());
+  const size_t cost = cost_of(*entry);
+  if (auto it = entries_.find(entry->zone); it != entries_.end()) {
+    bytes_ -= it->second.cost;
+    entries_.erase(it);
   }
-  entries_[entry->zone] = std::move(entry);
+  if (bytes_ + cost > max_bytes_) {
+    std::erase_if(entries_, [&](const auto& kv) {
+      if (kv.second.entry->expires > now) return false;
+      bytes_ -= kv.second.cost;
+      return true;
+    });
+    // Still full: drop entries in table order until it fits (keys are cheap to refetch).
+    while (bytes_ + cost > max_bytes_ && !entries_.empty()) {
+      bytes_ -= entries_.begin()->second.cost;
+      entries_.erase(entries_.begin());
+    }
+  }
+  bytes_ += cost;
+  const Name zone = entry->zone;
+  entries_.emplace(zone, Slot{std::move(entry), cost});
 }
 
 }  // namespace dnsp::resolver

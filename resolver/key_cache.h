@@ -33,7 +33,9 @@ struct KeyEntry {
 
 class KeyCache {
  public:
-  explicit KeyCache(size_t max_entries = 20000) : max_entries_(max_entries) {}
+  // Bounded in bytes: each entry is charged for its keys, DS records and texts (an
+  // estimate of the real allocations, OpenSSL's key objects included).
+  explicit KeyCache(size_t max_bytes = 8u << 20) : max_bytes_(max_bytes) {}
 
   // The entry for exactly `zone`, if present and not expired at `now`.
   std::shared_ptr<const KeyEntry> find(const Name& zone, int64_t now) const;
@@ -44,11 +46,21 @@ class KeyCache {
   std::shared_ptr<const KeyEntry> find_secure_ancestor(const Name& name, int64_t now) const;
   void put(std::shared_ptr<const KeyEntry> entry, int64_t now);
   size_t size() const { return entries_.size(); }
-  void clear() { entries_.clear(); }
+  size_t bytes() const { return bytes_; }
+  void clear() {
+    entries_.clear();
+    bytes_ = 0;
+  }
 
  private:
-  size_t max_entries_;
-  std::unordered_map<Name, std::shared_ptr<const KeyEntry>, NameHash> entries_;
+  struct Slot {
+    std::shared_ptr<const KeyEntry> entry;
+    size_t cost;
+  };
+  static size_t cost_of(const KeyEntry& e);
+  size_t max_bytes_;
+  size_t bytes_ = 0;
+  std::unordered_map<Name, Slot, NameHash> entries_;
 };
 
 }  // namespace dnsp::resolver

@@ -107,9 +107,9 @@ TEST_CASE("config: unknown key is reported with file, line and key") {
 }
 
 TEST_CASE("config: unknown table is reported with file, line and table") {
-  CHECK(only_error("[log]\nlevel = \"info\"\n[cache]\nsize = 5\n") ==
-        "FILE:3: cache: unknown table (expected one of the tables [server], [upstream], "
-        "[dnssec], [log], [limits])");
+  CHECK(only_error("[log]\nlevel = \"info\"\n[store]\nsize = 5\n") ==
+        "FILE:3: store: unknown table (expected one of the tables [server], [upstream], "
+        "[dnssec], [log], [limits], [cache])");
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, user, group)");
@@ -118,7 +118,7 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
   CHECK(only_error("level = \"debug\"\n") ==
         "FILE:1: level: unknown key (expected one of the tables [server], [upstream], [dnssec], "
-        "[log], [limits]); level belongs in [log]");
+        "[log], [limits], [cache]); level belongs in [log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, user, group); timeout_ms belongs in [upstream]");

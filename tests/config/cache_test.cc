@@ -1,0 +1,37 @@
+// tests/config/cache_test.cc: the [cache] table: defaults, every key read, range, type and
+// unknown-key errors with file, line and key.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "config/load.h"
+
+namespace dnsp::config {
+namespace {
+
+TEST_CASE("config: [cache] absent keeps 64 MiB, 60 s bogus TTL, one day max TTL") {
+  const auto r = parse_config("", "p.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config.cache == CacheSettings{64u << 20, 60, 86400});
+}
+
+TEST_CASE("config: [cache] sets max_size, bogus_ttl and max_ttl") {
+  const auto r =
+      parse_config("[cache]\nmax_size = 2097152\nbogus_ttl = 0\nmax_ttl = 3600\n", "p.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config.cache == CacheSettings{2097152, 0, 3600});
+}
+
+TEST_CASE("config: [cache] errors name file, line and key") {
+  const auto r = parse_config(
+      "[cache]\nmax_size = 1000\nbogus_ttl = \"short\"\nmax_ttl = 0\nsize = 5\n", "c.toml");
+  REQUIRE(r.errors.size() == 4);
+  CHECK(r.errors[0].rfind("c.toml:2: cache.max_size: expected an integer from 1048576", 0) == 0);
+  CHECK(r.errors[1].rfind("c.toml:3: cache.bogus_ttl: expected an integer from 0 to 3600", 0) == 0);
+  CHECK(r.errors[2].rfind("c.toml:4: cache.max_ttl: expected an integer from 1 to 604800", 0) == 0);
+  CHECK(r.errors[3].rfind("c.toml:5: ", 0) == 0);
+  CHECK(r.errors[3].find("size") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace dnsp::config
