@@ -49,7 +49,9 @@ class Server {
   void connection_opened(TcpConnection* c);
   void connection_closed(uint64_t id);
   void connection_freed() { --connections_alive_; }
-  size_t open_connections() const { return connections_alive_; }
+  // Connections not closing: those closing in this loop iteration (freed at its end) do
+  // not count against tcp_max_connections, or a new one accepted then would be refused.
+  size_t open_connections() const { return connections_.size(); }
 
  private:
   using Deadlines = std::multimap<uint64_t, uint64_t>;  // deadline (loop ms) -> transaction

@@ -101,6 +101,14 @@ Reply ask(uint16_t port, const std::string& name, int timeout_ms = 4000) {
   return r;
 }
 
+// Under AddressSanitizer (the CI's second build) freed memory sits in a quarantine of up
+// to 256 MiB, so RSS says little about leaks there; LeakSanitizer checks those at exit.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kRssSlackKib = 512 * 1024;
+#else
+constexpr long kRssSlackKib = 0;
+#endif
+
 // VmRSS of a process, in KiB (0 when unreadable).
 long rss_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -441,13 +449,13 @@ TEST_CASE("client abuse: a UDP flood gets a defined reply past the in-flight lim
   auto during = ask(proxy.port(), "www.example.test", 1000);
   CHECK(during.rcode() == RCode::ServFail);
   CHECK(during.took < milliseconds(1000));
-  CHECK(rss_peak < 256 * 1024);  // 10000 queries in flight fit in well under 256 MiB
+  CHECK(rss_peak < 256 * 1024 + kRssSlackKib);  // 10000 in flight fit in well under 256 MiB
   // Once c-ares gives up on the flood, a well-behaved client is answered again.
   std::this_thread::sleep_for(milliseconds(8500) - (Clock::now() - start));
   drain(200);
   auto after = ask(proxy.port(), "www.example.test");
   CHECK(after.has_a("192.0.2.1"));
-  CHECK(rss_kib(proxy.pid()) < 256 * 1024);
+  CHECK(rss_kib(proxy.pid()) < 256 * 1024 + kRssSlackKib);
   close(fd);
   CHECK(proxy.running());
 }
@@ -469,6 +477,7 @@ TEST_CASE("client abuse: many idle TCP connections hit the limit and time out; U
   TcpClient fresh(proxy.port());
   fresh.send_framed(query("www.example.test", 77));
   auto r = fresh.receive();
+  INFO(proxy.log());
   REQUIRE(r);
   CHECK(Message::parse(*r)->id() == 77);
 }
@@ -527,7 +536,7 @@ TEST_CASE("client abuse: an oversized or bogus TCP length prefix costs one conne
     c.send_raw({0x00, 0x00});
     CHECK(c.closed_by_peer(1000));
   }
-  CHECK(rss_kib(proxy.pid()) - rss_before < 16 * 1024);
+  CHECK(rss_kib(proxy.pid()) - rss_before < 16 * 1024 + kRssSlackKib);
   CHECK(proxy.running());
 }
 
@@ -610,6 +619,6 @@ TEST_CASE("client abuse: RSS stays flat over repeated rounds of mixed abuse") {
   std::this_thread::sleep_for(milliseconds(500));
   const long after = rss_kib(proxy.pid());
   INFO("RSS after warm-up " << warm << " KiB, after 300 more rounds " << after << " KiB");
-  CHECK(after - warm < 8 * 1024);
+  CHECK(after - warm < 8 * 1024 + kRssSlackKib);
   CHECK(ask(proxy.port(), "www.example.test").has_a("192.0.2.1"));
 }
