@@ -312,12 +312,12 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   if (it == transactions_.end()) return;
   Transaction& t = it->second;
   const auto& verdict = std::get<resolver::Finished>(step).verdict;
+  // The EDE this reply carries, if any: one policy for the daemon and explain.
+  const auto note = resolver::reply_ede(verdict, upstream_.servers_text());
   if (verdict.security == resolver::Security::Bogus) {
-    ExtendedError ede{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
+    const ExtendedError& ede = *note;
     if (verdict.reason == resolver::Reason::UpstreamStripsDnssec) {
       // Nothing can be validated through such an upstream: say so where it will be seen.
-      ede.text =
-          "upstream " + upstream_.servers_text() + " returns no DNSSEC records (" + ede.text + ")";
       LOG_WARN(ede.text << ": configure an upstream that passes RRSIGs through (DO=1)");
     }
     LOG_INFO("bogus: " << t.query.question.name.to_string() << " "
@@ -338,15 +338,6 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   const auto ad = verdict.security == resolver::Security::Secure && t.query.wants_ad()
                       ? resolver::AdBit::Set
                       : resolver::AdBit::Clear;
-  // An answer that is insecure only because we cannot check it says why (RFC 8914 §4.2,
-  // RFC 9276 §3.2): EDE 1, 2 or 27 rides along with the data.
-  std::optional<ExtendedError> note;
-  if (verdict.security == resolver::Security::Insecure &&
-      (verdict.reason == resolver::Reason::UnsupportedAlgorithm ||
-       verdict.reason == resolver::Reason::UnsupportedDigest ||
-       verdict.reason == resolver::Reason::Nsec3IterationsTooHigh)) {
-    note = ExtendedError{resolver::ede_code(verdict.reason), resolver::ede_text(verdict)};
-  }
   const size_t limit = resolver::reply_limit(t.query, transport);
   auto full =
       resolver::forward_reply(t.query, t.answer->message, ad, 65535, note ? &*note : nullptr);
@@ -357,8 +348,7 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   // could not judge are not.
   if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
                                        verdict.security == resolver::Security::Insecure)) {
-    // A copy: coalesced followers still build their replies from this packet.
-    answer_cache_.store(t.query, std::move(full), t.answer->packet, verdict.security,
+    answer_cache_.store(t.query, std::move(full), verdict.security,
                         std::get<resolver::Finished>(step).valid_until, wall_clock_now(),
                         uv_now(loop_));
   }

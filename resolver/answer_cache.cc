@@ -19,9 +19,8 @@ CacheKey CacheKey::of(const ClientQuery& q) {
                   static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.has_edns ? 2 : 0))};
 }
 
-void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply,
-                        std::vector<uint8_t> upstream, Security security, int64_t valid_until_unix,
-                        int64_t now_unix, uint64_t now_ms) {
+void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply, Security security,
+                        int64_t valid_until_unix, int64_t now_unix, uint64_t now_ms) {
   auto msg = Message::parse(reply);
   if (!msg) return;
   const RCode rcode = msg->rcode();
@@ -60,7 +59,7 @@ void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply,
   e.stored_ms = now_ms;
   e.expires_ms = now_ms + ttl * 1000;
   e.reply = std::move(reply);
-  e.upstream = std::move(upstream);
+  e.reply.shrink_to_fit();  // the builder reserved more than the reply needed
   insert(std::move(e));
 }
 
@@ -77,8 +76,11 @@ void AnswerCache::store_bogus(const ClientQuery& q, const ExtendedError& ede, ui
 }
 
 void AnswerCache::insert(Entry e) {
-  e.cost = kEntryOverhead + sizeof(CacheKey) + e.reply.size() + e.upstream.size() +
-           e.ttl_offsets.size() * 6 + e.ede.text.size();
+  // What the entry really holds on the heap: capacities, plus the allocator's own
+  // bookkeeping for each of the (at most five) allocations.
+  e.cost = kEntryOverhead + sizeof(Entry) + e.reply.capacity() +
+           e.ttl_offsets.capacity() * sizeof(uint16_t) + e.ttls.capacity() * sizeof(uint32_t) +
+           e.ede.text.capacity() + 5 * 16;
   if (e.cost > limits_.max_bytes) return;
   if (auto it = map_.find(e.key); it != map_.end()) erase(it->second);
   while (bytes_ + e.cost > limits_.max_bytes && !lru_.empty()) erase(std::prev(lru_.end()));
@@ -99,8 +101,8 @@ void AnswerCache::clear() {
   bytes_ = 0;
 }
 
-bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
-                         size_t limit, uint64_t now_ms, std::vector<uint8_t>& out) {
+bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
+                         uint64_t now_ms, std::vector<uint8_t>& out) {
   auto it = map_.find(CacheKey::of(q));
   if (it == map_.end()) return false;
   Entry& e = *it->second;
@@ -115,8 +117,8 @@ bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_pa
   }
   const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
   if (e.reply.size() > limit) {
-    // Too big for this client's UDP size: rebuild from the upstream packet (sets TC).
-    auto msg = Message::parse(e.upstream);
+    // Too big for this client's UDP size: rebuild from the stored reply (sets TC).
+    auto msg = Message::parse(e.reply);
     if (!msg) return false;
     out = forward_reply(q, *msg, ad, limit, nullptr);
     return true;

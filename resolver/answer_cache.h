@@ -45,13 +45,12 @@ class AnswerCache {
  public:
   explicit AnswerCache(AnswerCacheLimits limits = {}) : limits_(limits) {}
 
-  // Keeps the reply built for `q` from the validated upstream answer. `reply` is the reply
-  // as forward_reply built it without a size limit (AD set when `security` is Secure);
-  // `upstream` is the upstream's packet, kept for clients whose UDP size is too small.
+  // Keeps the reply built for `q` from the validated upstream answer: `reply` is what
+  // forward_reply built without a size limit (AD as for a client that wants it).
   // The TTL is the smallest record TTL (RFC 2308 §5 for negative answers: the SOA's TTL
   // and MINIMUM), bounded by `valid_until_unix - now_unix` (RFC 4035 §5.3.3) and max_ttl.
-  void store(const ClientQuery& q, std::vector<uint8_t> reply, std::vector<uint8_t> upstream,
-             Security security, int64_t valid_until_unix, int64_t now_unix, uint64_t now_ms);
+  void store(const ClientQuery& q, std::vector<uint8_t> reply, Security security,
+             int64_t valid_until_unix, int64_t now_unix, uint64_t now_ms);
   // Remembers a bogus verdict (the SERVFAIL reply with its EDE) for bogus_ttl.
   void store_bogus(const ClientQuery& q, const ExtendedError& ede, uint64_t now_ms);
 

@@ -657,20 +657,7 @@ std::string format_duration(int64_t seconds) {
 }
 
 std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstreams) {
-  if (v.security == Security::Bogus) {
-    ExtendedError ede{ede_code(v.reason), ede_text(v)};
-    if (v.reason == Reason::UpstreamStripsDnssec) {
-      ede.text =
-          "upstream " + std::string(upstreams) + " returns no DNSSEC records (" + ede.text + ")";
-    }
-    return ede;
-  }
-  if (v.security == Security::Insecure &&
-      (v.reason == Reason::UnsupportedAlgorithm || v.reason == Reason::UnsupportedDigest ||
-       v.reason == Reason::Nsec3IterationsTooHigh)) {
-    return ExtendedError{ede_code(v.reason), ede_text(v)};
-  }
-  return std::nullopt;
+  return reply_ede(v, upstreams);
 }
 
 ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms) {

@@ -120,6 +120,23 @@ std::string ede_text(const Verdict& v) {
   return s;
 }
 
+std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstreams) {
+  if (v.security == Security::Bogus) {
+    ExtendedError ede{ede_code(v.reason), ede_text(v)};
+    if (v.reason == Reason::UpstreamStripsDnssec) {
+      ede.text =
+          "upstream " + std::string(upstreams) + " returns no DNSSEC records (" + ede.text + ")";
+    }
+    return ede;
+  }
+  if (v.security == Security::Insecure &&
+      (v.reason == Reason::UnsupportedAlgorithm || v.reason == Reason::UnsupportedDigest ||
+       v.reason == Reason::Nsec3IterationsTooHigh)) {
+    return ExtendedError{ede_code(v.reason), ede_text(v)};
+  }
+  return std::nullopt;
+}
+
 std::string format_utc(int64_t unix_time) {
   const std::time_t t = static_cast<std::time_t>(unix_time);
   std::tm tm{};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,11 @@ std::string_view to_string(Reason r);
 EdeCode ede_code(Reason r);
 // "example.com.: RRSIG over www.example.com. A expired 2026-11-20T00:00:00Z"
 std::string ede_text(const Verdict& v);
+// The EDE a reply with this verdict carries (the daemon's replies and explain's report):
+// every bogus verdict (an upstream that strips DNSSEC records is named, `upstreams`), and
+// insecure ones that are insecure only because this validator cannot check them
+// (RFC 8914 §4.2, RFC 9276 §3.2: EDE 1, 2, 27). nullopt for the others.
+std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstreams);
 // Seconds since the epoch as "2026-11-20T00:00:00Z".
 std::string format_utc(int64_t unix_time);
 
