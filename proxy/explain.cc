@@ -12,6 +12,7 @@
 #include "config/resolv_conf.h"
 #include "proxy/clock.h"
 #include "proxy/log.h"
+#include "proxy/settings.h"
 #include "proxy/upstream.h"
 #include "resolver/explain.h"
 #include "resolver/key_cache.h"
@@ -69,15 +70,7 @@ class Explainer {
         anchors_(anchors),
         question_(std::move(question)),
         upstream_(&loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); }) {
-    // [limits], copied as proxy/server.cc does: the same work bounds as the daemon.
-    const config::ValidationLimits& l = cfg_.limits;
-    limits_.max_signature_checks = l.max_signature_checks;
-    limits_.max_keys_per_tag = l.max_keys_per_tag;
-    limits_.max_fetches = l.max_fetches;
-    limits_.max_cname_chain = l.max_cname_chain;
-    limits_.max_chain_depth = l.max_chain_depth;
-    limits_.max_nsec3_iterations = static_cast<uint16_t>(l.max_nsec3_iterations);
-    limits_.max_nsec3_hashes = l.max_nsec3_hashes;
+    limits_ = validation_limits(cfg_.limits);  // the same work bounds as the daemon
   }
 
   // Returns "" or why the upstream channel could not be set up.

@@ -5,6 +5,7 @@
 
 #include "proxy/clock.h"
 #include "proxy/log.h"
+#include "proxy/settings.h"
 #include "resolver/message.h"
 #include "resolver/replies.h"
 
@@ -31,15 +32,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       key_cache_(config_.cache.max_size / 8),
       answer_cache_(resolver::AnswerCacheLimits{config_.cache.max_size - config_.cache.max_size / 8,
                                                 config_.cache.max_ttl, config_.cache.bogus_ttl}) {
-  // [limits] (config/config.h): the validation work one client query may cause.
-  const config::ValidationLimits& l = config_.limits;
-  limits_.max_signature_checks = l.max_signature_checks;
-  limits_.max_keys_per_tag = l.max_keys_per_tag;
-  limits_.max_fetches = l.max_fetches;
-  limits_.max_cname_chain = l.max_cname_chain;
-  limits_.max_chain_depth = l.max_chain_depth;
-  limits_.max_nsec3_iterations = static_cast<uint16_t>(l.max_nsec3_iterations);
-  limits_.max_nsec3_hashes = l.max_nsec3_hashes;
+  limits_ = validation_limits(config_.limits);
   for (const auto& text : config_.negative_trust_anchors) {
     if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
   }
