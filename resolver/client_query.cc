@@ -29,7 +29,7 @@ std::optional<ClientQuery> common_query(std::span<const uint8_t> packet) {
   auto name = r.name();
   auto type = r.u16();
   auto klass = r.u16();
-  if (!name || !klass || *klass != to_u16(RRClass::IN)) return std::nullopt;
+  if (!name || !type || !klass || *klass != to_u16(RRClass::IN)) return std::nullopt;
   const auto qtype = static_cast<RRType>(*type);
   if (is_meta_type(qtype) && qtype != RRType::ANY) return std::nullopt;
   ClientQuery q;
@@ -42,7 +42,11 @@ std::optional<ClientQuery> common_query(std::span<const uint8_t> packet) {
     auto payload = r.u16();
     auto ttl = r.u32();
     auto rdlength = r.u16();
-    if (!rdlength || *owner != 0 || *opt_type != to_u16(RRType::OPT)) return std::nullopt;
+    // Each read is checked: after a failed one a shorter later one may still succeed.
+    if (!owner || !opt_type || !payload || !ttl || !rdlength || *owner != 0 ||
+        *opt_type != to_u16(RRType::OPT)) {
+      return std::nullopt;
+    }
     const size_t end = r.pos() + *rdlength;
     if (end != packet.size() || ((*ttl >> 16) & 0xFF) != 0) return std::nullopt;
     // The options must be well-formed {code, length, data} triples.

@@ -227,5 +227,16 @@ TEST_CASE("client query: a good question followed by garbage is FormErr with the
   CHECK(rejected(trailing.bytes()).rcode == RCode::FormErr);
 }
 
+TEST_CASE("client query: an OPT cut inside its TTL is FormErr, not a crash (fuzz_message)") {
+  // Found by fuzz_message (tests/fuzz/corpus/fuzz_message/crash-opt-cut-inside-ttl.bin): the
+  // TTL read failed, the shorter RDLENGTH read after it did not, and the TTL was used.
+  Packet p;
+  p.header(kId, flag::kRD, 1, 0, 0, 1).name("www.test").u16(49).u16(1);
+  p.u8(0).u16(41).u16(4096).raw({0x00, 0x01, 0x00});  // 3 of the TTL's 4 octets
+  const RejectQuery r = rejected(p.bytes());
+  CHECK(r.rcode == RCode::FormErr);
+  CHECK(r.has_question);
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::wire_test
