@@ -27,6 +27,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
     : loop_(loop),
       config_(std::move(config)),
       upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
+      upstream_tcp_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
       anchors_(std::move(anchors)),
       // [cache] max_size bounds both caches: an eighth for validated keys, the rest answers.
       key_cache_(config_.cache.max_size / 8),
@@ -55,10 +56,13 @@ std::string Server::start() {
   uv_timer_init(loop_, &deadline_timer_);
   deadline_timer_.data = this;
   timer_open_ = true;
-  if (auto err =
-          upstream_.init(config_.upstreams, config_.upstream_timeout_ms, config_.upstream_attempts);
-      !err.empty()) {
-    return err;
+  for (auto [channel, transport] : {std::pair{&upstream_, Upstream::Transport::Udp},
+                                    std::pair{&upstream_tcp_, Upstream::Transport::Tcp}}) {
+    if (auto err = channel->init(config_.upstreams, config_.upstream_timeout_ms,
+                                 config_.upstream_attempts, transport);
+        !err.empty()) {
+      return err;
+    }
   }
   for (const auto& ep : config_.listen) {
     auto addr = to_socket_address(ep);
@@ -102,6 +106,8 @@ void Server::stop() {
   for (auto& [id, c] : connections_) conns.push_back(c);
   for (auto* c : conns) c->close();
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
+  upstream_tcp_.shutdown();
+  retry_tags_.clear();
   transactions_.clear();
   in_flight_.clear();
   subqueries_.clear();
@@ -162,9 +168,9 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     auto lt = transactions_.find(leader->second);
     if (lt != transactions_.end()) {
       lt->second.followers.push_back(tid);
-      transactions_.emplace(
-          tid, Transaction{
-                   query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr, {}, false});
+      transactions_.emplace(tid, Transaction{.query = query,
+                                             .client = client,
+                                             .deadline = deadlines_.emplace(deadline, tid)});
       arm_deadline_timer();
       return;
     }
@@ -172,9 +178,10 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   in_flight_[key] = tid;
   LOG_DEBUG("query " << tid << ": " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
-  transactions_.emplace(
-      tid,
-      Transaction{query, client, deadlines_.emplace(deadline, tid), nullptr, nullptr, {}, true});
+  transactions_.emplace(tid, Transaction{.query = query,
+                                         .client = client,
+                                         .deadline = deadlines_.emplace(deadline, tid),
+                                         .leads = true});
   arm_deadline_timer();
   upstream_.send(resolver::upstream_query(query.question, 0), tid);
 }
@@ -197,9 +204,36 @@ std::vector<uint64_t> Server::release_followers(Transaction& t) {
 void Server::on_upstream(UpstreamReply&& reply) {
   if (subqueries_.count(reply.tag) != 0) {
     on_subquery(reply.tag, std::move(reply));
+  } else if (auto r = retry_tags_.find(reply.tag); r != retry_tags_.end()) {
+    const uint64_t tid = r->second;
+    retry_tags_.erase(r);
+    on_answer(tid, std::move(reply));
   } else {
     on_answer(reply.tag, std::move(reply));
   }
+}
+
+bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
+  using resolver::Reason;
+  if (verdict.security != resolver::Security::Bogus) return false;
+  if (verdict.reason != Reason::RrsigsMissing && verdict.reason != Reason::DnskeyMissing &&
+      verdict.reason != Reason::NsecMissing && verdict.reason != Reason::UpstreamStripsDnssec) {
+    return false;
+  }
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end() || it->second.retried) return false;
+  Transaction& t = it->second;
+  LOG_INFO("query " << tid << ": " << resolver::ede_text(verdict)
+                    << "; asking again over TCP before calling it bogus");
+  t.retried = true;
+  t.validation.reset();
+  t.answer.reset();
+  // What the first try learned from the missing records must not decide the second one.
+  key_cache_.forget_bogus();
+  const uint64_t tag = next_tid_++;
+  retry_tags_.emplace(tag, tid);
+  upstream_tcp_.send(resolver::upstream_query(t.query.question, 0), tag);
+  return true;
 }
 
 void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
@@ -287,6 +321,7 @@ void Server::advance(uint64_t tid, resolver::Step step) {
     fetch(tid, *need);
     return;
   }
+  if (retry_over_tcp(tid, std::get<resolver::Finished>(step).verdict)) return;
   // Identical queries that waited for this one get the same verdict on the same answer,
   // after it.
   auto followers = release_followers(it->second);
@@ -349,25 +384,28 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
 }
 
 void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
-  const std::string key = need.name.lowercased().to_string() + "/" + resolver::to_string(need.type);
+  auto t = transactions_.find(tid);
+  if (t == transactions_.end()) return;
+  Upstream& channel = channel_for(t->second);
+  const std::string key = need.name.lowercased().to_string() + "/" +
+                          resolver::to_string(need.type) + (t->second.retried ? "/tcp" : "");
   if (auto it = subquery_by_key_.find(key); it != subquery_by_key_.end()) {
     subqueries_[it->second].waiters.push_back(tid);  // one fetch serves every waiter
     return;
   }
   const uint64_t tag = next_tid_++;
   resolver::Question q{need.name, need.type, resolver::RRClass::IN};
-  subqueries_.emplace(tag, SubQuery{q, {tid}});
+  subqueries_.emplace(tag, SubQuery{q, {tid}, key});
   subquery_by_key_.emplace(key, tag);
   LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
                      << resolver::to_string(need.type));
-  upstream_.send(resolver::upstream_query(q, 0), tag);
+  channel.send(resolver::upstream_query(q, 0), tag);
 }
 
 void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
   auto node = subqueries_.extract(tag);
   SubQuery& sub = node.mapped();
-  subquery_by_key_.erase(sub.question.name.lowercased().to_string() + "/" +
-                         resolver::to_string(sub.question.type));
+  subquery_by_key_.erase(sub.key);
   for (uint64_t tid : sub.waiters) {
     auto it = transactions_.find(tid);
     if (it == transactions_.end() || !it->second.validation) continue;

@@ -64,16 +64,18 @@ class Server {
     resolver::ClientQuery query;
     ClientRef client;
     Deadlines::iterator deadline;
-    std::shared_ptr<Answer> answer;  // shared with the followers of this transaction
-    std::unique_ptr<resolver::Validation> validation;
-    std::vector<uint64_t> followers;  // identical queries waiting for this one's outcome
-    bool leads = false;               // registered in in_flight_ under its query's key
+    std::shared_ptr<Answer> answer{};  // shared with the followers of this transaction
+    std::unique_ptr<resolver::Validation> validation{};
+    std::vector<uint64_t> followers{};  // identical queries waiting for this one's outcome
+    bool leads = false;                 // registered in in_flight_ under its query's key
+    bool retried = false;               // asked again over TCP after records were missing
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
   struct SubQuery {
     resolver::Question question;
     std::vector<uint64_t> waiters;  // transaction ids
+    std::string key;                // in subquery_by_key_
   };
 
   void on_upstream(UpstreamReply&& reply);
@@ -86,6 +88,11 @@ class Server {
   // Replies to one transaction with a finished verdict.
   void complete(uint64_t tid, const resolver::Step& step);
   void fetch(uint64_t tid, const resolver::NeedRecords& need);
+  // RFC 4035 §4.3-§5 verdicts that rest on records that did not come back: worth one more
+  // try over TCP before calling the answer bogus (big resolvers sometimes return partial
+  // DNSSEC data over UDP).
+  bool retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict);
+  Upstream& channel_for(const Transaction& t) { return t.retried ? upstream_tcp_ : upstream_; }
   void fail_upstream(uint64_t tid, UpstreamStatus status);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
@@ -98,6 +105,8 @@ class Server {
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<TcpListener>> tcp_;
   Upstream upstream_;
+  Upstream upstream_tcp_;                              // the same servers over TCP, for retries
+  std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;
   resolver::KeyCache key_cache_;

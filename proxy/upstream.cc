@@ -13,7 +13,7 @@ Upstream::Upstream(uv_loop_t* loop, Handler handler) : loop_(loop), handler_(std
 Upstream::~Upstream() { shutdown(); }
 
 std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
-                           uint32_t attempts) {
+                           uint32_t attempts, Transport transport) {
   if (const int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
     return std::string("c-ares initialisation failed: ") + ares_strerror(rc);
   }
@@ -23,6 +23,7 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   options_.tries = static_cast<int>(attempts);
   // The channel never reads search domains or hosts files for us: ares_send only.
   options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+  if (transport == Transport::Tcp) options_.flags |= ARES_FLAG_USEVC;
   std::string csv;
   for (const auto& s : servers) {
     if (!csv.empty()) csv += ',';

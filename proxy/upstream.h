@@ -53,8 +53,10 @@ class Upstream {
   Upstream& operator=(const Upstream&) = delete;
 
   // Sets up the channel. Nothing is sent until the first query. Returns "" or an error.
+  // `transport` Tcp makes every query use TCP (c-ares ARES_FLAG_USEVC).
+  enum class Transport : uint8_t { Udp, Tcp };
   std::string init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
-                   uint32_t attempts);
+                   uint32_t attempts, Transport transport = Transport::Udp);
   // Sends `query` with a fresh random ID; the handler gets `tag` back exactly once.
   void send(std::span<const uint8_t> query, uint64_t tag);
   // Fails every outstanding query with Cancelled and releases all handles.
@@ -71,8 +73,8 @@ class Upstream {
   struct Channel {
     Upstream* owner;
     ares_channel channel = nullptr;
-    uint32_t sent = 0;         // queries given to this channel
-    uint32_t outstanding = 0;  // ... whose callback has not run yet
+    uint32_t sent = 0;                 // queries given to this channel
+    uint32_t outstanding = 0;          // ... whose callback has not run yet
     std::unordered_set<uint16_t> ids;  // the IDs of those queries
   };
   struct Poll {

@@ -28,6 +28,14 @@ std::shared_ptr<const KeyEntry> KeyCache::find_secure_ancestor(const Name& name,
   }
 }
 
+void KeyCache::forget_bogus() {
+  std::erase_if(entries_, [&](const auto& kv) {
+    if (kv.second.entry->security != Security::Bogus) return false;
+    bytes_ -= kv.second.cost;
+    return true;
+  });
+}
+
 size_t KeyCache::cost_of(const KeyEntry& e) {
   constexpr size_t kOpenSslKey = 1024;  // EVP_PKEY and its parameters, roughly
   size_t cost = sizeof(Slot) + sizeof(KeyEntry) + 64 + e.verdict.detail.size();

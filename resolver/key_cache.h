@@ -45,6 +45,8 @@ class KeyCache {
   // The deepest Secure entry at or above `name`.
   std::shared_ptr<const KeyEntry> find_secure_ancestor(const Name& name, int64_t now) const;
   void put(std::shared_ptr<const KeyEntry> entry, int64_t now);
+  // Drops every Bogus entry (before asking again, e.g. over another transport).
+  void forget_bogus();
   size_t size() const { return entries_.size(); }
   size_t bytes() const { return bytes_; }
   void clear() {
