@@ -237,32 +237,21 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
 }
 
 void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
+  resolver::FetchFailure failure = resolver::FetchFailure::BadReply;
   switch (status) {
     case UpstreamStatus::Answered:
-    case UpstreamStatus::BadReply: {
-      const ExtendedError ede{EdeCode::NetworkError,
-                              "no usable reply from upstream " + upstream_.servers_text()};
-      fail(tid, RCode::ServFail, &ede);
-      return;
-    }
-    case UpstreamStatus::Timeout: {
-      const ExtendedError ede{EdeCode::NoReachableAuthority,
-                              "no answer from upstream " + upstream_.servers_text()};
-      fail(tid, RCode::ServFail, &ede);
-      return;
-    }
-    case UpstreamStatus::Unreachable: {
-      const ExtendedError ede{EdeCode::NetworkError,
-                              "upstream " + upstream_.servers_text() + " unreachable"};
-      fail(tid, RCode::ServFail, &ede);
-      return;
-    }
-    case UpstreamStatus::ServerFailed: {
-      const ExtendedError ede{EdeCode::NetworkError,
-                              "every upstream answered SERVFAIL, REFUSED or NOTIMP"};
-      fail(tid, RCode::ServFail, &ede);
-      return;
-    }
+    case UpstreamStatus::BadReply:
+      failure = resolver::FetchFailure::BadReply;
+      break;
+    case UpstreamStatus::Timeout:
+      failure = resolver::FetchFailure::Timeout;
+      break;
+    case UpstreamStatus::Unreachable:
+      failure = resolver::FetchFailure::Unreachable;
+      break;
+    case UpstreamStatus::ServerFailed:
+      failure = resolver::FetchFailure::ServerFailed;
+      break;
     case UpstreamStatus::Cancelled: {
       auto it = transactions_.find(tid);
       if (it == transactions_.end()) return;
@@ -271,6 +260,9 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
       return;
     }
   }
+  const ExtendedError ede =
+      resolver::failure_ede(failure, upstream_.servers_text(), config_.query_timeout_ms);
+  fail(tid, RCode::ServFail, &ede);
 }
 
 void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
@@ -470,10 +462,9 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
       continue;
     }
     // fail() removes the transaction and its entry here.
-    const ExtendedError ede{EdeCode::NoReachableAuthority,
-                            "no answer from upstream " + self->upstream_.servers_text() +
-                                " within " + std::to_string(self->config_.query_timeout_ms) +
-                                " ms"};
+    const ExtendedError ede =
+        resolver::failure_ede(resolver::FetchFailure::Deadline, self->upstream_.servers_text(),
+                              self->config_.query_timeout_ms);
     self->fail(tid, RCode::ServFail, &ede);
   }
   self->arm_deadline_timer();

@@ -660,27 +660,6 @@ std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstr
   return reply_ede(v, upstreams);
 }
 
-ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms) {
-  const std::string up(upstreams);
-  switch (f) {
-    case FetchFailure::Timeout:
-      return {EdeCode::NoReachableAuthority, "no answer from upstream " + up};
-    case FetchFailure::Deadline:
-      return {EdeCode::NoReachableAuthority, "no answer from upstream " + up + " within " +
-                                                 std::to_string(query_timeout_ms) + " ms"};
-    case FetchFailure::Unreachable:
-      return {EdeCode::NetworkError, "upstream " + up + " unreachable"};
-    case FetchFailure::ServerFailed:
-      return {EdeCode::NetworkError, "every upstream answered SERVFAIL, REFUSED or NOTIMP"};
-    case FetchFailure::Malformed:
-      return {EdeCode::NetworkError, "upstream sent a malformed reply"};
-    case FetchFailure::BadReply:
-    case FetchFailure::None:
-      break;
-  }
-  return {EdeCode::NetworkError, "no usable reply from upstream " + up};
-}
-
 Report build_report(const ExplainInput& in) {
   Report r;
   r.question = in.question;

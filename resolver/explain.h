@@ -20,18 +20,6 @@
 
 namespace dnsp::resolver {
 
-// Why there was nothing (or not enough) to validate: the upstream side of "could not
-// resolve". The proxy maps its UpstreamStatus onto this.
-enum class FetchFailure : uint8_t {
-  None,          // every query was answered
-  Timeout,       // no server answered one query in time (EDE 22)
-  Deadline,      // the whole explain run exceeded query_timeout_ms, as a client would (EDE 22)
-  Unreachable,   // connection refused or another network error (EDE 23)
-  ServerFailed,  // every server answered SERVFAIL, REFUSED or NOTIMP (EDE 23)
-  BadReply,      // every server answered with something unusable (EDE 23)
-  Malformed,     // the answer did not parse (EDE 23)
-};
-
 struct ExplainInput {
   Question question;
   int64_t now = 0;                            // the wall clock the validation ran with
@@ -165,8 +153,6 @@ Report build_report(const ExplainInput& in);
 // The EDE the daemon attaches to a reply with this verdict (proxy/server.cc): bogus ones,
 // and insecure ones that are insecure only because this validator cannot check them.
 std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstreams);
-// The EDE for an upstream that gave no usable answer, as the daemon words it.
-ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms);
 
 // RFC 8914 §5.2 names: "DNSKEY Missing".
 std::string_view ede_name(EdeCode code);

@@ -137,6 +137,27 @@ std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstre
   return std::nullopt;
 }
 
+ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms) {
+  const std::string up(upstreams);
+  switch (f) {
+    case FetchFailure::Timeout:
+      return {EdeCode::NoReachableAuthority, "no answer from upstream " + up};
+    case FetchFailure::Deadline:
+      return {EdeCode::NoReachableAuthority, "no answer from upstream " + up + " within " +
+                                                 std::to_string(query_timeout_ms) + " ms"};
+    case FetchFailure::Unreachable:
+      return {EdeCode::NetworkError, "upstream " + up + " unreachable"};
+    case FetchFailure::ServerFailed:
+      return {EdeCode::NetworkError, "every upstream answered SERVFAIL, REFUSED or NOTIMP"};
+    case FetchFailure::Malformed:
+      return {EdeCode::NetworkError, "upstream sent a malformed reply"};
+    case FetchFailure::BadReply:
+    case FetchFailure::None:
+      break;
+  }
+  return {EdeCode::NetworkError, "no usable reply from upstream " + up};
+}
+
 std::string format_utc(int64_t unix_time) {
   const std::time_t t = static_cast<std::time_t>(unix_time);
   std::tm tm{};

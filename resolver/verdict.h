@@ -59,6 +59,22 @@ std::string ede_text(const Verdict& v);
 // insecure ones that are insecure only because this validator cannot check them
 // (RFC 8914 §4.2, RFC 9276 §3.2: EDE 1, 2, 27). nullopt for the others.
 std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstreams);
+
+// Why there was nothing (or not enough) to validate: the upstream side of "could not
+// resolve". The proxy maps its UpstreamStatus onto this.
+enum class FetchFailure : uint8_t {
+  None,          // every query was answered
+  Timeout,       // no server answered one query in time (EDE 22)
+  Deadline,      // the whole explain run exceeded query_timeout_ms, as a client would (EDE 22)
+  Unreachable,   // connection refused or another network error (EDE 23)
+  ServerFailed,  // every server answered SERVFAIL, REFUSED or NOTIMP (EDE 23)
+  BadReply,      // every server answered with something unusable (EDE 23)
+  Malformed,     // the answer did not parse (EDE 23)
+};
+
+// The EDE for an upstream that gave no usable answer (the daemon's SERVFAIL and explain's
+// report word it the same way).
+ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms);
 // Seconds since the epoch as "2026-11-20T00:00:00Z".
 std::string format_utc(int64_t unix_time);
 
