@@ -33,7 +33,7 @@ class Hierarchy {
  private:
   Hierarchy() {
     if (geteuid() != 0) {
-      why_ = "the signed hierarchy needs root (Knot binds 127.0.3.x:53)";
+      why_ = "the signed hierarchy needs root (Knot binds 127.x.3.y:53)";
       return;
     }
     if (run_command("command -v knotd && command -v unbound && command -v dnssec-signzone")
@@ -44,25 +44,35 @@ class Hierarchy {
     script_ = std::string(DNSSEC_PROXY_SOURCE_DIR) + "/tests/fixtures/hierarchy.sh";
     upstream_port_ = free_port();
     reference_port_ = free_port();
-    const std::string env =
-        "HIERARCHY_NET=127.0.3 UPSTREAM_PORT=" + std::to_string(upstream_port_) +
-        " REFERENCE_PORT=" + std::to_string(reference_port_) + " ";
-    auto build = run_command(env + script_ + " build " + dir());
-    if (build.exit_code != 0) {
-      why_ = "hierarchy.sh build failed:\n" + build.out;
-      return;
-    }
-    auto start = run_command(env + script_ + " start " + dir());
-    started_ = true;
-    if (start.exit_code != 0) {
+    // A loopback /24 of its own per test process (127.64.3 .. 127.191.3), so that two test
+    // runs on one machine (a build and a sanitizer build, say) do not collide; another
+    // one is tried when the first is taken.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const int second = 64 + static_cast<int>((getpid() + attempt * 37) % 128);
+      net_ = "127." + std::to_string(second) + ".3";
+      const std::string env = "HIERARCHY_NET=" + net_ +
+                              " UPSTREAM_PORT=" + std::to_string(upstream_port_) +
+                              " REFERENCE_PORT=" + std::to_string(reference_port_) + " ";
+      auto build = run_command(env + script_ + " build " + dir());
+      if (build.exit_code != 0) {
+        why_ = "hierarchy.sh build failed:\n" + build.out;
+        return;
+      }
+      auto start = run_command(env + script_ + " start " + dir());
+      started_ = true;
+      if (start.exit_code == 0) break;
       why_ = "hierarchy.sh start failed:\n" + start.out;
-      return;
+      run_command(script_ + " stop " + dir());
+      started_ = false;
+      if (start.out.find("already in use") == std::string::npos) return;
     }
+    if (!started_) return;
     ok_ = true;
   }
 
   TempDir dir_;
   std::string script_;
+  std::string net_;  // HIERARCHY_NET: the first three octets of the zones' addresses
   uint16_t upstream_port_ = 0;
   uint16_t reference_port_ = 0;
   bool started_ = false;
