@@ -13,9 +13,9 @@
 #include "config/command_line.h"
 #include "config/load.h"
 #include "config/resolv_conf.h"
-#include "proxy/explain.h"
 #include "proxy/anchor_updater.h"
 #include "proxy/clock.h"
+#include "proxy/explain.h"
 #include "proxy/health_check.h"
 #include "proxy/log.h"
 #include "proxy/privileges.h"
@@ -140,10 +140,30 @@ int main(int argc, char** argv) {
     const resolver::TrustAnchors configured_anchors = anchors;
     proxy::Server server(loop, cfg, std::move(anchors));
     std::optional<proxy::AnchorUpdater> updater;
+    // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
+    // the proxy starts stops it cleanly (status 0) instead of killing it.
+    Signals signals;
+    auto on_signal = [](uv_signal_t* s, int signum) {
+      LOG_INFO("signal " << signum << " received: shutting down");
+      static_cast<proxy::Server*>(s->data)->stop();
+      auto* sig = static_cast<Signals*>(s->loop->data);
+      if (sig->updater != nullptr) sig->updater->stop();
+      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigint), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigterm), nullptr);
+    };
+    loop->data = &signals;
+    for (auto* s : {&signals.sigint, &signals.sigterm}) {
+      uv_signal_init(loop, s);
+      s->data = &server;
+    }
+    uv_signal_start(&signals.sigint, on_signal, SIGINT);
+    uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
     const auto fail_start = [&](const std::string& err) {
       LOG_ERROR(err);
       server.stop();
       if (updater) updater->stop();
+      uv_close(reinterpret_cast<uv_handle_t*>(&signals.sigint), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&signals.sigterm), nullptr);
       uv_run(loop, UV_RUN_DEFAULT);
       return kExitConfig;
     };
@@ -168,23 +188,7 @@ int main(int argc, char** argv) {
     }
     LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
                              << ")");
-    Signals signals;
-    auto on_signal = [](uv_signal_t* s, int signum) {
-      LOG_INFO("signal " << signum << " received: shutting down");
-      static_cast<proxy::Server*>(s->data)->stop();
-      auto* sig = static_cast<Signals*>(s->loop->data);
-      if (sig->updater != nullptr) sig->updater->stop();
-      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigint), nullptr);
-      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigterm), nullptr);
-    };
     signals.updater = updater ? &*updater : nullptr;
-    loop->data = &signals;
-    for (auto* s : {&signals.sigint, &signals.sigterm}) {
-      uv_signal_init(loop, s);
-      s->data = &server;
-    }
-    uv_signal_start(&signals.sigint, on_signal, SIGINT);
-    uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
     uv_run(loop, UV_RUN_DEFAULT);
     LOG_INFO("stopped");
   }
