@@ -70,6 +70,13 @@
 //   max_nsec3_iterations = 150   NSEC3 zones with more iterations are insecure (RFC 9276
 //                                §3.2), 0-2500
 //   max_nsec3_hashes = 200       NSEC3 hash computations per denial proof, 1-10000
+//
+//   [metrics]
+//   listen = "127.0.0.1:9153"
+//       Serve statistics in the Prometheus text format at http://ADDR:PORT/metrics (plain
+//       HTTP, GET only, from the proxy's own event loop). An IP address and a port, same
+//       syntax as [server] listen but the port is required. Default: off. The same counters
+//       are written to the log on SIGUSR1 whether or not this is set.
 #pragma once
 
 #include <cstdint>
@@ -134,6 +141,7 @@ struct Config {
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
   CacheSettings cache;
+  std::optional<Endpoint> metrics_listen;  // [metrics] listen; nullopt = no HTTP listener
   std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
 };
 

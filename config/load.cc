@@ -27,8 +27,8 @@ struct TableSpec {
   std::string_view table;
   std::vector<std::string_view> keys;
 };
-const std::array<TableSpec, 6>& table_specs() {
-  static const std::array<TableSpec, 6> specs = {{
+const std::array<TableSpec, 7>& table_specs() {
+  static const std::array<TableSpec, 7> specs = {{
       {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
@@ -37,6 +37,7 @@ const std::array<TableSpec, 6>& table_specs() {
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
       {"cache", {"max_size", "bogus_ttl", "max_ttl"}},
+      {"metrics", {"listen"}},
   }};
   return specs;
 }
@@ -102,6 +103,8 @@ class Checker {
         if (auto* table = expect_table(key, node)) check_limits(*table);
       } else if (name == "cache") {
         if (auto* table = expect_table(key, node)) check_cache(*table);
+      } else if (name == "metrics") {
+        if (auto* table = expect_table(key, node)) check_metrics(*table);
       } else {
         unknown_key(key, "", node);
       }
@@ -256,6 +259,26 @@ class Checker {
         read_integer(node, "cache.max_ttl", 1, 604800, " (seconds)", config_.cache.max_ttl);
       } else {
         unknown_key(key, "cache", node);
+      }
+    }
+  }
+
+  void check_metrics(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      if (key.str() == "listen") {
+        const auto* text = node.as_string();
+        // No default port: a metrics port is a choice (9153 is what CoreDNS uses).
+        const std::optional<Endpoint> endpoint =
+            text ? parse_endpoint(text->get(), 0) : std::nullopt;
+        if (!endpoint || endpoint->port == 0) {
+          expected(node, "metrics.listen",
+                   R"(an IP address and port for the HTTP metrics listener, e.g. )"
+                   R"("127.0.0.1:9153" or "[::1]:9153")");
+          continue;
+        }
+        config_.metrics_listen = *endpoint;
+      } else {
+        unknown_key(key, "metrics", node);
       }
     }
   }

@@ -1,10 +1,12 @@
 // main(): command line and configuration, the upstream list (resolv.conf as the fallback,
-// never ourselves), then one libuv loop until SIGINT or SIGTERM. After binding, it drops to
+// never ourselves), then one libuv loop until SIGINT or SIGTERM; SIGHUP reloads the
+// configuration, SIGUSR1 logs the statistics ([metrics] listen serves them over HTTP). After binding, it drops to
 // [server] user/group; with [dnssec] trust_anchor_state, RFC 5011 keeps the root anchor.
 #include <uv.h>
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +20,10 @@
 #include "proxy/explain.h"
 #include "proxy/health_check.h"
 #include "proxy/log.h"
+#include "proxy/metrics_listener.h"
 #include "proxy/privileges.h"
 #include "proxy/server.h"
+#include "proxy/stats.h"
 #include "resolver/trust_anchor.h"
 
 #ifndef DNSSEC_PROXY_VERSION
@@ -66,10 +70,99 @@ std::string choose_upstreams(config::Config& cfg) {
   return "";
 }
 
-struct Signals {
+// Trust anchors as configured: the built-in ones or [dnssec] trust_anchor_file.
+resolver::Result<resolver::TrustAnchors, std::string> configured_anchors(
+    const config::Config& cfg) {
+  if (cfg.trust_anchor_file.empty()) return resolver::TrustAnchors::builtin();
+  return resolver::TrustAnchors::from_file(cfg.trust_anchor_file);
+}
+
+// What the signal handlers act on: the running server and what a reload needs.
+struct Daemon {
   uv_signal_t sigint{};
   uv_signal_t sigterm{};
+  uv_signal_t sighup{};
+  uv_signal_t sigusr1{};
+  proxy::Server* server = nullptr;
   proxy::AnchorUpdater* updater = nullptr;  // stopped with the server, when there is one
+  config::CommandLine command_line;         // flags still override the file on reload
+  config::Config config;                    // as last applied
+  int64_t start_time = 0;
+  std::unique_ptr<proxy::MetricsListener> metrics;
+  std::vector<std::unique_ptr<proxy::MetricsListener>> retired_metrics;  // closing
+
+  void close_signals() {
+    for (auto* s : {&sigint, &sigterm, &sighup, &sigusr1}) {
+      if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) {
+        uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
+      }
+    }
+  }
+  std::string render_metrics() const {
+    proxy::Gauges g = server->gauges();
+    g.start_time_unix = start_time;
+    return proxy::render_prometheus(server->stats(), g, DNSSEC_PROXY_VERSION);
+  }
+  // Starts (or stops, for nullopt) the [metrics] listener; "" or what went wrong.
+  std::string set_metrics(uv_loop_t* loop, const std::optional<config::Endpoint>& endpoint) {
+    if (metrics) {
+      metrics->close();
+      retired_metrics.push_back(std::move(metrics));
+    }
+    if (!endpoint) return "";
+    auto addr = proxy::to_socket_address(*endpoint);
+    if (!addr) return "[metrics] listen: not an IP address";
+    metrics = std::make_unique<proxy::MetricsListener>(loop, [this] { return render_metrics(); });
+    if (auto err = metrics->start(*addr); !err.empty()) {
+      metrics->close();
+      retired_metrics.push_back(std::move(metrics));
+      return err;
+    }
+    LOG_INFO("serving metrics on http://" << config::to_string(*endpoint) << "/metrics");
+    return "";
+  }
+  // SIGHUP: read the configuration again and apply what can change at run time. A file
+  // with errors changes nothing: the proxy keeps running as it was.
+  void reload(uv_loop_t* loop) {
+    LOG_INFO("SIGHUP: reloading the configuration");
+    auto loaded = config::load(command_line);
+    auto fail = [this](const std::vector<std::string>& errors) {
+      for (const auto& e : errors) LOG_ERROR("reload: " << e);
+      LOG_ERROR("reload failed: still running with the previous configuration");
+      ++server->stats().reload_failures;
+    };
+    if (!loaded.ok()) return fail(loaded.errors);
+    config::Config next = std::move(loaded.config);
+    if (auto err = choose_upstreams(next); !err.empty()) return fail({err});
+    std::optional<resolver::TrustAnchors> anchors;
+    if (updater != nullptr) {
+      // RFC 5011 owns the anchors now; its state file is the truth, not the seed.
+      if (next.trust_anchor_file != config.trust_anchor_file ||
+          next.trust_anchor_state != config.trust_anchor_state) {
+        LOG_WARN("reload: [dnssec] trust_anchor_file and trust_anchor_state take effect at "
+                 "the next restart while RFC 5011 updates are on");
+      }
+    } else {
+      if (!next.trust_anchor_state.empty()) {
+        LOG_WARN("reload: [dnssec] trust_anchor_state takes effect at the next restart");
+      }
+      auto loaded_anchors = configured_anchors(next);
+      if (!loaded_anchors) return fail({loaded_anchors.error()});
+      anchors = std::move(*loaded_anchors);
+    }
+    proxy::set_log_level(next.log_level);
+    std::vector<std::string> problems = server->reload(next, std::move(anchors));
+    if (next.metrics_listen != config.metrics_listen) {
+      if (auto err = set_metrics(loop, next.metrics_listen); !err.empty()) {
+        problems.push_back(err);
+      }
+    }
+    for (const auto& p : problems) LOG_WARN("reload: " << p);
+    ++server->stats().reloads;
+    LOG_INFO("reloaded the configuration (" << next.source << ")"
+                                            << (problems.empty() ? "" : " with warnings"));
+    config = std::move(next);
+  }
 };
 
 }  // namespace
@@ -115,15 +208,12 @@ int main(int argc, char** argv) {
     std::cerr << "dnssec-proxy: " << err << "\n";
     return kExitConfig;
   }
-  resolver::TrustAnchors anchors = resolver::TrustAnchors::builtin();
-  if (!cfg.trust_anchor_file.empty()) {
-    auto loaded_anchors = resolver::TrustAnchors::from_file(cfg.trust_anchor_file);
-    if (!loaded_anchors) {
-      std::cerr << "dnssec-proxy: " << loaded_anchors.error() << "\n";
-      return kExitConfig;
-    }
-    anchors = std::move(*loaded_anchors);
+  auto loaded_anchors = configured_anchors(cfg);
+  if (!loaded_anchors) {
+    std::cerr << "dnssec-proxy: " << loaded_anchors.error() << "\n";
+    return kExitConfig;
   }
+  resolver::TrustAnchors anchors = std::move(*loaded_anchors);
   const proxy::AccountResult account = proxy::resolve_account(cfg.user, cfg.group);
   if (!account.error.empty()) {
     std::cerr << "dnssec-proxy: " << cfg.source << ": " << account.error << "\n";
@@ -137,37 +227,55 @@ int main(int argc, char** argv) {
   uv_loop_t* loop = uv_default_loop();
   int status = kExitOk;
   {
-    const resolver::TrustAnchors configured_anchors = anchors;
+    const resolver::TrustAnchors configured = anchors;
     proxy::Server server(loop, cfg, std::move(anchors));
     std::optional<proxy::AnchorUpdater> updater;
     // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
     // the proxy starts stops it cleanly (status 0) instead of killing it.
-    Signals signals;
-    auto on_signal = [](uv_signal_t* s, int signum) {
+    Daemon daemon;
+    daemon.server = &server;
+    daemon.command_line = cl.command_line;
+    daemon.config = cfg;
+    daemon.start_time = proxy::wall_clock_now();
+    auto on_stop = [](uv_signal_t* s, int signum) {
       LOG_INFO("signal " << signum << " received: shutting down");
-      static_cast<proxy::Server*>(s->data)->stop();
-      auto* sig = static_cast<Signals*>(s->loop->data);
-      if (sig->updater != nullptr) sig->updater->stop();
-      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigint), nullptr);
-      uv_close(reinterpret_cast<uv_handle_t*>(&sig->sigterm), nullptr);
+      auto* d = static_cast<Daemon*>(s->data);
+      d->server->stop();
+      if (d->updater != nullptr) d->updater->stop();
+      d->set_metrics(s->loop, std::nullopt);
+      d->close_signals();
     };
-    loop->data = &signals;
-    for (auto* s : {&signals.sigint, &signals.sigterm}) {
+    auto on_reload = [](uv_signal_t* s, int) { static_cast<Daemon*>(s->data)->reload(s->loop); };
+    auto on_dump = [](uv_signal_t* s, int) {
+      auto* d = static_cast<Daemon*>(s->data);
+      proxy::Gauges g = d->server->gauges();
+      g.start_time_unix = d->start_time;
+      // Printed whatever [log] level says: the operator asked for it.
+      for (const auto& line : proxy::render_summary(d->server->stats(), g)) {
+        proxy::log_line(config::LogLevel::Info, line);
+      }
+    };
+    for (auto* s : {&daemon.sigint, &daemon.sigterm, &daemon.sighup, &daemon.sigusr1}) {
       uv_signal_init(loop, s);
-      s->data = &server;
+      s->data = &daemon;
     }
-    uv_signal_start(&signals.sigint, on_signal, SIGINT);
-    uv_signal_start(&signals.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&daemon.sigint, on_stop, SIGINT);
+    uv_signal_start(&daemon.sigterm, on_stop, SIGTERM);
+    uv_signal_start(&daemon.sighup, on_reload, SIGHUP);
+    uv_signal_start(&daemon.sigusr1, on_dump, SIGUSR1);
     const auto fail_start = [&](const std::string& err) {
       LOG_ERROR(err);
       server.stop();
       if (updater) updater->stop();
-      uv_close(reinterpret_cast<uv_handle_t*>(&signals.sigint), nullptr);
-      uv_close(reinterpret_cast<uv_handle_t*>(&signals.sigterm), nullptr);
+      daemon.set_metrics(loop, std::nullopt);
+      daemon.close_signals();
       uv_run(loop, UV_RUN_DEFAULT);
       return kExitConfig;
     };
     if (auto err = server.start(); !err.empty()) return fail_start(err);
+    if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
+      return fail_start(err);
+    }
     // The listeners are bound: nothing below needs root.
     if (account.account) {
       if (auto err = proxy::drop_privileges(*account.account); !err.empty()) {
@@ -180,7 +288,7 @@ int main(int argc, char** argv) {
       updater.emplace(loop, cfg, [&server](resolver::TrustAnchors updated) {
         server.set_trust_anchors(std::move(updated));
       });
-      if (auto err = updater->load(configured_anchors, proxy::wall_clock_now()); !err.empty()) {
+      if (auto err = updater->load(configured, proxy::wall_clock_now()); !err.empty()) {
         return fail_start(err);
       }
       server.set_trust_anchors(updater->anchors());
@@ -188,7 +296,7 @@ int main(int argc, char** argv) {
     }
     LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
                              << ")");
-    signals.updater = updater ? &*updater : nullptr;
+    daemon.updater = updater ? &*updater : nullptr;
     uv_run(loop, UV_RUN_DEFAULT);
     LOG_INFO("stopped");
   }

@@ -1,11 +1,15 @@
 #include "proxy/server.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <optional>
 #include <variant>
 
 #include "proxy/clock.h"
 #include "proxy/log.h"
 #include "proxy/settings.h"
+#include "resolver/explain.h"  // ede_name
 #include "resolver/message.h"
 #include "resolver/replies.h"
 
@@ -65,18 +69,7 @@ std::string Server::start() {
     }
   }
   for (const auto& ep : config_.listen) {
-    auto addr = to_socket_address(ep);
-    if (!addr) return "cannot listen on " + config::to_string(ep) + ": not an IP address";
-    auto udp = std::make_unique<UdpListener>(loop_, *this);
-    auto err = udp->start(*addr);
-    udp_.push_back(std::move(udp));
-    if (!err.empty()) return err;
-    auto tcp = std::make_unique<TcpListener>(
-        loop_, *this, TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections});
-    err = tcp->start(*addr);
-    tcp_.push_back(std::move(tcp));
-    if (!err.empty()) return err;
-    LOG_INFO("listening on " << config::to_string(ep) << " (udp, tcp)");
+    if (auto err = open_listener(ep); !err.empty()) return err;
   }
   LOG_INFO("forwarding to " << upstream_.servers_text());
   if (anchors_.empty()) {
@@ -96,11 +89,112 @@ std::string Server::start() {
   return "";
 }
 
+std::string Server::open_listener(const config::Endpoint& ep) {
+  auto addr = to_socket_address(ep);
+  if (!addr) return "cannot listen on " + config::to_string(ep) + ": not an IP address";
+  Listener listener{ep, std::make_unique<UdpListener>(loop_, *this),
+                    std::make_unique<TcpListener>(
+                        loop_, *this,
+                        TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections})};
+  auto err = listener.udp->start(*addr);
+  if (err.empty()) err = listener.tcp->start(*addr);
+  if (!err.empty()) {
+    listener.udp->close();
+    listener.tcp->close();
+    retired_listeners_.push_back(std::move(listener));  // freed after the loop closed them
+    return err;
+  }
+  listeners_.push_back(std::move(listener));
+  LOG_INFO("listening on " << config::to_string(ep) << " (udp, tcp)");
+  return "";
+}
+
+std::vector<std::string> Server::reload(config::Config next,
+                                        std::optional<resolver::TrustAnchors> anchors) {
+  std::vector<std::string> problems;
+  if (stopping_) return problems;
+  // Listeners: keep those still configured, close the others, open the new ones.
+  for (auto it = listeners_.begin(); it != listeners_.end();) {
+    if (std::find(next.listen.begin(), next.listen.end(), it->endpoint) != next.listen.end()) {
+      ++it;
+      continue;
+    }
+    LOG_INFO("reload: no longer listening on " << config::to_string(it->endpoint));
+    it->udp->close();
+    it->tcp->close();
+    retired_listeners_.push_back(std::move(*it));
+    it = listeners_.erase(it);
+  }
+  config_.tcp_idle_timeout_ms = next.tcp_idle_timeout_ms;  // for listeners opened from now on
+  config_.tcp_max_connections = next.tcp_max_connections;
+  for (const auto& ep : next.listen) {
+    const bool open = std::any_of(listeners_.begin(), listeners_.end(),
+                                  [&ep](const Listener& l) { return l.endpoint == ep; });
+    if (open) continue;
+    if (auto err = open_listener(ep); !err.empty()) {
+      problems.push_back(err + (ep.port < 1024 && geteuid() != 0
+                                    ? " (a port below 1024 needs root or CAP_NET_BIND_SERVICE, "
+                                      "and the proxy dropped root after start-up: restart it)"
+                                    : ""));
+    }
+  }
+  // Upstreams: queries in flight finish on the old servers.
+  if (next.upstreams != config_.upstreams || next.upstream_timeout_ms != config_.upstream_timeout_ms ||
+      next.upstream_attempts != config_.upstream_attempts) {
+    for (Upstream* channel : {&upstream_, &upstream_tcp_}) {
+      if (auto err = channel->reconfigure(next.upstreams, next.upstream_timeout_ms,
+                                          next.upstream_attempts);
+          !err.empty()) {
+        problems.push_back("cannot switch upstreams: " + err);
+      }
+    }
+    LOG_INFO("reload: forwarding to " << upstream_.servers_text());
+  }
+  // Validation policy for new validations.
+  limits_ = validation_limits(next.limits);
+  std::vector<resolver::Name> ntas;
+  for (const auto& text : next.negative_trust_anchors) {
+    if (auto name = resolver::Name::from_text(text)) ntas.push_back(*name);
+  }
+  const bool ntas_changed = ntas != negative_anchors_;
+  negative_anchors_ = std::move(ntas);
+  if (anchors && *anchors != anchors_) {
+    LOG_INFO("reload: trust anchors changed; emptying the caches");
+    set_trust_anchors(std::move(*anchors));
+  } else if (ntas_changed) {
+    // Cached verdicts at or below an added or removed negative trust anchor are stale.
+    LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
+    answer_cache_.clear();
+  }
+  if (next.cache != config_.cache) {
+    problems.push_back("[cache] settings take effect at the next restart");
+  }
+  if (next.user != config_.user || next.group != config_.group) {
+    problems.push_back("[server] user and group take effect at the next restart");
+  }
+  next.cache = config_.cache;  // what the caches really use
+  config_ = std::move(next);
+  return problems;
+}
+
+Gauges Server::gauges() const {
+  Gauges g;
+  g.in_flight = transactions_.size();
+  g.tcp_connections = connections_.size();
+  g.answer_cache_bytes = answer_cache_.bytes();
+  g.answer_cache_entries = answer_cache_.entries();
+  g.key_cache_bytes = key_cache_.bytes();
+  g.cache_max_bytes = config_.cache.max_size;
+  return g;
+}
+
 void Server::stop() {
   if (stopping_) return;
   stopping_ = true;
-  for (auto& l : udp_) l->close();
-  for (auto& l : tcp_) l->close();
+  for (auto& l : listeners_) {
+    l.udp->close();
+    l.tcp->close();
+  }
   // Copy: closing a connection removes it from the map.
   std::vector<TcpConnection*> conns;
   for (auto& [id, c] : connections_) conns.push_back(c);
@@ -128,8 +222,10 @@ void Server::connection_closed(uint64_t id) { connections_.erase(id); }
 
 void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& client) {
   if (stopping_) return;
+  ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
   auto check = resolver::check_query(packet);
   if (std::holds_alternative<resolver::DropQuery>(check)) {
+    ++stats_.dropped;
     LOG_DEBUG("dropped an undecodable packet of " << packet.size() << " octets");
     if (auto* tcp = std::get_if<TcpClient>(&client)) {
       if (auto it = connections_.find(tcp->connection); it != connections_.end())
@@ -151,11 +247,13 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   if (!query.checking_disabled()) {
     if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport), uv_now(loop_),
                              hit_buffer_)) {
+      ++stats_.cache_hits;
       send_to(client, hit_buffer_);
       return;
     }
   }
   if (transactions_.size() >= kMaxInFlight) {
+    ++stats_.overloaded;
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
     send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
     return;
@@ -167,6 +265,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     // The same question is already being resolved: wait for its outcome.
     auto lt = transactions_.find(leader->second);
     if (lt != transactions_.end()) {
+      ++stats_.coalesced;
       lt->second.followers.push_back(tid);
       transactions_.emplace(tid, Transaction{.query = query,
                                              .client = client,
@@ -183,7 +282,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
                                          .deadline = deadlines_.emplace(deadline, tid),
                                          .leads = true});
   arm_deadline_timer();
-  upstream_.send(resolver::upstream_query(query.question, 0), tid);
+  send_upstream(upstream_, resolver::upstream_query(query.question, 0), tid);
 }
 
 resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
@@ -201,7 +300,54 @@ std::vector<uint64_t> Server::release_followers(Transaction& t) {
   return std::move(t.followers);
 }
 
+namespace {
+
+// logfmt value: bare when it is one safe word, else quoted with \ and " escaped.
+std::string logfmt_value(std::string_view v) {
+  const bool bare = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+    return c > ' ' && c != '"' && c != '=' && c != '\\' && static_cast<unsigned char>(c) < 0x7F;
+  });
+  if (bare) return std::string(v);
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += (c == '\n') ? ' ' : c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+void Server::log_bogus(const Transaction& t, const resolver::Verdict& verdict,
+                       const ExtendedError& ede) const {
+  if (!log_enabled(LogLevel::Info)) return;
+  std::string client;
+  if (const auto* udp = std::get_if<UdpClient>(&t.client)) {
+    client = to_string(udp->address.get());
+  } else {
+    client = "tcp#" + std::to_string(std::get<TcpClient>(t.client).connection);
+  }
+  // One line, key=value (logfmt), stable keys: event name qname qtype zone ede ede_name text
+  // client upstream. The text is the EDE the client got, word for word.
+  log_line(LogLevel::Info,
+           "event=bogus qname=" + logfmt_value(t.query.question.name.to_string()) +
+               " qtype=" + logfmt_value(resolver::to_string(t.query.question.type)) +
+               " zone=" + logfmt_value(verdict.zone.to_string()) +
+               " ede=" + std::to_string(static_cast<int>(ede.code)) +
+               " ede_name=" + logfmt_value(resolver::ede_name(ede.code)) +
+               " text=" + logfmt_value(ede.text) + " client=" + logfmt_value(client) +
+               " upstream=" + logfmt_value((t.retried ? upstream_tcp_ : upstream_).servers_text()) +
+               (t.retried ? " retried=tcp" : ""));
+}
+
+void Server::send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag) {
+  ++stats_.upstream_queries;
+  channel.send(query, tag);
+}
+
 void Server::on_upstream(UpstreamReply&& reply) {
+  stats_.count_upstream(reply.status, reply.elapsed_ms);
   if (subqueries_.count(reply.tag) != 0) {
     on_subquery(reply.tag, std::move(reply));
   } else if (auto r = retry_tags_.find(reply.tag); r != retry_tags_.end()) {
@@ -232,7 +378,7 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   key_cache_.forget_bogus();
   const uint64_t tag = next_tid_++;
   retry_tags_.emplace(tag, tid);
-  upstream_tcp_.send(resolver::upstream_query(t.query.question, 0), tag);
+  send_upstream(upstream_tcp_, resolver::upstream_query(t.query.question, 0), tag);
   return true;
 }
 
@@ -340,12 +486,22 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
       // Nothing can be validated through such an upstream: say so where it will be seen.
       LOG_WARN(ede.text << ": configure an upstream that passes RRSIGs through (DO=1)");
     }
-    LOG_INFO("bogus: " << t.query.question.name.to_string() << " "
-                       << resolver::to_string(t.query.question.type) << ": EDE "
-                       << static_cast<int>(ede.code) << " " << ede.text);
+    stats_.count_bogus(ede.code);
+    log_bogus(t, verdict, ede);
     if (!t.query.checking_disabled()) answer_cache_.store_bogus(t.query, ede, uv_now(loop_));
     fail(tid, RCode::ServFail, &ede);
     return;
+  }
+  switch (verdict.security) {
+    case resolver::Security::Secure:
+      ++stats_.secure;
+      break;
+    case resolver::Security::Insecure:
+      ++stats_.insecure;
+      break;
+    default:
+      ++stats_.unchecked;
+      break;
   }
   LOG_DEBUG("query " << tid << ": " << resolver::to_string(verdict.security)
                      << (verdict.reason == resolver::Reason::None
@@ -391,7 +547,7 @@ void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   subquery_by_key_.emplace(key, tag);
   LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
                      << resolver::to_string(need.type));
-  channel.send(resolver::upstream_query(q, 0), tag);
+  send_upstream(channel, resolver::upstream_query(q, 0), tag);
 }
 
 void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
@@ -430,6 +586,7 @@ void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
 }
 
 void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
+  stats_.count_response(packet);
   if (const auto* udp = std::get_if<UdpClient>(&client)) {
     udp->listener->send(udp->address, packet);
     return;
@@ -462,6 +619,7 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
       continue;
     }
     // fail() removes the transaction and its entry here.
+    ++self->stats_.deadline_missed;
     const ExtendedError ede =
         resolver::failure_ede(resolver::FetchFailure::Deadline, self->upstream_.servers_text(),
                               self->config_.query_timeout_ms);

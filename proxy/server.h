@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 
 #include "config/config.h"
 #include "proxy/client_ref.h"
+#include "proxy/stats.h"
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
 #include "proxy/upstream.h"
@@ -42,6 +44,17 @@ class Server {
   // Validates from `anchors` from now on (RFC 5011 updates, proxy/anchor_updater.h). Keys and
   // answers validated from the old anchors are forgotten: a revoked key must not linger.
   void set_trust_anchors(resolver::TrustAnchors anchors);
+  // SIGHUP: applies a newly loaded configuration. Listeners that stay are kept (no rebind),
+  // new ones are opened, removed ones closed; upstreams and timeouts switch for new
+  // queries; limits and negative trust anchors apply to new validations. `anchors` is set
+  // when the configured trust anchors changed (then both caches are emptied); otherwise the
+  // caches are kept. Cache sizes, user and group need a restart (logged). Returns the
+  // problems met (a listener that cannot be bound); the rest still applies.
+  std::vector<std::string> reload(config::Config next,
+                                  std::optional<resolver::TrustAnchors> anchors);
+
+  Stats& stats() { return stats_; }
+  Gauges gauges() const;
 
   // From the listeners.
   void handle_query(std::span<const uint8_t> packet, const ClientRef& client);
@@ -97,13 +110,27 @@ class Server {
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
+  void send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag);
+  // The structured log line of a bogus verdict (issue: operators grep and ship these).
+  void log_bogus(const Transaction& t, const resolver::Verdict& verdict,
+                 const resolver::ExtendedError& ede) const;
+  // Binds UDP and TCP on `endpoint` and adds them to listeners_; "" or what went wrong.
+  std::string open_listener(const config::Endpoint& endpoint);
   void arm_deadline_timer();
   static void on_deadline(uv_timer_t* t) noexcept;
 
   uv_loop_t* loop_;
   config::Config config_;
-  std::vector<std::unique_ptr<UdpListener>> udp_;
-  std::vector<std::unique_ptr<TcpListener>> tcp_;
+  struct Listener {
+    config::Endpoint endpoint;
+    std::unique_ptr<UdpListener> udp;
+    std::unique_ptr<TcpListener> tcp;
+  };
+  std::vector<Listener> listeners_;
+  // Closed by a reload; kept until the server is destroyed, because transactions in flight
+  // may still hold a UdpClient that points at them (their send() is then a no-op).
+  std::vector<Listener> retired_listeners_;
+  Stats stats_;
   Upstream upstream_;
   Upstream upstream_tcp_;                              // the same servers over TCP, for retries
   std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id

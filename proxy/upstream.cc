@@ -24,16 +24,37 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   // The channel never reads search domains or hosts files for us: ares_send only.
   options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   if (transport == Transport::Tcp) options_.flags |= ARES_FLAG_USEVC;
+  servers_text_ = servers_csv(servers);
+  if (auto err = open_channel(); !err.empty()) return err;
+  uv_timer_init(loop_, &timer_);
+  timer_.data = this;
+  timer_open_ = true;
+  return "";
+}
+
+std::string Upstream::servers_csv(const std::vector<config::Endpoint>& servers) {
   std::string csv;
   for (const auto& s : servers) {
     if (!csv.empty()) csv += ',';
     csv += config::to_string(s);
   }
-  servers_text_ = csv;
-  if (auto err = open_channel(); !err.empty()) return err;
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
-  timer_open_ = true;
+  return csv;
+}
+
+std::string Upstream::reconfigure(const std::vector<config::Endpoint>& servers,
+                                  uint32_t timeout_ms, uint32_t attempts) {
+  const ares_options old_options = options_;
+  std::string old_servers = servers_text_;
+  options_.timeout = static_cast<int>(timeout_ms);
+  options_.tries = static_cast<int>(attempts);
+  servers_text_ = servers_csv(servers);
+  // The current channel retires and drains (as on rotation); new queries use the new one.
+  if (auto err = open_channel(); !err.empty()) {
+    options_ = old_options;
+    servers_text_ = std::move(old_servers);
+    return err;
+  }
+  reap();
   return "";
 }
 
@@ -63,12 +84,13 @@ struct Ticket {
   void* channel;  // Upstream::Channel
   uint64_t tag;
   uint16_t id;  // the query ID we chose
+  uint64_t sent_ms;
 };
 }  // namespace
 
 void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
   if (!current_) {
-    handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}});
+    handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;
   }
   if (current_->sent >= kQueriesPerChannel) {
@@ -95,7 +117,7 @@ void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
   ++ch->outstanding;
   ++in_ares_;
   ares_send(ch->channel, packet.data(), static_cast<int>(packet.size()), &Upstream::on_answer,
-            new Ticket{ch, tag, id});
+            new Ticket{ch, tag, id, uv_now(loop_)});
   --in_ares_;
   reap();
   rearm_timer();
@@ -108,7 +130,8 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
   auto* ch = static_cast<Channel*>(ticket.channel);
   --ch->outstanding;
   ch->ids.erase(ticket.id);
-  UpstreamReply reply{ticket.tag, UpstreamStatus::BadReply, {}};
+  UpstreamReply reply{ticket.tag, UpstreamStatus::BadReply, {},
+                      uv_now(ch->owner->loop_) - ticket.sent_ms};
   switch (status) {
     case ARES_SUCCESS:
       reply.status = UpstreamStatus::Answered;

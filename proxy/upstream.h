@@ -41,6 +41,7 @@ struct UpstreamReply {
   uint64_t tag;
   UpstreamStatus status;
   std::vector<uint8_t> packet;
+  uint64_t elapsed_ms = 0;  // from send() to this reply (loop time)
 };
 
 class Upstream {
@@ -57,6 +58,10 @@ class Upstream {
   enum class Transport : uint8_t { Udp, Tcp };
   std::string init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
                    uint32_t attempts, Transport transport = Transport::Udp);
+  // Switches to other servers or timeouts (SIGHUP reload): new queries go to a new channel,
+  // queries already sent finish on the old one. Returns "" or an error (then nothing changed).
+  std::string reconfigure(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
+                          uint32_t attempts);
   // Sends `query` with a fresh random ID; the handler gets `tag` back exactly once.
   void send(std::span<const uint8_t> query, uint64_t tag);
   // Fails every outstanding query with Cancelled and releases all handles.
@@ -94,6 +99,8 @@ class Upstream {
   // Destroys retired channels whose last query has ended (never from inside c-ares).
   void reap();
   void close_poll(ares_socket_t fd);
+
+  static std::string servers_csv(const std::vector<config::Endpoint>& servers);
 
   uv_loop_t* loop_;
   Handler handler_;

@@ -18,6 +18,7 @@ struct TrustAnchor {
   Name zone;
   std::vector<std::vector<uint8_t>> ds_rdatas;      // DS RDATA (RFC 4034 §5.1), each once
   std::vector<std::vector<uint8_t>> dnskey_rdatas;  // DNSKEY RDATA (RFC 4034 §2.1), each once
+  friend bool operator==(const TrustAnchor&, const TrustAnchor&) = default;
 };
 
 class TrustAnchors {
@@ -48,6 +49,7 @@ class TrustAnchors {
   const std::vector<TrustAnchor>& anchors() const { return anchors_; }
   bool empty() const { return anchors_.empty(); }
   size_t size() const { return anchors_.size(); }  // number of zones with anchors
+  friend bool operator==(const TrustAnchors&, const TrustAnchors&) = default;
 
  private:
   std::vector<TrustAnchor> anchors_;

@@ -1,0 +1,47 @@
+// MetricsListener: a minimal HTTP/1.1 server on the proxy's libuv loop for [metrics] listen.
+// It answers `GET /metrics` with the Prometheus text format and closes the connection
+// (Connection: close); anything else gets 404 or 405. Requests are bounded (8 KiB of header,
+// 5 s to send it, 64 connections at once) so a scraper cannot hold memory or sockets.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <string>
+
+#include "proxy/address.h"
+
+namespace dnsp::proxy {
+
+class MetricsListener {
+ public:
+  using Render = std::function<std::string()>;  // the body of GET /metrics
+
+  MetricsListener(uv_loop_t* loop, Render render);
+  MetricsListener(const MetricsListener&) = delete;
+  MetricsListener& operator=(const MetricsListener&) = delete;
+
+  // Binds and listens; "" or what went wrong.
+  std::string start(const SocketAddress& address);
+  // Stops listening and closes open connections. The object must live until the loop has
+  // run the close callbacks (the owner keeps it until uv_run returns).
+  void close();
+
+  static constexpr size_t kMaxRequestBytes = 8192;
+  static constexpr uint64_t kRequestTimeoutMs = 5000;
+  static constexpr size_t kMaxConnections = 64;
+
+ private:
+  struct Connection;
+  static void on_connection(uv_stream_t* server, int status) noexcept;
+  void respond(Connection* c);
+
+  uv_loop_t* loop_;
+  Render render_;
+  uv_tcp_t handle_{};
+  bool open_ = false;
+  size_t connections_ = 0;
+  Connection* first_ = nullptr;  // open connections, to close them with the listener
+};
+
+}  // namespace dnsp::proxy

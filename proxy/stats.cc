@@ -1,0 +1,231 @@
+#include "proxy/stats.h"
+
+#include <cstdio>
+
+#include "resolver/explain.h"  // ede_name
+#include "resolver/types.h"
+
+namespace dnsp::proxy {
+
+void Stats::count_upstream(UpstreamStatus status, uint64_t elapsed_ms) {
+  switch (status) {
+    case UpstreamStatus::Answered:
+      ++latency_count;
+      latency_sum_ms += elapsed_ms;
+      for (size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+        if (elapsed_ms <= kLatencyBucketsMs[i]) ++latency_buckets[i];
+      }
+      break;
+    case UpstreamStatus::Timeout:
+      ++upstream_timeouts;
+      break;
+    case UpstreamStatus::Unreachable:
+      ++upstream_unreachable;
+      break;
+    case UpstreamStatus::ServerFailed:
+      ++upstream_server_failed;
+      break;
+    case UpstreamStatus::BadReply:
+      ++upstream_bad_replies;
+      break;
+    case UpstreamStatus::Cancelled:
+      break;
+  }
+}
+
+namespace {
+
+class Exposition {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP dnssec_proxy_";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE dnssec_proxy_";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  // `labels` is either empty or `key="value",...` without braces.
+  void sample(std::string_view name, std::string_view labels, uint64_t value) {
+    out_ += "dnssec_proxy_";
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += std::to_string(value);
+    out_ += '\n';
+  }
+  void sample_text(std::string_view name, std::string_view labels, std::string_view value) {
+    out_ += "dnssec_proxy_";
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+// Label values must escape backslash, double quote and newline (exposition format 0.0.4).
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string seconds(uint64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+
+uint64_t sum(const auto& array) {
+  uint64_t total = 0;
+  for (uint64_t v : array) total += v;
+  return total;
+}
+
+}  // namespace
+
+std::string render_prometheus(const Stats& s, const Gauges& g, std::string_view version) {
+  Exposition e;
+  e.family("build_info", "gauge", "Version of the running dnssec-proxy (value is always 1).");
+  e.sample("build_info", "version=\"" + label_value(version) + "\"", 1);
+  e.family("start_time_seconds", "gauge", "When the proxy started, in seconds since the epoch.");
+  e.sample("start_time_seconds", "", static_cast<uint64_t>(g.start_time_unix));
+
+  e.family("queries_total", "counter", "Client queries received, by transport.");
+  e.sample("queries_total", "transport=\"udp\"", s.queries_udp);
+  e.sample("queries_total", "transport=\"tcp\"", s.queries_tcp);
+  e.family("cache_hits_total", "counter", "Client queries answered from the answer cache.");
+  e.sample("cache_hits_total", "", s.cache_hits);
+  e.family("coalesced_total", "counter",
+           "Client queries that waited for an identical query already in flight.");
+  e.sample("coalesced_total", "", s.coalesced);
+  e.family("dropped_total", "counter", "Packets dropped without a reply (undecodable).");
+  e.sample("dropped_total", "", s.dropped);
+  e.family("overloaded_total", "counter",
+           "Queries answered SERVFAIL at once because too many were in flight.");
+  e.sample("overloaded_total", "", s.overloaded);
+  e.family("deadline_missed_total", "counter",
+           "Queries answered SERVFAIL because [upstream] query_timeout_ms passed.");
+  e.sample("deadline_missed_total", "", s.deadline_missed);
+  e.family("responses_total", "counter", "Replies sent to clients, by RCODE.");
+  for (size_t rc = 0; rc < s.responses_by_rcode.size(); ++rc) {
+    if (s.responses_by_rcode[rc] == 0 && rc != 0 && rc != 2 && rc != 3) continue;
+    e.sample("responses_total",
+             "rcode=\"" + std::string(resolver::to_string(static_cast<resolver::RCode>(rc))) + "\"",
+             s.responses_by_rcode[rc]);
+  }
+
+  e.family("answers_total", "counter",
+           "Upstream answers judged by the validator (cache hits not included), by outcome.");
+  e.sample("answers_total", "security=\"secure\"", s.secure);
+  e.sample("answers_total", "security=\"insecure\"", s.insecure);
+  e.sample("answers_total", "security=\"bogus\"", sum(s.bogus_by_ede));
+  e.sample("answers_total", "security=\"unchecked\"", s.unchecked);
+  e.family("bogus_total", "counter",
+           "Bogus verdicts (SERVFAIL to the client), by the Extended DNS Error they carry.");
+  for (size_t code = 0; code < s.bogus_by_ede.size(); ++code) {
+    if (s.bogus_by_ede[code] == 0) continue;
+    const bool other = code == s.bogus_by_ede.size() - 1;
+    const std::string name =
+        other ? "Other" : std::string(resolver::ede_name(static_cast<resolver::EdeCode>(code)));
+    e.sample("bogus_total",
+             "ede=\"" + (other ? std::string("other") : std::to_string(code)) + "\",name=\"" +
+                 label_value(name) + "\"",
+             s.bogus_by_ede[code]);
+  }
+
+  e.family("upstream_queries_total", "counter",
+           "Queries sent upstream (client questions and DS/DNSKEY fetches).");
+  e.sample("upstream_queries_total", "", s.upstream_queries);
+  e.family("upstream_failures_total", "counter", "Upstream queries that got no usable answer.");
+  e.sample("upstream_failures_total", "reason=\"timeout\"", s.upstream_timeouts);
+  e.sample("upstream_failures_total", "reason=\"unreachable\"", s.upstream_unreachable);
+  e.sample("upstream_failures_total", "reason=\"servfail\"", s.upstream_server_failed);
+  e.sample("upstream_failures_total", "reason=\"bad_reply\"", s.upstream_bad_replies);
+  e.family("upstream_latency_seconds", "histogram", "Time until an upstream query was answered.");
+  for (size_t i = 0; i < Stats::kLatencyBucketsMs.size(); ++i) {
+    e.sample("upstream_latency_seconds_bucket",
+             "le=\"" + seconds(Stats::kLatencyBucketsMs[i]) + "\"", s.latency_buckets[i]);
+  }
+  e.sample("upstream_latency_seconds_bucket", "le=\"+Inf\"", s.latency_count);
+  e.sample_text("upstream_latency_seconds_sum", "", seconds(s.latency_sum_ms));
+  e.sample("upstream_latency_seconds_count", "", s.latency_count);
+
+  e.family("in_flight", "gauge", "Client queries waiting for an upstream answer or validation.");
+  e.sample("in_flight", "", g.in_flight);
+  e.family("tcp_connections", "gauge", "Client TCP connections open.");
+  e.sample("tcp_connections", "", g.tcp_connections);
+  e.family("cache_bytes", "gauge", "Bytes held by each cache (bounded together by max_bytes).");
+  e.sample("cache_bytes", "cache=\"answers\"", g.answer_cache_bytes);
+  e.sample("cache_bytes", "cache=\"keys\"", g.key_cache_bytes);
+  e.family("cache_max_bytes", "gauge", "[cache] max_size.");
+  e.sample("cache_max_bytes", "", g.cache_max_bytes);
+  e.family("cache_entries", "gauge", "Answers held in the answer cache.");
+  e.sample("cache_entries", "", g.answer_cache_entries);
+  e.family("reloads_total", "counter", "SIGHUP reloads, by result.");
+  e.sample("reloads_total", "result=\"ok\"", s.reloads);
+  e.sample("reloads_total", "result=\"failed\"", s.reload_failures);
+  return e.take();
+}
+
+std::vector<std::string> render_summary(const Stats& s, const Gauges& g) {
+  std::vector<std::string> lines;
+  const uint64_t queries = s.queries_udp + s.queries_tcp;
+  const uint64_t hit_pct = queries == 0 ? 0 : s.cache_hits * 100 / queries;
+  lines.push_back("statistics: queries " + std::to_string(queries) + " (udp " +
+                  std::to_string(s.queries_udp) + ", tcp " + std::to_string(s.queries_tcp) +
+                  "), cache hits " + std::to_string(s.cache_hits) + " (" + std::to_string(hit_pct) +
+                  "%), coalesced " + std::to_string(s.coalesced) + ", dropped " +
+                  std::to_string(s.dropped) + ", overloaded " + std::to_string(s.overloaded) +
+                  ", deadline missed " + std::to_string(s.deadline_missed));
+  std::string bogus;
+  for (size_t code = 0; code < s.bogus_by_ede.size(); ++code) {
+    if (s.bogus_by_ede[code] == 0) continue;
+    bogus += bogus.empty() ? " (" : ", ";
+    bogus += "EDE " + std::to_string(code) + ": " + std::to_string(s.bogus_by_ede[code]);
+  }
+  if (!bogus.empty()) bogus += ")";
+  lines.push_back("statistics: verdicts secure " + std::to_string(s.secure) + ", insecure " +
+                  std::to_string(s.insecure) + ", bogus " + std::to_string(sum(s.bogus_by_ede)) +
+                  bogus + ", unchecked (CD) " + std::to_string(s.unchecked));
+  const uint64_t mean_ms = s.latency_count == 0 ? 0 : s.latency_sum_ms / s.latency_count;
+  lines.push_back("statistics: upstream queries " + std::to_string(s.upstream_queries) +
+                  ", answered " + std::to_string(s.latency_count) + " (mean " +
+                  std::to_string(mean_ms) + " ms), timeouts " +
+                  std::to_string(s.upstream_timeouts) + ", unreachable " +
+                  std::to_string(s.upstream_unreachable) + ", servfail " +
+                  std::to_string(s.upstream_server_failed) + ", bad replies " +
+                  std::to_string(s.upstream_bad_replies));
+  lines.push_back("statistics: in flight " + std::to_string(g.in_flight) + ", tcp connections " +
+                  std::to_string(g.tcp_connections) + ", answer cache " +
+                  std::to_string(g.answer_cache_entries) + " entries / " +
+                  std::to_string(g.answer_cache_bytes / 1024) + " KiB, key cache " +
+                  std::to_string(g.key_cache_bytes / 1024) + " KiB, of " +
+                  std::to_string(g.cache_max_bytes / 1024) + " KiB");
+  return lines;
+}
+
+}  // namespace dnsp::proxy
