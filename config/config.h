@@ -71,6 +71,18 @@
 //                                §3.2), 0-2500
 //   max_nsec3_hashes = 200       NSEC3 hash computations per denial proof, 1-10000
 //
+//   [cache]
+//   max_size = 67108864   bytes for validated answers and keys together, >= 1 MiB
+//   bogus_ttl = 60        seconds a bogus verdict is replayed (RFC 9520), 0-3600
+//   max_ttl = 86400       seconds any answer is kept at most, 1-604800
+//   serve_stale = false   RFC 8767: when every upstream fails (or the query deadline
+//                         passes), answer from an expired entry with TTL 30 and EDE 3 (19 for
+//                         NXDOMAIN). Never for bogus verdicts or CD queries.
+//   max_stale = 86400     how long past its expiry an answer may be served stale, 1-604800
+//                         seconds (RFC 8767 §5 suggests 1 to 3 days)
+//   prefetch = true       an answer asked again in the last tenth of its TTL is refreshed
+//                         from upstream in the background, so popular names never miss
+//
 //   [metrics]
 //   listen = "127.0.0.1:9153"
 //       Serve statistics in the Prometheus text format at http://ADDR:PORT/metrics (plain
@@ -122,6 +134,9 @@ struct CacheSettings {
   uint32_t max_size = 64u << 20;  // bytes
   uint32_t bogus_ttl = 60;        // seconds a bogus verdict is remembered (0: never)
   uint32_t max_ttl = 86400;       // seconds any answer is kept at most
+  bool serve_stale = false;       // RFC 8767: expired answers when every upstream fails
+  uint32_t max_stale = 86400;     // seconds past expiry an answer may still be served stale
+  bool prefetch = true;           // refresh popular answers in the last tenth of their TTL
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 

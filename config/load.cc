@@ -36,7 +36,7 @@ const std::array<TableSpec, 7>& table_specs() {
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
-      {"cache", {"max_size", "bogus_ttl", "max_ttl"}},
+      {"cache", {"max_size", "bogus_ttl", "max_ttl", "serve_stale", "max_stale", "prefetch"}},
       {"metrics", {"listen"}},
   }};
   return specs;
@@ -257,6 +257,12 @@ class Checker {
                      config_.cache.bogus_ttl);
       } else if (name == "max_ttl") {
         read_integer(node, "cache.max_ttl", 1, 604800, " (seconds)", config_.cache.max_ttl);
+      } else if (name == "serve_stale") {
+        read_bool(node, "cache.serve_stale", config_.cache.serve_stale);
+      } else if (name == "max_stale") {
+        read_integer(node, "cache.max_stale", 1, 604800, " (seconds)", config_.cache.max_stale);
+      } else if (name == "prefetch") {
+        read_bool(node, "cache.prefetch", config_.cache.prefetch);
       } else {
         unknown_key(key, "cache", node);
       }
@@ -366,6 +372,15 @@ class Checker {
 
   void read_timeout(const toml::node& node, std::string_view key, uint32_t& out) {
     read_integer(node, key, 1, kMaxTimeoutMs, " (milliseconds)", out);
+  }
+
+  void read_bool(const toml::node& node, std::string_view key, bool& out) {
+    const auto* value = node.as_boolean();
+    if (value == nullptr) {
+      expected(node, key, "true or false");
+      return;
+    }
+    out = value->get();
   }
 
   void read_integer(const toml::node& node, std::string_view key, uint32_t min, uint32_t max,

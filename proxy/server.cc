@@ -35,8 +35,12 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       anchors_(std::move(anchors)),
       // [cache] max_size bounds both caches: an eighth for validated keys, the rest answers.
       key_cache_(config_.cache.max_size / 8),
-      answer_cache_(resolver::AnswerCacheLimits{config_.cache.max_size - config_.cache.max_size / 8,
-                                                config_.cache.max_ttl, config_.cache.bogus_ttl}) {
+      answer_cache_(resolver::AnswerCacheLimits{
+          .max_bytes = config_.cache.max_size - config_.cache.max_size / 8,
+          .max_ttl = config_.cache.max_ttl,
+          .bogus_ttl = config_.cache.bogus_ttl,
+          .stale_window = config_.cache.serve_stale ? config_.cache.max_stale : 0,
+          .prefetch = config_.cache.prefetch}) {
   limits_ = validation_limits(config_.limits);
   for (const auto& text : config_.negative_trust_anchors) {
     if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
@@ -245,10 +249,12 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
   // The hot path: a validated answer from memory. CD queries always go upstream: the
   // client wants the data as the upstream has it (RFC 4035 §3.2.2).
   if (!query.checking_disabled()) {
+    bool refresh = false;
     if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport), uv_now(loop_),
-                             hit_buffer_)) {
+                             hit_buffer_, &refresh)) {
       ++stats_.cache_hits;
       send_to(client, hit_buffer_);
+      if (refresh) prefetch(query);
       return;
     }
   }
@@ -283,6 +289,50 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
                                          .leads = true});
   arm_deadline_timer();
   send_upstream(upstream_, resolver::upstream_query(query.question, 0), tid);
+}
+
+void Server::prefetch(const resolver::ClientQuery& query) {
+  const auto key = flight_key(query);
+  // Already being resolved, or busy: the entry simply expires as it would have.
+  if (in_flight_.count(key) != 0 || transactions_.size() >= kMaxInFlight / 2) return;
+  const uint64_t tid = next_tid_++;
+  ++stats_.prefetches;
+  in_flight_[key] = tid;
+  LOG_DEBUG("query " << tid << ": prefetching " << query.question.name.to_string() << " "
+                     << resolver::to_string(query.question.type));
+  transactions_.emplace(
+      tid, Transaction{.query = query,
+                       .client = TcpClient{0},  // no connection has id 0: nothing is sent
+                       .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
+                       .leads = true,
+                       .background = true});
+  arm_deadline_timer();
+  send_upstream(upstream_, resolver::upstream_query(query.question, 0), tid);
+}
+
+bool Server::answer_stale(uint64_t tid, const ExtendedError& failure) {
+  if (!config_.cache.serve_stale) return false;
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end() || it->second.query.checking_disabled()) return false;
+  Transaction& t = it->second;
+  if (t.background) return false;  // a failed prefetch: the entry just expires
+  const auto transport = std::holds_alternative<TcpClient>(t.client) ? resolver::Transport::Tcp
+                                                                     : resolver::Transport::Udp;
+  std::vector<uint8_t> reply;
+  if (!answer_cache_.lookup_stale(t.query, resolver::reply_limit(t.query, transport),
+                                  uv_now(loop_), reply)) {
+    return false;
+  }
+  ++stats_.stale_answers;
+  LOG_INFO("stale: " << t.query.question.name.to_string() << " "
+                     << resolver::to_string(t.query.question.type) << ": " << failure.text
+                     << "; answering from the expired cache entry (RFC 8767)");
+  auto followers = release_followers(t);
+  finish(tid, std::move(reply));
+  for (uint64_t fid : followers) {
+    if (!answer_stale(fid, failure)) fail(fid, RCode::ServFail, &failure);
+  }
+  return true;
 }
 
 resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
@@ -323,7 +373,9 @@ void Server::log_bogus(const Transaction& t, const resolver::Verdict& verdict,
                        const ExtendedError& ede) const {
   if (!log_enabled(LogLevel::Info)) return;
   std::string client;
-  if (const auto* udp = std::get_if<UdpClient>(&t.client)) {
+  if (t.background) {
+    client = "prefetch";
+  } else if (const auto* udp = std::get_if<UdpClient>(&t.client)) {
     client = to_string(udp->address.get());
   } else {
     client = "tcp#" + std::to_string(std::get<TcpClient>(t.client).connection);
@@ -408,6 +460,7 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
   }
   const ExtendedError ede =
       resolver::failure_ede(failure, upstream_.servers_text(), config_.query_timeout_ms);
+  if (answer_stale(tid, ede)) return;
   fail(tid, RCode::ServFail, &ede);
 }
 
@@ -580,9 +633,10 @@ void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
   auto it = transactions_.find(tid);
   if (it == transactions_.end()) return;
   const ClientRef client = it->second.client;
+  const bool background = it->second.background;
   deadlines_.erase(it->second.deadline);
   transactions_.erase(it);
-  send_to(client, std::move(packet));
+  if (!background) send_to(client, std::move(packet));
 }
 
 void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
@@ -619,10 +673,11 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
       continue;
     }
     // fail() removes the transaction and its entry here.
-    ++self->stats_.deadline_missed;
     const ExtendedError ede =
         resolver::failure_ede(resolver::FetchFailure::Deadline, self->upstream_.servers_text(),
                               self->config_.query_timeout_ms);
+    if (self->answer_stale(tid, ede)) continue;
+    ++self->stats_.deadline_missed;
     self->fail(tid, RCode::ServFail, &ede);
   }
   self->arm_deadline_timer();

@@ -82,6 +82,7 @@ class Server {
     std::vector<uint64_t> followers{};  // identical queries waiting for this one's outcome
     bool leads = false;                 // registered in in_flight_ under its query's key
     bool retried = false;               // asked again over TCP after records were missing
+    bool background = false;            // a prefetch: nobody to answer, only the cache
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
@@ -107,6 +108,12 @@ class Server {
   bool retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict);
   Upstream& channel_for(const Transaction& t) { return t.retried ? upstream_tcp_ : upstream_; }
   void fail_upstream(uint64_t tid, UpstreamStatus status);
+  // RFC 8767: when the upstreams failed, answers the transaction (and its followers) from
+  // an expired cache entry; false when serve-stale is off or there is none.
+  bool answer_stale(uint64_t tid, const resolver::ExtendedError& failure);
+  // Refreshes the cached answer for `query` in the background (a hit in its last tenth of
+  // TTL): a transaction without a client whose verdict only goes to the cache.
+  void prefetch(const resolver::ClientQuery& query);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);

@@ -130,6 +130,12 @@ std::string render_prometheus(const Stats& s, const Gauges& g, std::string_view 
   e.family("deadline_missed_total", "counter",
            "Queries answered SERVFAIL because [upstream] query_timeout_ms passed.");
   e.sample("deadline_missed_total", "", s.deadline_missed);
+  e.family("stale_answers_total", "counter",
+           "Expired answers served because every upstream failed (RFC 8767, EDE 3 or 19).");
+  e.sample("stale_answers_total", "", s.stale_answers);
+  e.family("prefetches_total", "counter",
+           "Background refreshes of cached answers asked for in the last tenth of their TTL.");
+  e.sample("prefetches_total", "", s.prefetches);
   e.family("responses_total", "counter", "Replies sent to clients, by RCODE.");
   for (size_t rc = 0; rc < s.responses_by_rcode.size(); ++rc) {
     if (s.responses_by_rcode[rc] == 0 && rc != 0 && rc != 2 && rc != 3) continue;
@@ -200,7 +206,9 @@ std::vector<std::string> render_summary(const Stats& s, const Gauges& g) {
                   "), cache hits " + std::to_string(s.cache_hits) + " (" + std::to_string(hit_pct) +
                   "%), coalesced " + std::to_string(s.coalesced) + ", dropped " +
                   std::to_string(s.dropped) + ", overloaded " + std::to_string(s.overloaded) +
-                  ", deadline missed " + std::to_string(s.deadline_missed));
+                  ", deadline missed " + std::to_string(s.deadline_missed) + ", prefetches " +
+                  std::to_string(s.prefetches) + ", stale answers " +
+                  std::to_string(s.stale_answers));
   std::string bogus;
   for (size_t code = 0; code < s.bogus_by_ede.size(); ++code) {
     if (s.bogus_by_ede[code] == 0) continue;

@@ -25,6 +25,8 @@ struct Stats {
   uint64_t dropped = 0;          // undecodable packets, no reply (RFC 1035 §4.1.1 header)
   uint64_t overloaded = 0;       // SERVFAIL because too many queries were in flight
   uint64_t deadline_missed = 0;  // SERVFAIL after query_timeout_ms
+  uint64_t stale_answers = 0;    // RFC 8767: expired answers served because upstreams failed
+  uint64_t prefetches = 0;       // background refreshes of popular cached answers
   std::array<uint64_t, 16> responses_by_rcode{};  // every reply sent, by header RCODE
 
   // Verdicts, one per client reply that went through validation (not cache hits).

@@ -75,6 +75,31 @@ void AnswerCache::store_bogus(const ClientQuery& q, const ExtendedError& ede, ui
   insert(std::move(e));
 }
 
+bool AnswerCache::lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms,
+                               std::vector<uint8_t>& out) {
+  if (limits_.stale_window == 0) return false;
+  auto it = map_.find(CacheKey::of(q));
+  if (it == map_.end()) return false;
+  const Entry& e = *it->second;
+  if (e.bogus || e.expires_ms + uint64_t{limits_.stale_window} * 1000 <= now_ms) return false;
+  // Every TTL becomes kStaleAnswerTtl, then the reply is rebuilt for this client with the
+  // EDE (the slow path: this only runs when the upstreams are down).
+  std::vector<uint8_t> stale = e.reply;
+  for (uint16_t offset : e.ttl_offsets) store_u32(stale.data() + offset, kStaleAnswerTtl);
+  auto msg = Message::parse(stale);
+  if (!msg) return false;
+  const bool nxdomain = msg->rcode() == RCode::NXDomain;
+  const uint64_t age_s = now_ms > e.expires_ms ? (now_ms - e.expires_ms) / 1000 : 0;
+  const ExtendedError ede{
+      nxdomain ? EdeCode::StaleNxdomainAnswer : EdeCode::StaleAnswer,
+      "every upstream failed; serving an answer that expired " + std::to_string(age_s) +
+          " s ago (RFC 8767)"};
+  const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
+  out = forward_reply(q, *msg, ad, limit, &ede);
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return true;
+}
+
 void AnswerCache::insert(Entry e) {
   // What the entry really holds on the heap: capacities, plus the allocator's own
   // bookkeeping for each of the (at most five) allocations.
@@ -102,15 +127,24 @@ void AnswerCache::clear() {
 }
 
 bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
-                         uint64_t now_ms, std::vector<uint8_t>& out) {
+                         uint64_t now_ms, std::vector<uint8_t>& out, bool* prefetch) {
   auto it = map_.find(CacheKey::of(q));
   if (it == map_.end()) return false;
   Entry& e = *it->second;
   if (e.expires_ms <= now_ms) {
-    erase(it->second);
+    // Kept for serve-stale while the window lasts (never bogus verdicts).
+    if (e.bogus || e.expires_ms + uint64_t{limits_.stale_window} * 1000 <= now_ms) {
+      erase(it->second);
+    }
     return false;
   }
   lru_.splice(lru_.begin(), lru_, it->second);  // most recently used
+  ++e.hits;
+  if (prefetch != nullptr && limits_.prefetch && !e.bogus && !e.prefetch_requested &&
+      e.hits >= 2 && (e.expires_ms - now_ms) * 10 < e.expires_ms - e.stored_ms) {
+    e.prefetch_requested = true;
+    *prefetch = true;
+  }
   if (e.bogus) {
     out = error_reply(q, true, RCode::ServFail, &e.ede);
     return true;

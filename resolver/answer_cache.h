@@ -23,7 +23,16 @@ struct AnswerCacheLimits {
   size_t max_bytes = 64u << 20;  // [cache] max_size
   uint32_t max_ttl = 86400;      // seconds
   uint32_t bogus_ttl = 60;       // RFC 9520 §3: at least 1 s, at most 5 min suggested
+  // RFC 8767 serve-stale: expired answers are kept this long past their TTL for
+  // lookup_stale(). 0: off (expired answers are dropped when met).
+  uint32_t stale_window = 0;  // seconds
+  // Prefetch: a hit on a popular entry (hit before) in the last tenth of its TTL asks the
+  // caller to refresh it, once per stored answer.
+  bool prefetch = false;
 };
+
+// RFC 8767 §4: the TTL of a stale answer ("30 seconds is a recommended value").
+inline constexpr uint32_t kStaleAnswerTtl = 30;
 
 // What a client asked that changes the reply's shape. Built without allocating.
 struct CacheKey {
@@ -57,8 +66,15 @@ class AnswerCache {
   // Writes a ready reply for `q` fitting in `limit` octets into `out` (whose capacity is
   // reused: no allocation on a hit) and returns true; false on a miss or an expired entry.
   // `query_packet` is the client's packet (its qname octets give the letter case).
+  // With `prefetch` given and AnswerCacheLimits::prefetch on, *prefetch is set when this
+  // hit should start a refresh of the entry (RFC 8767 §6 calls it "prefetching").
   bool lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
-              uint64_t now_ms, std::vector<uint8_t>& out);
+              uint64_t now_ms, std::vector<uint8_t>& out, bool* prefetch = nullptr);
+  // RFC 8767 §4-5, for when every upstream failed: the expired answer for `q` if it expired
+  // at most stale_window ago (never a bogus one), with every TTL kStaleAnswerTtl and EDE 3
+  // (Stale Answer), or 19 (Stale NXDOMAIN Answer) for NXDOMAIN (RFC 8914 §4.4, §4.20).
+  bool lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms,
+                    std::vector<uint8_t>& out);
 
   size_t bytes() const { return bytes_; }
   size_t entries() const { return map_.size(); }
@@ -73,6 +89,8 @@ class AnswerCache {
     std::vector<uint32_t> ttls;         // their values when stored
     Security security;
     bool bogus = false;
+    uint32_t hits = 0;
+    bool prefetch_requested = false;
     ExtendedError ede{EdeCode::Other, ""};  // bogus entries: what the SERVFAIL says
     uint64_t stored_ms;
     uint64_t expires_ms;

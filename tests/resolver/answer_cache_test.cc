@@ -104,5 +104,89 @@ TEST_CASE("answer cache: a bogus verdict is replayed as SERVFAIL with its EDE, t
   CHECK_FALSE(cache.lookup(q, p, 1232, 60001, out));
 }
 
+// The EDE info code a reply carries, or -1.
+int ede_of(const Message& m) {
+  for (const auto& o : m.edns_options()) {
+    if (o.code == kEdnsOptionEde && o.data.size() >= 2) return o.data[0] << 8 | o.data[1];
+  }
+  return -1;
+}
+
+TEST_CASE("answer cache: serve-stale gives an expired answer with TTL 30 and EDE 3 (RFC 8767)") {
+  AnswerCacheLimits limits;
+  limits.stale_window = 3600;
+  AnswerCache cache(limits);
+  const auto p = query_packet("www.example.test", 1);
+  const auto q = client(p);
+  cache.store(q, reply_for(q, 300), Security::Secure, 0, 0, 0);
+  std::vector<uint8_t> out;
+  // Expired: a normal lookup misses but keeps the entry for the stale window.
+  CHECK_FALSE(cache.lookup(q, p, 1232, 301000, out));
+  CHECK(cache.entries() == 1);
+  const auto p2 = query_packet("WWW.example.test", 7);
+  REQUIRE(cache.lookup_stale(client(p2), 1232, 400000, out));
+  auto m = Message::parse(out);
+  REQUIRE(m);
+  CHECK(m->id() == 7);
+  CHECK(m->rcode() == RCode::NoError);
+  CHECK(m->has_flag(flag::kAD));
+  CHECK(m->questions()[0].name.to_string() == "WWW.example.test.");
+  REQUIRE(m->records().size() == 1);
+  CHECK(m->records()[0].ttl == kStaleAnswerTtl);
+  CHECK(ede_of(*m) == static_cast<int>(EdeCode::StaleAnswer));
+  // Past the window: gone.
+  CHECK_FALSE(cache.lookup_stale(q, 1232, 300000 + 3600000 + 1, out));
+  CHECK_FALSE(cache.lookup(q, p, 1232, 300000 + 3600000 + 1, out));
+  CHECK(cache.entries() == 0);
+}
+
+TEST_CASE("answer cache: no stale answers when serve-stale is off, or for bogus verdicts") {
+  AnswerCache off;
+  const auto p = query_packet("www.example.test", 1);
+  const auto q = client(p);
+  off.store(q, reply_for(q, 300), Security::Secure, 0, 0, 0);
+  std::vector<uint8_t> out;
+  CHECK_FALSE(off.lookup(q, p, 1232, 301000, out));
+  CHECK_FALSE(off.lookup_stale(q, 1232, 301000, out));
+  CHECK(off.entries() == 0);  // dropped when met expired
+  AnswerCacheLimits limits;
+  limits.stale_window = 3600;
+  AnswerCache on(limits);
+  on.store_bogus(q, ExtendedError{EdeCode::DnssecBogus, "x.: bad"}, 0);
+  CHECK_FALSE(on.lookup_stale(q, 1232, 61000, out));
+}
+
+TEST_CASE("answer cache: a popular entry asks for one prefetch in the last tenth of its TTL") {
+  AnswerCacheLimits limits;
+  limits.prefetch = true;
+  AnswerCache cache(limits);
+  const auto p = query_packet("www.example.test", 1);
+  const auto q = client(p);
+  cache.store(q, reply_for(q, 100), Security::Secure, 0, 0, 0);
+  std::vector<uint8_t> out;
+  bool refresh = false;
+  REQUIRE(cache.lookup(q, p, 1232, 50000, out, &refresh));  // first hit: not yet popular
+  CHECK_FALSE(refresh);
+  REQUIRE(cache.lookup(q, p, 1232, 89000, out, &refresh));  // 11 s of 100 left
+  CHECK_FALSE(refresh);
+  REQUIRE(cache.lookup(q, p, 1232, 91000, out, &refresh));  // 9 s left: refresh
+  CHECK(refresh);
+  refresh = false;
+  REQUIRE(cache.lookup(q, p, 1232, 95000, out, &refresh));  // asked once only
+  CHECK_FALSE(refresh);
+  // A new answer stored (the refresh) may ask again near its own end.
+  cache.store(q, reply_for(q, 100), Security::Secure, 0, 0, 96000);
+  REQUIRE(cache.lookup(q, p, 1232, 100000, out, &refresh));
+  REQUIRE(cache.lookup(q, p, 1232, 187000, out, &refresh));
+  CHECK(refresh);
+  // Off: never.
+  AnswerCache plain;
+  plain.store(q, reply_for(q, 100), Security::Secure, 0, 0, 0);
+  refresh = false;
+  REQUIRE(plain.lookup(q, p, 1232, 10, out, &refresh));
+  REQUIRE(plain.lookup(q, p, 1232, 95000, out, &refresh));
+  CHECK_FALSE(refresh);
+}
+
 }  // namespace
 }  // namespace dnsp::resolver
