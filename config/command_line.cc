@@ -1,6 +1,7 @@
 #include "config/command_line.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace dnsp::config {
 namespace {
@@ -13,6 +14,7 @@ enum class Option : uint8_t {
   Upstream,
   TrustAnchor,
   LogLevel,
+  Threads,
   Help,
   Version,
   CheckConfig,
@@ -31,6 +33,7 @@ constexpr OptionSpec kOptions[] = {
     {"--upstream", Option::Upstream, "ADDR[:PORT]"},
     {"--trust-anchor", Option::TrustAnchor, "FILE"},
     {"--log-level", Option::LogLevel, "LEVEL"},
+    {"--threads", Option::Threads, "N"},
     {"--help", Option::Help, ""},
     {"--version", Option::Version, ""},
     {"--check-config", Option::CheckConfig, ""},
@@ -174,6 +177,16 @@ class Parser {
                 quoted(value));
         }
         break;
+      case Option::Threads: {
+        uint32_t n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (ec == std::errc() && end == value.data() + value.size() && n >= 1 && n <= 64) {
+          cl.threads = n;
+        } else {
+          error(flag + ": expected a number of event loops from 1 to 64, got " + quoted(value));
+        }
+        break;
+      }
       case Option::LogLevel:
         if (auto level = parse_log_level(value)) {
           cl.log_level = *level;
@@ -226,6 +239,8 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
                           trust_anchor_file.
   --log-level LEVEL       error, warn, info or debug. Replaces [log] level
                           (default info).
+  --threads N             Event loops (threads), 1-64. Replaces [server]
+                          threads (default: one per CPU).
   --check-config          Load and check the configuration file and options,
                           report every problem, and exit without serving.
   --health-check ADDR[:PORT]

@@ -22,6 +22,7 @@ struct CommandLine {
   std::vector<Endpoint> upstreams;         // --upstream, each time; non-empty replaces the file's
   std::optional<std::string> trust_anchor_file;  // --trust-anchor FILE
   std::optional<LogLevel> log_level;             // --log-level LEVEL
+  std::optional<uint32_t> threads;               // --threads N
   bool help = false;                             // --help
   bool version = false;                          // --version
   bool check_config = false;                     // --check-config

@@ -29,7 +29,8 @@ struct TableSpec {
 };
 const std::array<TableSpec, 7>& table_specs() {
   static const std::array<TableSpec, 7> specs = {{
-      {"server", {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "user", "group"}},
+      {"server",
+       {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "threads", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
       {"log", {"level"}},
@@ -184,6 +185,8 @@ class Checker {
       } else if (name == "tcp_max_connections") {
         read_integer(node, "server.tcp_max_connections", 1, kMaxTcpConnections, "",
                      config_.tcp_max_connections);
+      } else if (name == "threads") {
+        read_integer(node, "server.threads", 1, 64, " (event loops)", config_.threads);
       } else if (name == "user" || name == "group") {
         read_account(node, name == "user" ? "server.user" : "server.group",
                      name == "user" ? config_.user : config_.group);
@@ -497,6 +500,7 @@ LoadResult load(const CommandLine& cl, std::string_view default_path) {
   if (!cl.upstreams.empty()) config.upstreams = cl.upstreams;
   if (cl.trust_anchor_file) config.trust_anchor_file = *cl.trust_anchor_file;
   if (cl.log_level) config.log_level = *cl.log_level;
+  if (cl.threads) config.threads = *cl.threads;
   return result;
 }
 

@@ -1,6 +1,9 @@
 #include "proxy/address.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 
@@ -21,6 +24,33 @@ std::optional<SocketAddress> to_socket_address(const config::Endpoint& endpoint)
     return a;
   }
   return std::nullopt;
+}
+
+int bind_socket(const SocketAddress& address, int type, PortSharing sharing) {
+  const int family = address.is_ipv6() ? AF_INET6 : AF_INET;
+  const int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  const int one = 1;
+  const bool ok =
+      (!address.is_ipv6() || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0) &&
+      (type != SOCK_STREAM || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) &&
+      (sharing != PortSharing::ReusePort ||
+       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0) &&
+      bind(fd, address.get(),
+           address.is_ipv6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in)) == 0;
+  if (!ok) {
+    const int err = errno;
+    close(fd);
+    return -err;
+  }
+  return fd;
+}
+
+int probe_exclusive(const SocketAddress& address, int type) {
+  const int fd = bind_socket(address, type, PortSharing::Exclusive);
+  if (fd < 0) return fd;
+  close(fd);
+  return 0;
 }
 
 std::string to_string(const sockaddr* address) {

@@ -1,5 +1,6 @@
 #include "proxy/log.h"
 
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -8,11 +9,12 @@
 
 namespace dnsp::proxy {
 namespace {
-LogLevel g_level = LogLevel::Info;
-}
+// Read by every event loop, written on start-up and SIGHUP.
+std::atomic<LogLevel> g_level{LogLevel::Info};
+}  // namespace
 
-void set_log_level(LogLevel level) { g_level = level; }
-LogLevel log_level() { return g_level; }
+void set_log_level(LogLevel level) { g_level.store(level, std::memory_order_relaxed); }
+LogLevel log_level() { return g_level.load(std::memory_order_relaxed); }
 
 void log_line(LogLevel level, std::string_view message) {
   const std::time_t now = static_cast<std::time_t>(wall_clock_now());

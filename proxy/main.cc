@@ -24,6 +24,7 @@
 #include "proxy/privileges.h"
 #include "proxy/server.h"
 #include "proxy/stats.h"
+#include "proxy/workers.h"
 #include "resolver/trust_anchor.h"
 
 #ifndef DNSSEC_PROXY_VERSION
@@ -83,7 +84,9 @@ struct Daemon {
   uv_signal_t sigterm{};
   uv_signal_t sighup{};
   uv_signal_t sigusr1{};
-  proxy::Server* server = nullptr;
+  proxy::Server* server = nullptr;    // event loop 0, on this thread
+  proxy::Workers* workers = nullptr;  // the other event loops
+  proxy::Shared* caches = nullptr;
   proxy::AnchorUpdater* updater = nullptr;  // stopped with the server, when there is one
   config::CommandLine command_line;         // flags still override the file on reload
   config::Config config;                    // as last applied
@@ -98,10 +101,24 @@ struct Daemon {
       }
     }
   }
-  std::string render_metrics() const {
-    proxy::Gauges g = server->gauges();
+  std::vector<const proxy::Stats*> all_stats() const {
+    std::vector<const proxy::Stats*> all{&server->stats()};
+    for (const proxy::Stats* s : workers->stats()) all.push_back(s);
+    return all;
+  }
+  proxy::Gauges gauges() const {
+    proxy::Gauges g = caches->gauges();
+    g.cache_max_bytes = config.cache.max_size;
     g.start_time_unix = start_time;
-    return proxy::render_prometheus(server->stats(), g, DNSSEC_PROXY_VERSION);
+    return g;
+  }
+  std::string render_metrics() const {
+    return proxy::render_prometheus(all_stats(), gauges(), DNSSEC_PROXY_VERSION);
+  }
+  // Every loop validates from `anchors` from now on (RFC 5011 updates).
+  void set_trust_anchors(const resolver::TrustAnchors& anchors) {
+    workers->post_all([anchors](proxy::Server& s) { s.set_trust_anchors(anchors); });
+    server->set_trust_anchors(anchors);
   }
   // Starts (or stops, for nullopt) the [metrics] listener; "" or what went wrong.
   std::string set_metrics(uv_loop_t* loop, const std::optional<config::Endpoint>& endpoint) {
@@ -134,6 +151,7 @@ struct Daemon {
     if (!loaded.ok()) return fail(loaded.errors);
     config::Config next = std::move(loaded.config);
     if (auto err = choose_upstreams(next); !err.empty()) return fail({err});
+    if (next.threads == 0) next.threads = static_cast<uint32_t>(proxy::default_thread_count());
     std::optional<resolver::TrustAnchors> anchors;
     if (updater != nullptr) {
       // RFC 5011 owns the anchors now; its state file is the truth, not the seed.
@@ -151,7 +169,17 @@ struct Daemon {
       anchors = std::move(*loaded_anchors);
     }
     proxy::set_log_level(next.log_level);
-    std::vector<std::string> problems = server->reload(next, std::move(anchors));
+    if (next.threads != config.threads) {
+      LOG_WARN("reload: [server] threads takes effect at the next restart");
+      next.threads = config.threads;
+    }
+    // Loop 0 first: it checks that new ports are free before the others share them.
+    std::vector<std::string> problems = server->reload(next, anchors);
+    workers->post_all([next, anchors](proxy::Server& s) {
+      for (const auto& p : s.reload(next, anchors)) {
+        if (p.starts_with("cannot")) LOG_WARN("reload: " << p);  // the rest loop 0 said
+      }
+    });
     if (next.metrics_listen != config.metrics_listen) {
       if (auto err = set_metrics(loop, next.metrics_listen); !err.empty()) {
         problems.push_back(err);
@@ -224,16 +252,21 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
+  if (cfg.threads == 0) cfg.threads = static_cast<uint32_t>(proxy::default_thread_count());
   uv_loop_t* loop = uv_default_loop();
   int status = kExitOk;
   {
     const resolver::TrustAnchors configured = anchors;
-    proxy::Server server(loop, cfg, std::move(anchors));
+    proxy::Shared caches(cfg.cache);
+    proxy::Workers workers;
+    proxy::Server server(loop, cfg, std::move(anchors), caches, proxy::LoopRole{0, cfg.threads});
     std::optional<proxy::AnchorUpdater> updater;
     // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
     // the proxy starts stops it cleanly (status 0) instead of killing it.
     Daemon daemon;
     daemon.server = &server;
+    daemon.workers = &workers;
+    daemon.caches = &caches;
     daemon.command_line = cl.command_line;
     daemon.config = cfg;
     daemon.start_time = proxy::wall_clock_now();
@@ -241,6 +274,7 @@ int main(int argc, char** argv) {
       LOG_INFO("signal " << signum << " received: shutting down");
       auto* d = static_cast<Daemon*>(s->data);
       d->server->stop();
+      d->workers->stop();
       if (d->updater != nullptr) d->updater->stop();
       d->set_metrics(s->loop, std::nullopt);
       d->close_signals();
@@ -248,10 +282,8 @@ int main(int argc, char** argv) {
     auto on_reload = [](uv_signal_t* s, int) { static_cast<Daemon*>(s->data)->reload(s->loop); };
     auto on_dump = [](uv_signal_t* s, int) {
       auto* d = static_cast<Daemon*>(s->data);
-      proxy::Gauges g = d->server->gauges();
-      g.start_time_unix = d->start_time;
       // Printed whatever [log] level says: the operator asked for it.
-      for (const auto& line : proxy::render_summary(d->server->stats(), g)) {
+      for (const auto& line : proxy::render_summary(d->all_stats(), d->gauges())) {
         proxy::log_line(config::LogLevel::Info, line);
       }
     };
@@ -266,6 +298,7 @@ int main(int argc, char** argv) {
     const auto fail_start = [&](const std::string& err) {
       LOG_ERROR(err);
       server.stop();
+      workers.stop();
       if (updater) updater->stop();
       daemon.set_metrics(loop, std::nullopt);
       daemon.close_signals();
@@ -273,6 +306,9 @@ int main(int argc, char** argv) {
       return kExitConfig;
     };
     if (auto err = server.start(); !err.empty()) return fail_start(err);
+    if (auto err = workers.start(cfg.threads, cfg, configured, caches); !err.empty()) {
+      return fail_start(err);
+    }
     if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
       return fail_start(err);
     }
@@ -285,17 +321,17 @@ int main(int argc, char** argv) {
     }
     // RFC 5011: read (or start) the state file as the account that will rewrite it.
     if (!cfg.trust_anchor_state.empty()) {
-      updater.emplace(loop, cfg, [&server](resolver::TrustAnchors updated) {
-        server.set_trust_anchors(std::move(updated));
+      updater.emplace(loop, cfg, [&daemon](resolver::TrustAnchors updated) {
+        daemon.set_trust_anchors(updated);
       });
       if (auto err = updater->load(configured, proxy::wall_clock_now()); !err.empty()) {
         return fail_start(err);
       }
-      server.set_trust_anchors(updater->anchors());
+      daemon.set_trust_anchors(updater->anchors());
       if (auto err = updater->start(); !err.empty()) return fail_start(err);
     }
     LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
-                             << ")");
+                             << ", " << cfg.threads << (cfg.threads == 1 ? " thread)" : " threads)"));
     daemon.updater = updater ? &*updater : nullptr;
     uv_run(loop, UV_RUN_DEFAULT);
     LOG_INFO("stopped");

@@ -27,20 +27,33 @@ constexpr size_t kMaxInFlight = 10000;
 
 }  // namespace
 
-Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors)
+Shared::Shared(const config::CacheSettings& c)
+    : keys(c.max_size / 8),
+      answers(resolver::AnswerCacheLimits{.max_bytes = c.max_size - c.max_size / 8,
+                                          .max_ttl = c.max_ttl,
+                                          .bogus_ttl = c.bogus_ttl,
+                                          .stale_window = c.serve_stale ? c.max_stale : 0,
+                                          .prefetch = c.prefetch}) {}
+
+Gauges Shared::gauges() const {
+  Gauges g;
+  g.answer_cache_bytes = answers.bytes();
+  g.answer_cache_entries = answers.entries();
+  g.key_cache_bytes = keys.bytes();
+  return g;
+}
+
+Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors,
+               Shared& caches, LoopRole role)
     : loop_(loop),
       config_(std::move(config)),
       upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
       upstream_tcp_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
       anchors_(std::move(anchors)),
-      // [cache] max_size bounds both caches: an eighth for validated keys, the rest answers.
-      key_cache_(config_.cache.max_size / 8),
-      answer_cache_(resolver::AnswerCacheLimits{
-          .max_bytes = config_.cache.max_size - config_.cache.max_size / 8,
-          .max_ttl = config_.cache.max_ttl,
-          .bogus_ttl = config_.cache.bogus_ttl,
-          .stale_window = config_.cache.serve_stale ? config_.cache.max_stale : 0,
-          .prefetch = config_.cache.prefetch}) {
+      key_cache_(caches.keys),
+      answer_cache_(caches.answers),
+      group_(caches.loops),
+      role_(role) {
   limits_ = validation_limits(config_.limits);
   for (const auto& text : config_.negative_trust_anchors) {
     if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
@@ -61,6 +74,14 @@ const resolver::Name* Server::negative_anchor_for(const resolver::Name& name) co
 }
 
 std::string Server::start() {
+  uv_async_init(loop_, &wake_, &Server::on_wake);
+  wake_.data = this;
+  wake_open_ = true;
+  group_.attach(role_.index, [this](const resolver::CacheKey& key) {
+    std::lock_guard lock(landed_mu_);
+    landed_.push_back(key);
+    uv_async_send(&wake_);
+  });
   uv_timer_init(loop_, &deadline_timer_);
   deadline_timer_.data = this;
   timer_open_ = true;
@@ -75,6 +96,11 @@ std::string Server::start() {
   for (const auto& ep : config_.listen) {
     if (auto err = open_listener(ep); !err.empty()) return err;
   }
+  if (role_.index == 0) log_start_up();
+  return "";
+}
+
+void Server::log_start_up() const {
   LOG_INFO("forwarding to " << upstream_.servers_text());
   if (anchors_.empty()) {
     LOG_WARN("no trust anchor configured: nothing can be validated, every answer is insecure");
@@ -90,18 +116,26 @@ std::string Server::start() {
     LOG_WARN("negative trust anchors (RFC 7646): answers at or below " << names
                                                                        << " are not validated");
   }
-  return "";
 }
 
 std::string Server::open_listener(const config::Endpoint& ep) {
   auto addr = to_socket_address(ep);
   if (!addr) return "cannot listen on " + config::to_string(ep) + ": not an IP address";
+  const PortSharing sharing = role_.count > 1 ? PortSharing::ReusePort : PortSharing::Exclusive;
+  if (sharing == PortSharing::ReusePort && role_.index == 0) {
+    for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+      if (const int rc = probe_exclusive(*addr, type); rc < 0) {
+        return std::string("cannot listen on ") + (type == SOCK_DGRAM ? "udp " : "tcp ") +
+               config::to_string(ep) + ": " + uv_strerror(rc);
+      }
+    }
+  }
   Listener listener{ep, std::make_unique<UdpListener>(loop_, *this),
                     std::make_unique<TcpListener>(
                         loop_, *this,
                         TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections})};
-  auto err = listener.udp->start(*addr);
-  if (err.empty()) err = listener.tcp->start(*addr);
+  auto err = listener.udp->start(*addr, sharing);
+  if (err.empty()) err = listener.tcp->start(*addr, sharing);
   if (!err.empty()) {
     listener.udp->close();
     listener.tcp->close();
@@ -109,7 +143,7 @@ std::string Server::open_listener(const config::Endpoint& ep) {
     return err;
   }
   listeners_.push_back(std::move(listener));
-  LOG_INFO("listening on " << config::to_string(ep) << " (udp, tcp)");
+  if (role_.index == 0) LOG_INFO("listening on " << config::to_string(ep) << " (udp, tcp)");
   return "";
 }
 
@@ -123,7 +157,7 @@ std::vector<std::string> Server::reload(config::Config next,
       ++it;
       continue;
     }
-    LOG_INFO("reload: no longer listening on " << config::to_string(it->endpoint));
+    if (role_.index == 0) LOG_INFO("reload: no longer listening on " << config::to_string(it->endpoint));
     it->udp->close();
     it->tcp->close();
     retired_listeners_.push_back(std::move(*it));
@@ -152,7 +186,7 @@ std::vector<std::string> Server::reload(config::Config next,
         problems.push_back("cannot switch upstreams: " + err);
       }
     }
-    LOG_INFO("reload: forwarding to " << upstream_.servers_text());
+    if (role_.index == 0) LOG_INFO("reload: forwarding to " << upstream_.servers_text());
   }
   // Validation policy for new validations.
   limits_ = validation_limits(next.limits);
@@ -163,11 +197,11 @@ std::vector<std::string> Server::reload(config::Config next,
   const bool ntas_changed = ntas != negative_anchors_;
   negative_anchors_ = std::move(ntas);
   if (anchors && *anchors != anchors_) {
-    LOG_INFO("reload: trust anchors changed; emptying the caches");
+    if (role_.index == 0) LOG_INFO("reload: trust anchors changed; emptying the caches");
     set_trust_anchors(std::move(*anchors));
   } else if (ntas_changed) {
     // Cached verdicts at or below an added or removed negative trust anchor are stale.
-    LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
+    if (role_.index == 0) LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
     answer_cache_.clear();
   }
   if (next.cache != config_.cache) {
@@ -179,17 +213,6 @@ std::vector<std::string> Server::reload(config::Config next,
   next.cache = config_.cache;  // what the caches really use
   config_ = std::move(next);
   return problems;
-}
-
-Gauges Server::gauges() const {
-  Gauges g;
-  g.in_flight = transactions_.size();
-  g.tcp_connections = connections_.size();
-  g.answer_cache_bytes = answer_cache_.bytes();
-  g.answer_cache_entries = answer_cache_.entries();
-  g.key_cache_bytes = key_cache_.bytes();
-  g.cache_max_bytes = config_.cache.max_size;
-  return g;
 }
 
 void Server::stop() {
@@ -206,8 +229,17 @@ void Server::stop() {
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
   upstream_tcp_.shutdown();
   retry_tags_.clear();
+  if (wake_open_) {
+    wake_open_ = false;
+    group_.detach(role_.index);
+    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+  }
+  for (const auto& [key, tid] : in_flight_) group_.land(key);  // parked elsewhere: retry there
+  group_.in_flight -= transactions_.size();
   transactions_.clear();
   in_flight_.clear();
+  for (auto& [key, queries] : parked_) group_.in_flight -= queries.size();
+  parked_.clear();
   subqueries_.clear();
   subquery_by_key_.clear();
   deadlines_.clear();
@@ -220,13 +252,58 @@ void Server::stop() {
 void Server::connection_opened(TcpConnection* c) {
   connections_.emplace(c->id(), c);
   ++connections_alive_;
+  ++group_.tcp_connections;
+  publish_gauges();
 }
 
-void Server::connection_closed(uint64_t id) { connections_.erase(id); }
+void Server::connection_closed(uint64_t id) {
+  if (connections_.erase(id) != 0) --group_.tcp_connections;
+  publish_gauges();
+}
 
-void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& client) {
+Server::Transaction& Server::add_transaction(uint64_t tid, Transaction t) {
+  ++group_.in_flight;
+  return transactions_.emplace(tid, std::move(t)).first->second;
+}
+
+void Server::erase_transaction(std::unordered_map<uint64_t, Transaction>::iterator it) {
+  --group_.in_flight;
+  transactions_.erase(it);
+  publish_gauges();
+}
+
+void Server::park(const resolver::CacheKey& key, std::span<const uint8_t> packet,
+                  const ClientRef& client) {
+  ++stats_.coalesced;
+  ++group_.in_flight;
+  parked_[key].push_back(Parked{{packet.begin(), packet.end()}, client});
+}
+
+void Server::on_wake(uv_async_t* handle) noexcept {
+  auto* self = static_cast<Server*>(handle->data);
+  std::vector<resolver::CacheKey> landed;
+  {
+    std::lock_guard lock(self->landed_mu_);
+    landed.swap(self->landed_);
+  }
+  for (const auto& key : landed) {
+    auto node = self->parked_.extract(key);
+    if (node.empty()) continue;
+    // Asked again: now a cache hit, or (a failure: nothing cached) a flight of our own
+    // that the others follow.
+    for (auto& p : node.mapped()) {
+      --self->group_.in_flight;
+      self->handle_query(p.packet, p.client, Requery::Yes);
+    }
+  }
+}
+
+void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& client,
+                          Requery requery) {
   if (stopping_) return;
-  ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
+  if (requery == Requery::No) {
+    ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
+  }
   auto check = resolver::check_query(packet);
   if (std::holds_alternative<resolver::DropQuery>(check)) {
     ++stats_.dropped;
@@ -258,7 +335,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
       return;
     }
   }
-  if (transactions_.size() >= kMaxInFlight) {
+  if (group_.in_flight.load(std::memory_order_relaxed) >= kMaxInFlight) {
     ++stats_.overloaded;
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
     send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
@@ -273,20 +350,24 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     if (lt != transactions_.end()) {
       ++stats_.coalesced;
       lt->second.followers.push_back(tid);
-      transactions_.emplace(tid, Transaction{.query = query,
-                                             .client = client,
-                                             .deadline = deadlines_.emplace(deadline, tid)});
+      add_transaction(tid, Transaction{.query = query,
+                                       .client = client,
+                                       .deadline = deadlines_.emplace(deadline, tid)});
       arm_deadline_timer();
       return;
     }
   }
+  if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) {
+    park(key, packet, client);
+    return;
+  }
   in_flight_[key] = tid;
   LOG_DEBUG("query " << tid << ": " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
-  transactions_.emplace(tid, Transaction{.query = query,
-                                         .client = client,
-                                         .deadline = deadlines_.emplace(deadline, tid),
-                                         .leads = true});
+  add_transaction(tid, Transaction{.query = query,
+                                   .client = client,
+                                   .deadline = deadlines_.emplace(deadline, tid),
+                                   .leads = true});
   arm_deadline_timer();
   send_upstream(upstream_, resolver::upstream_query(query.question, 0), tid);
 }
@@ -294,13 +375,14 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
 void Server::prefetch(const resolver::ClientQuery& query) {
   const auto key = flight_key(query);
   // Already being resolved, or busy: the entry simply expires as it would have.
-  if (in_flight_.count(key) != 0 || transactions_.size() >= kMaxInFlight / 2) return;
+  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= kMaxInFlight / 2) return;
+  if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) return;
   const uint64_t tid = next_tid_++;
   ++stats_.prefetches;
   in_flight_[key] = tid;
   LOG_DEBUG("query " << tid << ": prefetching " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
-  transactions_.emplace(
+  add_transaction(
       tid, Transaction{.query = query,
                        .client = TcpClient{0},  // no connection has id 0: nothing is sent
                        .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
@@ -327,11 +409,13 @@ bool Server::answer_stale(uint64_t tid, const ExtendedError& failure) {
   LOG_INFO("stale: " << t.query.question.name.to_string() << " "
                      << resolver::to_string(t.query.question.type) << ": " << failure.text
                      << "; answering from the expired cache entry (RFC 8767)");
+  const std::optional<resolver::CacheKey> landing = landing_key(t);
   auto followers = release_followers(t);
   finish(tid, std::move(reply));
   for (uint64_t fid : followers) {
     if (!answer_stale(fid, failure)) fail(fid, RCode::ServFail, &failure);
   }
+  if (landing) group_.land(*landing);
   return true;
 }
 
@@ -343,7 +427,8 @@ resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
 
 std::vector<uint64_t> Server::release_followers(Transaction& t) {
   if (t.leads) {
-    auto it = in_flight_.find(flight_key(t.query));
+    const auto key = flight_key(t.query);
+    auto it = in_flight_.find(key);
     if (it != in_flight_.end()) in_flight_.erase(it);
     t.leads = false;
   }
@@ -454,7 +539,7 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
       auto it = transactions_.find(tid);
       if (it == transactions_.end()) return;
       deadlines_.erase(it->second.deadline);
-      transactions_.erase(it);
+      erase_transaction(it);
       return;
     }
   }
@@ -515,6 +600,7 @@ void Server::advance(uint64_t tid, resolver::Step step) {
   if (retry_over_tcp(tid, std::get<resolver::Finished>(step).verdict)) return;
   // Identical queries that waited for this one get the same verdict on the same answer,
   // after it.
+  const std::optional<resolver::CacheKey> landing = landing_key(it->second);
   auto followers = release_followers(it->second);
   const auto answer = it->second.answer;
   complete(tid, step);
@@ -524,6 +610,8 @@ void Server::advance(uint64_t tid, resolver::Step step) {
     ft->second.answer = answer;
     complete(fid, step);
   }
+  // After the answer is cached: loops that parked this question ask again and hit.
+  if (landing) group_.land(*landing);
 }
 
 void Server::complete(uint64_t tid, const resolver::Step& step) {
@@ -624,9 +712,11 @@ void Server::fail(uint64_t tid, RCode rcode, const ExtendedError* ede) {
   if (it == transactions_.end()) return;
   LOG_DEBUG("query " << tid << ": " << resolver::to_string(rcode)
                      << (ede ? " (" + ede->text + ")" : std::string()));
+  const std::optional<resolver::CacheKey> landing = landing_key(it->second);
   auto followers = release_followers(it->second);
   finish(tid, resolver::error_reply(it->second.query, true, rcode, ede));
   for (uint64_t fid : followers) fail(fid, rcode, ede);
+  if (landing) group_.land(*landing);
 }
 
 void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
@@ -635,7 +725,7 @@ void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
   const ClientRef client = it->second.client;
   const bool background = it->second.background;
   deadlines_.erase(it->second.deadline);
-  transactions_.erase(it);
+  erase_transaction(it);
   if (!background) send_to(client, std::move(packet));
 }
 
@@ -653,6 +743,7 @@ void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
 }
 
 void Server::arm_deadline_timer() {
+  publish_gauges();  // called whenever the set of transactions changed
   if (!timer_open_) return;
   if (deadlines_.empty()) {
     uv_timer_stop(&deadline_timer_);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "config/config.h"
 #include "proxy/client_ref.h"
+#include "proxy/loop_group.h"
 #include "proxy/stats.h"
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
@@ -31,9 +33,29 @@
 
 namespace dnsp::proxy {
 
+// What every event loop shares: the caches, bounded together by [cache] max_size (an
+// eighth for validated keys, the rest for answers; both thread-safe), and the LoopGroup
+// (global limits, flights coalesced across loops).
+struct Shared {
+  explicit Shared(const config::CacheSettings& settings);
+  resolver::KeyCache keys;
+  resolver::AnswerCache answers;
+  LoopGroup loops;
+  Gauges gauges() const;
+};
+
+// Which of the [server] threads event loops a server runs on. With more than one, each
+// loop binds its own sockets with SO_REUSEPORT; loop 0 first checks that no other process
+// holds the port (SO_REUSEPORT would otherwise share it silently).
+struct LoopRole {
+  size_t index = 0;
+  size_t count = 1;
+};
+
 class Server {
  public:
-  Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors);
+  Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors,
+         Shared& caches, LoopRole role = {});
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -54,17 +76,22 @@ class Server {
                                   std::optional<resolver::TrustAnchors> anchors);
 
   Stats& stats() { return stats_; }
-  Gauges gauges() const;
+  const Stats& stats() const { return stats_; }
 
   // From the listeners.
-  void handle_query(std::span<const uint8_t> packet, const ClientRef& client);
+  // Requery::Yes: a parked query handled again after another loop's flight landed (it was
+  // counted as a query when it arrived).
+  enum class Requery : uint8_t { No, Yes };
+  void handle_query(std::span<const uint8_t> packet, const ClientRef& client,
+                    Requery requery = Requery::No);
   uint64_t next_connection_id() { return next_connection_id_++; }
   void connection_opened(TcpConnection* c);
   void connection_closed(uint64_t id);
   void connection_freed() { --connections_alive_; }
   // Connections not closing: those closing in this loop iteration (freed at its end) do
   // not count against tcp_max_connections, or a new one accepted then would be refused.
-  size_t open_connections() const { return connections_.size(); }
+  // Every event loop's connections count.
+  size_t open_connections() const { return group_.tcp_connections.load(); }
 
  private:
   using Deadlines = std::multimap<uint64_t, uint64_t>;  // deadline (loop ms) -> transaction
@@ -96,6 +123,10 @@ class Server {
   void on_answer(uint64_t tid, UpstreamReply&& reply);
   // Takes the followers of a transaction that is about to end (and unregisters it).
   std::vector<uint64_t> release_followers(Transaction& t);
+  // The flight a leading transaction ends, to land (LoopGroup) once it has replied.
+  static std::optional<resolver::CacheKey> landing_key(const Transaction& t) {
+    return t.leads ? std::optional(flight_key(t.query)) : std::nullopt;
+  }
   static resolver::CacheKey flight_key(const resolver::ClientQuery& q);
   void on_subquery(uint64_t tag, UpstreamReply&& reply);
   void advance(uint64_t tid, resolver::Step step);
@@ -117,10 +148,23 @@ class Server {
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
+  // Keeps the in-flight and TCP connection gauges current (read by the metrics listener).
+  void publish_gauges() {
+    stats_.in_flight.set(transactions_.size());
+    stats_.tcp_connections.set(connections_.size());
+  }
   void send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag);
+  // Transactions enter and leave through these, which keep the global in-flight count.
+  Transaction& add_transaction(uint64_t tid, Transaction t);
+  void erase_transaction(std::unordered_map<uint64_t, Transaction>::iterator it);
+  // Another loop resolves this query's question: wait for it to land (LoopGroup).
+  void park(const resolver::CacheKey& key, std::span<const uint8_t> packet,
+            const ClientRef& client);
+  static void on_wake(uv_async_t* handle) noexcept;
   // The structured log line of a bogus verdict (issue: operators grep and ship these).
   void log_bogus(const Transaction& t, const resolver::Verdict& verdict,
                  const resolver::ExtendedError& ede) const;
+  void log_start_up() const;  // what the first loop says once the listeners are bound
   // Binds UDP and TCP on `endpoint` and adds them to listeners_; "" or what went wrong.
   std::string open_listener(const config::Endpoint& endpoint);
   void arm_deadline_timer();
@@ -143,8 +187,20 @@ class Server {
   std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;
-  resolver::KeyCache key_cache_;
-  resolver::AnswerCache answer_cache_;
+  resolver::KeyCache& key_cache_;        // shared by every loop
+  resolver::AnswerCache& answer_cache_;  // shared by every loop
+  LoopGroup& group_;
+  LoopRole role_;
+  // Queries parked until another loop's flight for the same question lands.
+  struct Parked {
+    std::vector<uint8_t> packet;
+    ClientRef client;
+  };
+  std::unordered_map<resolver::CacheKey, std::vector<Parked>, resolver::CacheKeyHash> parked_;
+  uv_async_t wake_{};  // another loop's flight landed: see landed_
+  bool wake_open_ = false;
+  std::mutex landed_mu_;
+  std::vector<resolver::CacheKey> landed_;  // guarded by landed_mu_
   std::vector<uint8_t> hit_buffer_;  // cache hits are written here: its capacity is reused
   resolver::Limits limits_;
   // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below

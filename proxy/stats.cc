@@ -11,7 +11,7 @@ void Stats::count_upstream(UpstreamStatus status, uint64_t elapsed_ms) {
   switch (status) {
     case UpstreamStatus::Answered:
       ++latency_count;
-      latency_sum_ms += elapsed_ms;
+      latency_sum_ms.add(elapsed_ms);
       for (size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
         if (elapsed_ms <= kLatencyBucketsMs[i]) ++latency_buckets[i];
       }
@@ -99,15 +99,33 @@ std::string seconds(uint64_t ms) {
   return buf;
 }
 
-uint64_t sum(const auto& array) {
-  uint64_t total = 0;
-  for (uint64_t v : array) total += v;
-  return total;
-}
+// Sums over the servers of every event loop.
+struct Totals {
+  std::span<const Stats* const> all;
+  uint64_t operator()(Counter Stats::*member) const {
+    uint64_t total = 0;
+    for (const Stats* s : all) total += (s->*member).get();
+    return total;
+  }
+  template <size_t N>
+  uint64_t at(std::array<Counter, N> Stats::*member, size_t i) const {
+    uint64_t total = 0;
+    for (const Stats* s : all) total += (s->*member)[i].get();
+    return total;
+  }
+  template <size_t N>
+  uint64_t sum(std::array<Counter, N> Stats::*member) const {
+    uint64_t total = 0;
+    for (size_t i = 0; i < N; ++i) total += at(member, i);
+    return total;
+  }
+};
 
 }  // namespace
 
-std::string render_prometheus(const Stats& s, const Gauges& g, std::string_view version) {
+std::string render_prometheus(std::span<const Stats* const> stats, const Gauges& g,
+                              std::string_view version) {
+  const Totals t{stats};
   Exposition e;
   e.family("build_info", "gauge", "Version of the running dnssec-proxy (value is always 1).");
   e.sample("build_info", "version=\"" + label_value(version) + "\"", 1);
@@ -115,75 +133,76 @@ std::string render_prometheus(const Stats& s, const Gauges& g, std::string_view 
   e.sample("start_time_seconds", "", static_cast<uint64_t>(g.start_time_unix));
 
   e.family("queries_total", "counter", "Client queries received, by transport.");
-  e.sample("queries_total", "transport=\"udp\"", s.queries_udp);
-  e.sample("queries_total", "transport=\"tcp\"", s.queries_tcp);
+  e.sample("queries_total", "transport=\"udp\"", t(&Stats::queries_udp));
+  e.sample("queries_total", "transport=\"tcp\"", t(&Stats::queries_tcp));
   e.family("cache_hits_total", "counter", "Client queries answered from the answer cache.");
-  e.sample("cache_hits_total", "", s.cache_hits);
+  e.sample("cache_hits_total", "", t(&Stats::cache_hits));
   e.family("coalesced_total", "counter",
            "Client queries that waited for an identical query already in flight.");
-  e.sample("coalesced_total", "", s.coalesced);
+  e.sample("coalesced_total", "", t(&Stats::coalesced));
   e.family("dropped_total", "counter", "Packets dropped without a reply (undecodable).");
-  e.sample("dropped_total", "", s.dropped);
+  e.sample("dropped_total", "", t(&Stats::dropped));
   e.family("overloaded_total", "counter",
            "Queries answered SERVFAIL at once because too many were in flight.");
-  e.sample("overloaded_total", "", s.overloaded);
+  e.sample("overloaded_total", "", t(&Stats::overloaded));
   e.family("deadline_missed_total", "counter",
            "Queries answered SERVFAIL because [upstream] query_timeout_ms passed.");
-  e.sample("deadline_missed_total", "", s.deadline_missed);
+  e.sample("deadline_missed_total", "", t(&Stats::deadline_missed));
   e.family("stale_answers_total", "counter",
            "Expired answers served because every upstream failed (RFC 8767, EDE 3 or 19).");
-  e.sample("stale_answers_total", "", s.stale_answers);
+  e.sample("stale_answers_total", "", t(&Stats::stale_answers));
   e.family("prefetches_total", "counter",
            "Background refreshes of cached answers asked for in the last tenth of their TTL.");
-  e.sample("prefetches_total", "", s.prefetches);
+  e.sample("prefetches_total", "", t(&Stats::prefetches));
   e.family("responses_total", "counter", "Replies sent to clients, by RCODE.");
-  for (size_t rc = 0; rc < s.responses_by_rcode.size(); ++rc) {
-    if (s.responses_by_rcode[rc] == 0 && rc != 0 && rc != 2 && rc != 3) continue;
+  for (size_t rc = 0; rc < size_t{16}; ++rc) {
+    if (t.at(&Stats::responses_by_rcode, rc) == 0 && rc != 0 && rc != 2 && rc != 3) continue;
     e.sample("responses_total",
              "rcode=\"" + std::string(resolver::to_string(static_cast<resolver::RCode>(rc))) + "\"",
-             s.responses_by_rcode[rc]);
+             t.at(&Stats::responses_by_rcode, rc));
   }
 
   e.family("answers_total", "counter",
            "Upstream answers judged by the validator (cache hits not included), by outcome.");
-  e.sample("answers_total", "security=\"secure\"", s.secure);
-  e.sample("answers_total", "security=\"insecure\"", s.insecure);
-  e.sample("answers_total", "security=\"bogus\"", sum(s.bogus_by_ede));
-  e.sample("answers_total", "security=\"unchecked\"", s.unchecked);
+  e.sample("answers_total", "security=\"secure\"", t(&Stats::secure));
+  e.sample("answers_total", "security=\"insecure\"", t(&Stats::insecure));
+  e.sample("answers_total", "security=\"bogus\"", t.sum(&Stats::bogus_by_ede));
+  e.sample("answers_total", "security=\"unchecked\"", t(&Stats::unchecked));
   e.family("bogus_total", "counter",
            "Bogus verdicts (SERVFAIL to the client), by the Extended DNS Error they carry.");
-  for (size_t code = 0; code < s.bogus_by_ede.size(); ++code) {
-    if (s.bogus_by_ede[code] == 0) continue;
-    const bool other = code == s.bogus_by_ede.size() - 1;
+  for (size_t code = 0; code < Stats::kEdeSlots; ++code) {
+    if (t.at(&Stats::bogus_by_ede, code) == 0) continue;
+    const bool other = code == Stats::kEdeSlots - 1;
     const std::string name =
         other ? "Other" : std::string(resolver::ede_name(static_cast<resolver::EdeCode>(code)));
     e.sample("bogus_total",
              "ede=\"" + (other ? std::string("other") : std::to_string(code)) + "\",name=\"" +
                  label_value(name) + "\"",
-             s.bogus_by_ede[code]);
+             t.at(&Stats::bogus_by_ede, code));
   }
 
   e.family("upstream_queries_total", "counter",
            "Queries sent upstream (client questions and DS/DNSKEY fetches).");
-  e.sample("upstream_queries_total", "", s.upstream_queries);
+  e.sample("upstream_queries_total", "", t(&Stats::upstream_queries));
   e.family("upstream_failures_total", "counter", "Upstream queries that got no usable answer.");
-  e.sample("upstream_failures_total", "reason=\"timeout\"", s.upstream_timeouts);
-  e.sample("upstream_failures_total", "reason=\"unreachable\"", s.upstream_unreachable);
-  e.sample("upstream_failures_total", "reason=\"servfail\"", s.upstream_server_failed);
-  e.sample("upstream_failures_total", "reason=\"bad_reply\"", s.upstream_bad_replies);
+  e.sample("upstream_failures_total", "reason=\"timeout\"", t(&Stats::upstream_timeouts));
+  e.sample("upstream_failures_total", "reason=\"unreachable\"", t(&Stats::upstream_unreachable));
+  e.sample("upstream_failures_total", "reason=\"servfail\"", t(&Stats::upstream_server_failed));
+  e.sample("upstream_failures_total", "reason=\"bad_reply\"", t(&Stats::upstream_bad_replies));
   e.family("upstream_latency_seconds", "histogram", "Time until an upstream query was answered.");
   for (size_t i = 0; i < Stats::kLatencyBucketsMs.size(); ++i) {
     e.sample("upstream_latency_seconds_bucket",
-             "le=\"" + seconds(Stats::kLatencyBucketsMs[i]) + "\"", s.latency_buckets[i]);
+             "le=\"" + seconds(Stats::kLatencyBucketsMs[i]) + "\"",
+             t.at(&Stats::latency_buckets, i));
   }
-  e.sample("upstream_latency_seconds_bucket", "le=\"+Inf\"", s.latency_count);
-  e.sample_text("upstream_latency_seconds_sum", "", seconds(s.latency_sum_ms));
-  e.sample("upstream_latency_seconds_count", "", s.latency_count);
+  e.sample("upstream_latency_seconds_bucket", "le=\"+Inf\"", t(&Stats::latency_count));
+  e.sample_text("upstream_latency_seconds_sum", "", seconds(t(&Stats::latency_sum_ms)));
+  e.sample("upstream_latency_seconds_count", "", t(&Stats::latency_count));
 
   e.family("in_flight", "gauge", "Client queries waiting for an upstream answer or validation.");
-  e.sample("in_flight", "", g.in_flight);
+  e.sample("in_flight", "", t(&Stats::in_flight));
   e.family("tcp_connections", "gauge", "Client TCP connections open.");
-  e.sample("tcp_connections", "", g.tcp_connections);
+  e.sample("tcp_connections", "", t(&Stats::tcp_connections));
   e.family("cache_bytes", "gauge", "Bytes held by each cache (bounded together by max_bytes).");
   e.sample("cache_bytes", "cache=\"answers\"", g.answer_cache_bytes);
   e.sample("cache_bytes", "cache=\"keys\"", g.key_cache_bytes);
@@ -192,44 +211,57 @@ std::string render_prometheus(const Stats& s, const Gauges& g, std::string_view 
   e.family("cache_entries", "gauge", "Answers held in the answer cache.");
   e.sample("cache_entries", "", g.answer_cache_entries);
   e.family("reloads_total", "counter", "SIGHUP reloads, by result.");
-  e.sample("reloads_total", "result=\"ok\"", s.reloads);
-  e.sample("reloads_total", "result=\"failed\"", s.reload_failures);
+  e.sample("reloads_total", "result=\"ok\"", t(&Stats::reloads));
+  e.sample("reloads_total", "result=\"failed\"", t(&Stats::reload_failures));
   return e.take();
 }
 
-std::vector<std::string> render_summary(const Stats& s, const Gauges& g) {
+std::vector<std::string> render_summary(std::span<const Stats* const> stats, const Gauges& g) {
+  const Totals t{stats};
   std::vector<std::string> lines;
-  const uint64_t queries = s.queries_udp + s.queries_tcp;
-  const uint64_t hit_pct = queries == 0 ? 0 : s.cache_hits * 100 / queries;
-  lines.push_back("statistics: queries " + std::to_string(queries) + " (udp " +
-                  std::to_string(s.queries_udp) + ", tcp " + std::to_string(s.queries_tcp) +
-                  "), cache hits " + std::to_string(s.cache_hits) + " (" + std::to_string(hit_pct) +
-                  "%), coalesced " + std::to_string(s.coalesced) + ", dropped " +
-                  std::to_string(s.dropped) + ", overloaded " + std::to_string(s.overloaded) +
-                  ", deadline missed " + std::to_string(s.deadline_missed) + ", prefetches " +
-                  std::to_string(s.prefetches) + ", stale answers " +
-                  std::to_string(s.stale_answers));
+  const uint64_t queries = t(&Stats::queries_udp) + t(&Stats::queries_tcp);
+  const uint64_t hit_pct = queries == 0 ? 0 : t(&Stats::cache_hits) * 100 / queries;
+  lines.push_back(
+      "statistics: queries " + std::to_string(queries) + " (udp " +
+      std::to_string(t(&Stats::queries_udp)) + ", tcp " + std::to_string(t(&Stats::queries_tcp)) +
+      "), cache hits " + std::to_string(t(&Stats::cache_hits)) + " (" + std::to_string(hit_pct) +
+      "%), coalesced " + std::to_string(t(&Stats::coalesced)) + ", dropped " +
+      std::to_string(t(&Stats::dropped)) + ", overloaded " + std::to_string(t(&Stats::overloaded)) +
+      ", deadline missed " + std::to_string(t(&Stats::deadline_missed)) + ", prefetches " +
+      std::to_string(t(&Stats::prefetches)) + ", stale answers " +
+      std::to_string(t(&Stats::stale_answers)));
+  if (stats.size() > 1) {
+    std::string per_loop;
+    for (const Stats* one : stats) {
+      per_loop += (per_loop.empty() ? "" : ", ") +
+                  std::to_string(one->queries_udp.get() + one->queries_tcp.get());
+    }
+    lines.push_back("statistics: queries per event loop: " + per_loop);
+  }
   std::string bogus;
-  for (size_t code = 0; code < s.bogus_by_ede.size(); ++code) {
-    if (s.bogus_by_ede[code] == 0) continue;
+  for (size_t code = 0; code < Stats::kEdeSlots; ++code) {
+    if (t.at(&Stats::bogus_by_ede, code) == 0) continue;
     bogus += bogus.empty() ? " (" : ", ";
-    bogus += "EDE " + std::to_string(code) + ": " + std::to_string(s.bogus_by_ede[code]);
+    bogus +=
+        "EDE " + std::to_string(code) + ": " + std::to_string(t.at(&Stats::bogus_by_ede, code));
   }
   if (!bogus.empty()) bogus += ")";
-  lines.push_back("statistics: verdicts secure " + std::to_string(s.secure) + ", insecure " +
-                  std::to_string(s.insecure) + ", bogus " + std::to_string(sum(s.bogus_by_ede)) +
-                  bogus + ", unchecked (CD) " + std::to_string(s.unchecked));
-  const uint64_t mean_ms = s.latency_count == 0 ? 0 : s.latency_sum_ms / s.latency_count;
-  lines.push_back("statistics: upstream queries " + std::to_string(s.upstream_queries) +
-                  ", answered " + std::to_string(s.latency_count) + " (mean " +
+  lines.push_back("statistics: verdicts secure " + std::to_string(t(&Stats::secure)) +
+                  ", insecure " + std::to_string(t(&Stats::insecure)) + ", bogus " +
+                  std::to_string(t.sum(&Stats::bogus_by_ede)) + bogus + ", unchecked (CD) " +
+                  std::to_string(t(&Stats::unchecked)));
+  const uint64_t mean_ms =
+      t(&Stats::latency_count) == 0 ? 0 : t(&Stats::latency_sum_ms) / t(&Stats::latency_count);
+  lines.push_back("statistics: upstream queries " + std::to_string(t(&Stats::upstream_queries)) +
+                  ", answered " + std::to_string(t(&Stats::latency_count)) + " (mean " +
                   std::to_string(mean_ms) + " ms), timeouts " +
-                  std::to_string(s.upstream_timeouts) + ", unreachable " +
-                  std::to_string(s.upstream_unreachable) + ", servfail " +
-                  std::to_string(s.upstream_server_failed) + ", bad replies " +
-                  std::to_string(s.upstream_bad_replies));
-  lines.push_back("statistics: in flight " + std::to_string(g.in_flight) + ", tcp connections " +
-                  std::to_string(g.tcp_connections) + ", answer cache " +
-                  std::to_string(g.answer_cache_entries) + " entries / " +
+                  std::to_string(t(&Stats::upstream_timeouts)) + ", unreachable " +
+                  std::to_string(t(&Stats::upstream_unreachable)) + ", servfail " +
+                  std::to_string(t(&Stats::upstream_server_failed)) + ", bad replies " +
+                  std::to_string(t(&Stats::upstream_bad_replies)));
+  lines.push_back("statistics: in flight " + std::to_string(t(&Stats::in_flight)) +
+                  ", tcp connections " + std::to_string(t(&Stats::tcp_connections)) +
+                  ", answer cache " + std::to_string(g.answer_cache_entries) + " entries / " +
                   std::to_string(g.answer_cache_bytes / 1024) + " KiB, key cache " +
                   std::to_string(g.key_cache_bytes / 1024) + " KiB, of " +
                   std::to_string(g.cache_max_bytes / 1024) + " KiB");

@@ -1,5 +1,7 @@
 #include "proxy/tcp_listener.h"
 
+#include <unistd.h>
+
 #include "proxy/log.h"
 #include "proxy/server.h"
 
@@ -151,13 +153,15 @@ void TcpConnection::on_closed(uv_handle_t* h) noexcept {
 TcpListener::TcpListener(uv_loop_t* loop, Server& server, TcpLimits limits)
     : loop_(loop), server_(server), limits_(limits) {}
 
-std::string TcpListener::start(const SocketAddress& address) {
+std::string TcpListener::start(const SocketAddress& address, PortSharing sharing) {
   name_ = "tcp " + to_string(address.get());
   uv_tcp_init(loop_, &handle_);
   handle_.data = this;
   open_ = true;
-  const unsigned flags = address.is_ipv6() ? UV_TCP_IPV6ONLY : 0;
-  if (const int rc = uv_tcp_bind(&handle_, address.get(), flags); rc != 0) {
+  const int fd = bind_socket(address, SOCK_STREAM, sharing);
+  if (fd < 0) return "cannot listen on " + name_ + ": " + uv_strerror(fd);
+  if (const int rc = uv_tcp_open(&handle_, fd); rc != 0) {
+    ::close(fd);
     return "cannot listen on " + name_ + ": " + uv_strerror(rc);
   }
   if (const int rc =

@@ -61,7 +61,7 @@ class TcpListener {
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
-  std::string start(const SocketAddress& address);
+  std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
   void close();
 
  private:

@@ -1,5 +1,7 @@
 #include "proxy/udp_listener.h"
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "proxy/log.h"
@@ -17,14 +19,16 @@ struct SendRequest {
 
 UdpListener::UdpListener(uv_loop_t* loop, Server& server) : loop_(loop), server_(server) {}
 
-std::string UdpListener::start(const SocketAddress& address) {
+std::string UdpListener::start(const SocketAddress& address, PortSharing sharing) {
   name_ = "udp " + to_string(address.get());
   uv_udp_init(loop_, &handle_);
   handle_.data = this;
   open_ = true;
-  // IPv6 sockets stay IPv6-only so that [::]:53 and 0.0.0.0:53 can both be listed.
-  const unsigned flags = address.is_ipv6() ? UV_UDP_IPV6ONLY : 0;
-  if (const int rc = uv_udp_bind(&handle_, address.get(), flags); rc != 0) {
+  // libuv 1.44 cannot set SO_REUSEPORT on Linux: bind the socket ourselves.
+  const int fd = bind_socket(address, SOCK_DGRAM, sharing);
+  if (fd < 0) return "cannot listen on " + name_ + ": " + uv_strerror(fd);
+  if (const int rc = uv_udp_open(&handle_, fd); rc != 0) {
+    ::close(fd);
     return "cannot listen on " + name_ + ": " + uv_strerror(rc);
   }
   if (const int rc = uv_udp_recv_start(&handle_, &UdpListener::on_alloc, &UdpListener::on_recv);

@@ -23,7 +23,7 @@ class UdpListener {
   UdpListener& operator=(const UdpListener&) = delete;
 
   // Binds and starts receiving; returns "" or what went wrong.
-  std::string start(const SocketAddress& address);
+  std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
   // Sends at once when the socket takes it; copies the bytes only when it must queue them.
   void send(const SocketAddress& to, std::span<const uint8_t> packet);
   void close();

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <optional>
 
 #include "proxy/log.h"
@@ -14,8 +15,13 @@ Upstream::~Upstream() { shutdown(); }
 
 std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
                            uint32_t attempts, Transport transport) {
-  if (const int rc = ares_library_init(ARES_LIB_INIT_ALL); rc != ARES_SUCCESS) {
-    return std::string("c-ares initialisation failed: ") + ares_strerror(rc);
+  // ares_library_init is not thread-safe (c-ares 1.18): once per process, whichever event
+  // loop gets here first.
+  static std::once_flag once;
+  static int init_rc = ARES_SUCCESS;
+  std::call_once(once, [] { init_rc = ares_library_init(ARES_LIB_INIT_ALL); });
+  if (init_rc != ARES_SUCCESS) {
+    return std::string("c-ares initialisation failed: ") + ares_strerror(init_rc);
   }
   option_mask_ = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
   options_.sock_state_cb = &Upstream::on_sock_state;

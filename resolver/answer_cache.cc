@@ -60,6 +60,7 @@ void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply, Securi
   e.expires_ms = now_ms + ttl * 1000;
   e.reply = std::move(reply);
   e.reply.shrink_to_fit();  // the builder reserved more than the reply needed
+  std::lock_guard lock(mu_);
   insert(std::move(e));
 }
 
@@ -72,12 +73,14 @@ void AnswerCache::store_bogus(const ClientQuery& q, const ExtendedError& ede, ui
   e.ede = ede;
   e.stored_ms = now_ms;
   e.expires_ms = now_ms + uint64_t{limits_.bogus_ttl} * 1000;
+  std::lock_guard lock(mu_);
   insert(std::move(e));
 }
 
 bool AnswerCache::lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms,
                                std::vector<uint8_t>& out) {
   if (limits_.stale_window == 0) return false;
+  std::lock_guard lock(mu_);
   auto it = map_.find(CacheKey::of(q));
   if (it == map_.end()) return false;
   const Entry& e = *it->second;
@@ -121,6 +124,7 @@ void AnswerCache::erase(Lru::iterator it) {
 }
 
 void AnswerCache::clear() {
+  std::lock_guard lock(mu_);
   lru_.clear();
   map_.clear();
   bytes_ = 0;
@@ -128,7 +132,9 @@ void AnswerCache::clear() {
 
 bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
                          uint64_t now_ms, std::vector<uint8_t>& out, bool* prefetch) {
-  auto it = map_.find(CacheKey::of(q));
+  const CacheKey key = CacheKey::of(q);
+  std::lock_guard lock(mu_);
+  auto it = map_.find(key);
   if (it == map_.end()) return false;
   Entry& e = *it->second;
   if (e.expires_ms <= now_ms) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <list>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,6 +51,8 @@ struct CacheKeyHash {
   }
 };
 
+// Thread-safe: one cache serves every event loop (proxy/workers.h); each call holds the
+// cache's mutex (a hit: one hash lookup, a splice and a copy of the reply).
 class AnswerCache {
  public:
   explicit AnswerCache(AnswerCacheLimits limits = {}) : limits_(limits) {}
@@ -76,8 +79,14 @@ class AnswerCache {
   bool lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms,
                     std::vector<uint8_t>& out);
 
-  size_t bytes() const { return bytes_; }
-  size_t entries() const { return map_.size(); }
+  size_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
+  size_t entries() const {
+    std::lock_guard lock(mu_);
+    return map_.size();
+  }
   void clear();
 
  private:
@@ -101,6 +110,7 @@ class AnswerCache {
   void insert(Entry e);
   void erase(Lru::iterator it);
 
+  mutable std::mutex mu_;
   AnswerCacheLimits limits_;
   Lru lru_;  // most recently used first
   std::unordered_map<CacheKey, Lru::iterator, CacheKeyHash> map_;

@@ -3,6 +3,11 @@
 namespace dnsp::resolver {
 
 std::shared_ptr<const KeyEntry> KeyCache::find(const Name& zone, int64_t now) const {
+  std::lock_guard lock(mu_);
+  return find_locked(zone, now);
+}
+
+std::shared_ptr<const KeyEntry> KeyCache::find_locked(const Name& zone, int64_t now) const {
   auto it = entries_.find(zone);
   if (it == entries_.end() || it->second.entry->expires <= now) return nullptr;
   return it->second.entry;
@@ -10,9 +15,10 @@ std::shared_ptr<const KeyEntry> KeyCache::find(const Name& zone, int64_t now) co
 
 std::shared_ptr<const KeyEntry> KeyCache::find_insecure_ancestor(const Name& name,
                                                                  int64_t now) const {
+  std::lock_guard lock(mu_);
   Name n = name;
   while (true) {
-    if (auto e = find(n, now); e && e->security == Security::Insecure) return e;
+    if (auto e = find_locked(n, now); e && e->security == Security::Insecure) return e;
     if (n.is_root()) return nullptr;
     n = n.parent();
   }
@@ -20,15 +26,17 @@ std::shared_ptr<const KeyEntry> KeyCache::find_insecure_ancestor(const Name& nam
 
 std::shared_ptr<const KeyEntry> KeyCache::find_secure_ancestor(const Name& name,
                                                                int64_t now) const {
+  std::lock_guard lock(mu_);
   Name n = name;
   while (true) {
-    if (auto e = find(n, now); e && e->security == Security::Secure) return e;
+    if (auto e = find_locked(n, now); e && e->security == Security::Secure) return e;
     if (n.is_root()) return nullptr;
     n = n.parent();
   }
 }
 
 void KeyCache::forget_bogus() {
+  std::lock_guard lock(mu_);
   std::erase_if(entries_, [&](const auto& kv) {
     if (kv.second.entry->security != Security::Bogus) return false;
     bytes_ -= kv.second.cost;
@@ -46,6 +54,7 @@ size_t KeyCache::cost_of(const KeyEntry& e) {
 
 void KeyCache::put(std::shared_ptr<const KeyEntry> entry, int64_t now) {
   const size_t cost = cost_of(*entry);
+  std::lock_guard lock(mu_);
   if (auto it = entries_.find(entry->zone); it != entries_.end()) {
     bytes_ -= it->second.cost;
     entries_.erase(it);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct KeyEntry {
   int64_t expires = 0;                          // unix time
 };
 
+// Thread-safe: one cache serves every event loop (proxy/workers.h). Each call takes the
+// cache's mutex for a hash lookup; entries are immutable and shared, so what a caller got
+// stays valid while another thread replaces or evicts it.
 class KeyCache {
  public:
   // Bounded in bytes: each entry is charged for its keys, DS records and texts (an
@@ -47,9 +51,16 @@ class KeyCache {
   void put(std::shared_ptr<const KeyEntry> entry, int64_t now);
   // Drops every Bogus entry (before asking again, e.g. over another transport).
   void forget_bogus();
-  size_t size() const { return entries_.size(); }
-  size_t bytes() const { return bytes_; }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return entries_.size();
+  }
+  size_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
+  }
   void clear() {
+    std::lock_guard lock(mu_);
     entries_.clear();
     bytes_ = 0;
   }
@@ -60,6 +71,8 @@ class KeyCache {
     size_t cost;
   };
   static size_t cost_of(const KeyEntry& e);
+  std::shared_ptr<const KeyEntry> find_locked(const Name& zone, int64_t now) const;
+  mutable std::mutex mu_;
   size_t max_bytes_;
   size_t bytes_ = 0;
   std::unordered_map<Name, Slot, NameHash> entries_;

@@ -1,6 +1,7 @@
 // tests/config/command_line_test.cc: argv -> CommandLine and the --help text
 // (config/command_line.h).
 #include "config/command_line.h"
+#include "config/load.h"
 
 #include <doctest/doctest.h>
 
@@ -198,6 +199,33 @@ TEST_CASE("command line: usage text lists every option and the default config pa
     CHECK(end - start <= 80);
     start = end + 1;
   }
+}
+
+}  // namespace
+}  // namespace dnsp::config
+
+namespace dnsp::config {
+namespace {
+
+TEST_CASE("command line: --threads takes 1 to 64 event loops and replaces [server] threads") {
+  CHECK(parse_ok({"--threads", "4"}).threads == 4u);
+  CHECK(parse_ok({"--threads=1"}).threads == 1u);
+  CHECK(only_error({"--threads", "0"}).starts_with(
+      "--threads: expected a number of event loops from 1 to 64, got \"0\""));
+  CHECK(only_error({"--threads", "65"}).starts_with("--threads: expected"));
+  CHECK(only_error({"--threads", "two"}).starts_with("--threads: expected"));
+}
+
+TEST_CASE("config: [server] threads is 1-64; absent means one per CPU (0)") {
+  auto r = parse_config("", "p.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config.threads == 0u);
+  r = parse_config("[server]\nthreads = 3\n", "p.toml");
+  REQUIRE(r.ok());
+  CHECK(r.config.threads == 3u);
+  r = parse_config("[server]\nthreads = 0\n", "t.toml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].rfind("t.toml:2: server.threads: expected an integer from 1 to 64", 0) == 0);
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ TEST_CASE("config: an empty file gives the defaults") {
 TEST_CASE("config: unknown key is reported with file, line and key") {
   CHECK(only_error("[server]\nlisten = [\"127.0.0.1\"]\n\nlisten_port = 53\n") ==
         "FILE:4: server.listen_port: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, user, group)");
+        "tcp_max_connections, threads, user, group)");
   CHECK(only_error("[log]\nfile = \"/var/log/x\"\n") ==
         "FILE:2: log.file: unknown key (expected one of: level)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
@@ -112,7 +112,7 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
         "[dnssec], [log], [limits], [cache])");
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, user, group)");
+        "tcp_max_connections, threads, user, group)");
 }
 
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
@@ -121,7 +121,7 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
         "[log], [limits], [cache]); level belongs in [log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, user, group); timeout_ms belongs in [upstream]");
+        "tcp_max_connections, threads, user, group); timeout_ms belongs in [upstream]");
 }
 
 TEST_CASE("config: a table given as a value is reported") {

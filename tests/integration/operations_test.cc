@@ -266,3 +266,48 @@ TEST_CASE("metrics: bogus verdicts are counted by EDE and logged as one structur
   CHECK(count_of(log, "event=bogus qname=www.badsig.test.") == 1);
   CHECK(proxy.terminate() == 0);
 }
+
+TEST_CASE("threads: two event loops share the port, the cache and identical misses") {
+  MockUpstream up;
+  MockRule slow;
+  slow.delay_ms = 300;
+  slow.answer = {{"slow.example.test.", RRType::A, 60, a_rdata("192.0.2.2")}};
+  up.set_rule("slow.example.test", RRType::A, slow);
+  TempDir dir;
+  const std::string anchors = dir.write("no-anchors", "; validation off\n");
+  ProxyProcess proxy({"--upstream", up.address(), "--trust-anchor", anchors, "--threads", "2"});
+  CHECK(proxy.log().find("2 threads") != std::string::npos);
+  // 24 clients, each on its own socket (the kernel spreads them over both loops), ask the
+  // same slow question at once: one upstream query, every client answered.
+  std::vector<std::thread> clients;
+  std::vector<int> answered(24, 0);
+  for (int i = 0; i < 24; ++i) {
+    clients.emplace_back([&, i] {
+      answered[i] = dig(proxy.port(), "slow.example.test A").status == "NOERROR" ? 1 : 0;
+    });
+  }
+  for (auto& c : clients) c.join();
+  for (int i = 0; i < 24; ++i) CHECK(answered[i] == 1);
+  CHECK(up.udp_queries() == 1);
+  // Both loops took queries, and a hit on either comes from the one shared cache.
+  for (int i = 0; i < 8; ++i) CHECK(dig(proxy.port(), "slow.example.test A").status == "NOERROR");
+  CHECK(up.udp_queries() == 1);
+  kill(proxy.pid(), SIGUSR1);
+  CHECK(eventually([&] { return proxy.log().find("per event loop") != std::string::npos; }));
+  std::smatch m;
+  const std::string log = proxy.log();
+  REQUIRE(std::regex_search(log, m, std::regex("queries per event loop: ([0-9]+), ([0-9]+)")));
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(std::stoi(m[2]) > 0);
+  CHECK(std::stoi(m[1]) + std::stoi(m[2]) == 32);
+  CHECK(proxy.terminate() == 0);
+}
+
+TEST_CASE("threads: a port another process holds is an error, not a silent share") {
+  MockUpstream up;
+  // Our own mock holds UDP and TCP on its port without SO_REUSEPORT.
+  auto r = run_proxy_to_exit({"--listen", up.address(), "--upstream", "127.0.0.1:1", "--threads",
+                              "2", "--trust-anchor", "/dev/null"});
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("address already in use") != std::string::npos);
+}

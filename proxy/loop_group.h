@@ -1,0 +1,53 @@
+// LoopGroup: what the event loops ([server] threads) share besides the caches, so that
+// several loops behave like one server: the limits on queries in flight and on client TCP
+// connections count every loop, and identical concurrent misses make one upstream query
+// even when the kernel handed them to different loops (SO_REUSEPORT spreads clients, not
+// names). A miss whose question another loop is already resolving is parked on its own
+// loop; when that flight lands (its answer is cached, or it failed), the parked queries
+// are handled again: a cache hit, or a new flight.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "resolver/answer_cache.h"
+
+namespace dnsp::proxy {
+
+class LoopGroup {
+ public:
+  // Called (from the landing loop's thread) for each loop that parked queries for `key`;
+  // it must only queue the key and wake its own loop.
+  using Notify = std::function<void(const resolver::CacheKey& key)>;
+
+  // Each loop registers how to wake it before it takes queries, and unregisters before it
+  // closes the handle that wakes it.
+  void attach(size_t loop, Notify notify);
+  void detach(size_t loop);
+
+  enum class Claim : uint8_t { Lead, Elsewhere };
+  // Lead: nobody resolves `key`; `loop` now does (call land() when it ends). Elsewhere:
+  // another loop does and will notify `loop` when it lands.
+  Claim claim(const resolver::CacheKey& key, size_t loop);
+  // The flight for `key` ended: every loop that parked queries for it is notified.
+  void land(const resolver::CacheKey& key);
+
+  // Every loop's queries in flight and client TCP connections, for the global limits.
+  std::atomic<size_t> in_flight{0};
+  std::atomic<size_t> tcp_connections{0};
+
+ private:
+  struct Flight {
+    size_t leader = 0;
+    uint64_t waiting = 0;  // bit i: loop i parked queries (at most 64 loops)
+  };
+  std::mutex mu_;
+  std::unordered_map<resolver::CacheKey, Flight, resolver::CacheKeyHash> flights_;
+  std::vector<Notify> loops_;
+};
+
+}  // namespace dnsp::proxy
