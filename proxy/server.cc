@@ -297,8 +297,7 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
                           << resolver::to_string(t.query.question.type)
                           << ": not validated, at or below the negative trust anchor "
                           << nta->to_string() << " ([dnssec] negative_trust_anchors, RFC 7646)");
-    advance(tid, resolver::Finished{{resolver::Security::Insecure, resolver::Reason::None, *nta,
-                                     "negative trust anchor"}});
+    advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
     return;
   }
   t.validation =
