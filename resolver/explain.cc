@@ -596,12 +596,12 @@ Cause insecure_cause(const Report& r) {
         next = "Remove " + zone +
                " from [dnssec] negative_trust_anchors: it is no longer needed (RFC 7646 §9).";
       } else if (r.without_negative_anchor->security == Security::Bogus) {
-        now = " Without it the answer would be bogus: " + ede_text(*r.without_negative_anchor) +
-              ".";
+        now =
+            " Without it the answer would be bogus: " + ede_text(*r.without_negative_anchor) + ".";
       } else {
         now = " Without it the answer would be " +
-              std::string(to_string(r.without_negative_anchor->security)) + " too: " +
-              ede_text(*r.without_negative_anchor) + ".";
+              std::string(to_string(r.without_negative_anchor->security)) +
+              " too: " + ede_text(*r.without_negative_anchor) + ".";
       }
       return {q + " is at or below the negative trust anchor " + zone +
                   " ([dnssec] negative_trust_anchors, RFC 7646): the proxy does not validate "

@@ -42,8 +42,8 @@ std::vector<uint8_t> query_with(std::vector<uint8_t> payload) {
 
 TEST_CASE("explain option: check_query finds the request and its format") {
   for (auto format : {ExplainFormat::Text, ExplainFormat::TextColor, ExplainFormat::Json}) {
-    const ClientQuery q = accepted(explain_query({N("www.example."), RRType::AAAA, RRClass::IN},
-                                                 0x1234, format));
+    const ClientQuery q =
+        accepted(explain_query({N("www.example."), RRType::AAAA, RRClass::IN}, 0x1234, format));
     REQUIRE(q.explain);
     CHECK(q.explain->well_formed);
     CHECK(q.explain->format == format);
@@ -83,8 +83,8 @@ TEST_CASE("explain option: the full parse path finds it too (a query of uncommon
 }
 
 TEST_CASE("explain option: the reply carries exit code and report back to the client") {
-  const ClientQuery q =
-      accepted(explain_query({N("www.example."), RRType::A, RRClass::IN}, 0x4321, ExplainFormat::Text));
+  const ClientQuery q = accepted(
+      explain_query({N("www.example."), RRType::A, RRClass::IN}, 0x4321, ExplainFormat::Text));
   ExplainReply out;
   out.exit_code = 2;
   out.report = "www.example. A  upstream 10.0.0.1:53\n\nverdict  bogus\n";
@@ -157,5 +157,5 @@ TEST_CASE("explain option: a coloured text cut does not end inside a colour sequ
   const std::string before = text.substr(0, marker);
   CHECK(before.size() >= 4);
   CHECK(before.substr(before.size() - 4) == "\033[0m");  // colour reset before the marker
-  CHECK(before.find("\033[3") == std::string::npos);   // no half sequence
+  CHECK(before.find("\033[3") == std::string::npos);     // no half sequence
 }

@@ -488,8 +488,9 @@ TEST_CASE("explain: under a negative trust anchor the verdict is insecure, with 
   CHECK(contains(r.cause,
                  "www.broken.example. is at or below the negative trust anchor broken.example. "
                  "([dnssec] negative_trust_anchors, RFC 7646): the proxy does not validate it"));
-  CHECK(contains(r.cause, "Without it the answer would be bogus: broken.example.: RRSIG over "
-                          "broken.example. DNSKEY expired."));
+  CHECK(contains(r.cause,
+                 "Without it the answer would be bogus: broken.example.: RRSIG over "
+                 "broken.example. DNSKEY expired."));
   CHECK(contains(r.next_step, "Remove broken.example. from [dnssec] negative_trust_anchors once"));
   const std::string text = render_text(r, Color::Off);
   CHECK(contains(text, "zone .  secure  (trust anchor)"));  // the chain is still shown
