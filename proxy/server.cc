@@ -107,6 +107,7 @@ void Server::stop() {
   for (auto* c : conns) c->close();
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
   upstream_tcp_.shutdown();
+  explain_.stop();
   retry_tags_.clear();
   transactions_.clear();
   in_flight_.clear();
@@ -144,6 +145,11 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     return;
   }
   auto& query = std::get<resolver::ClientQuery>(check);
+  if (query.explain) {  // a request for a trace, not an answer: proxy/explain_service.h
+    explain_.handle(query, client, addresses_of(client),
+                    {config_, anchors_, limits_, negative_anchors_});
+    return;
+  }
   const auto transport = std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
                                                                    : resolver::Transport::Udp;
   // The hot path: a validated answer from memory. CD queries always go upstream: the
@@ -467,6 +473,13 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
     self->fail(tid, RCode::ServFail, &ede);
   }
   self->arm_deadline_timer();
+}
+
+ClientAddresses Server::addresses_of(const ClientRef& client) const {
+  if (const auto* udp = std::get_if<UdpClient>(&client)) return {udp->address, std::nullopt};
+  auto it = connections_.find(std::get<TcpClient>(client).connection);
+  if (it == connections_.end()) return {};
+  return {it->second->peer(), it->second->local()};
 }
 
 }  // namespace dnsp::proxy
