@@ -45,9 +45,10 @@ std::optional<ExtendedError> explain_refusal(resolver::Transport transport,
   const sockaddr* peer = client.peer ? client.peer->get() : nullptr;
   const sockaddr* local = client.local ? client.local->get() : nullptr;
   // RFC 8914 §4.19 Prohibited (18): "an unauthorized client"; §4.22 Not Supported (21).
+  // Over UDP the text stays short: the reply to a forged source must not be much larger
+  // than the query.
   if (transport != resolver::Transport::Tcp) {
-    return ExtendedError{EdeCode::NotSupported,
-                         "dnssec-proxy explain traces are returned over TCP only"};
+    return ExtendedError{EdeCode::NotSupported, "explain: over TCP only"};
   }
   if (!is_loopback(peer) && !same_ip(peer, local)) {
     return ExtendedError{EdeCode::Prohibited,
