@@ -364,7 +364,12 @@ Cause bogus_cause(const Report& r) {
       for (const auto& d : z->ds) {
         if (d.usable) named.push_back(std::to_string(d.key_tag) + " (" + alg(d.algorithm) + ")");
       }
-      for (const auto& k : z->keys) {
+      // In key tag order: upstreams may rotate the order of an RRset's records (Unbound's
+      // rrset-roundrobin), and the same zone must give the same sentence each time.
+      std::vector<KeyView> keys = z->keys;
+      std::sort(keys.begin(), keys.end(),
+                [](const KeyView& a, const KeyView& b) { return a.key_tag < b.key_tag; });
+      for (const auto& k : keys) {
         published.push_back(std::to_string(k.key_tag));
         if (k.flags & DnskeyRdata::kSep) ksks.push_back(std::to_string(k.key_tag));
       }

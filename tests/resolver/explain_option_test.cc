@@ -136,7 +136,8 @@ TEST_CASE("explain option: a JSON report too large for one message is left out, 
   ExplainReply out;
   out.exit_code = 1;
   out.report = "{\"x\": \"" + std::string(70000, 'a') + "\"}\n";
-  auto m = Message::parse(explain_reply(q, out));
+  const auto packet = explain_reply(q, out);  // outlives the Message that views it
+  auto m = Message::parse(packet);
   REQUIRE(m);
   auto back = find_explain_reply(*m);
   REQUIRE(back);
