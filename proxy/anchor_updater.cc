@@ -79,9 +79,7 @@ std::string AnchorUpdater::load(const resolver::TrustAnchors& configured, int64_
 }
 
 resolver::TrustAnchors AnchorUpdater::anchors() const {
-  resolver::TrustAnchors out = configured_;
-  if (state_ && state_->has_active()) out.set(state_->active());
-  return out;
+  return state_ ? resolver::anchors_with_state(configured_, *state_) : configured_;
 }
 
 std::string AnchorUpdater::start() {

@@ -1,45 +1,37 @@
 #include "proxy/explain.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <memory>
-#include <variant>
+#include <sstream>
 
 #include "config/load.h"
 #include "config/resolv_conf.h"
-#include "proxy/clock.h"
+#include "proxy/address.h"
+#include "proxy/explain_run.h"
 #include "proxy/log.h"
-#include "proxy/settings.h"
-#include "proxy/upstream.h"
 #include "resolver/explain.h"
-#include "resolver/key_cache.h"
+#include "resolver/explain_option.h"
 #include "resolver/replies.h"
 #include "resolver/trust_anchor.h"
-#include "resolver/validation.h"
+#include "resolver/trust_anchor_state.h"
+
+#ifndef DNSSEC_PROXY_VERSION
+#define DNSSEC_PROXY_VERSION "0.0.0"
+#endif
 
 namespace dnsp::proxy {
 namespace {
-
-using resolver::FetchFailure;
-
-FetchFailure to_failure(UpstreamStatus s) {
-  switch (s) {
-    case UpstreamStatus::Timeout:
-      return FetchFailure::Timeout;
-    case UpstreamStatus::Unreachable:
-      return FetchFailure::Unreachable;
-    case UpstreamStatus::ServerFailed:
-      return FetchFailure::ServerFailed;
-    case UpstreamStatus::Answered:
-    case UpstreamStatus::BadReply:
-    case UpstreamStatus::Cancelled:
-      break;
-  }
-  return FetchFailure::BadReply;
-}
 
 // The upstreams the daemon would use: the configured ones, or else the nameservers of
 // /etc/resolv.conf that are not the proxy itself (as main.cc chooses them). Explicit
@@ -60,142 +52,180 @@ std::string choose_upstreams(config::Config& cfg) {
   return "";
 }
 
-// One explain run: the question upstream, then each record the validation needs, on a
-// private loop, until a verdict, an upstream failure or the query deadline.
-class Explainer {
- public:
-  Explainer(const config::Config& cfg, const resolver::TrustAnchors& anchors,
-            resolver::Question question)
-      : cfg_(cfg),
-        anchors_(anchors),
-        question_(std::move(question)),
-        upstream_(&loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); }) {
-    limits_ = validation_limits(cfg_.limits);  // the same work bounds as the daemon
-  }
-
-  // Returns "" or why the upstream channel could not be set up.
-  std::string init() {
-    uv_loop_init(&loop_);
-    loop_open_ = true;
-    return upstream_.init(cfg_.upstreams, cfg_.upstream_timeout_ms, cfg_.upstream_attempts);
-  }
-
-  resolver::Report run() {
-    uv_timer_init(&loop_, &deadline_);
-    deadline_.data = this;
-    uv_timer_start(
-        &deadline_,
-        [](uv_timer_t* t) {
-          auto* self = static_cast<Explainer*>(t->data);
-          self->fail(FetchFailure::Deadline);
-        },
-        cfg_.query_timeout_ms, 0);
-    pending_ = question_.name.to_string() + " " + resolver::to_string(question_.type);
-    now_ = wall_clock_now();  // again when the answer arrives: the validation's clock
-    upstream_.send(resolver::upstream_query(question_, 0), next_tag_);
-    uv_run(&loop_, UV_RUN_DEFAULT);  // until finish() stops it
-    // Outside every c-ares callback now: the channel can go.
-    uv_close(reinterpret_cast<uv_handle_t*>(&deadline_), nullptr);
-    upstream_.shutdown();
-    uv_run(&loop_, UV_RUN_DEFAULT);  // let the closed handles finish
-
-    resolver::ExplainInput in;
-    in.question = question_;
-    in.now = now_;
-    in.upstreams = upstream_.servers_text();
-    in.answer = answer_ ? &*answer_ : nullptr;
-    in.evidence = validation_ ? &validation_->evidence() : nullptr;
-    in.verdict = verdict_;
-    in.failure = failure_;
-    in.failed_query = verdict_ ? std::string() : pending_;
-    in.query_timeout_ms = cfg_.query_timeout_ms;
-    in.nsec3_iteration_limit = limits_.max_nsec3_iterations;
-    if (!cfg_.upstreams.empty()) {
-      const auto& first = cfg_.upstreams.front();
-      in.dig_server = "@" + first.address +
-                      (first.port == config::kDnsPort ? "" : " -p " + std::to_string(first.port));
+// [dnssec] trust_anchor_state: the root anchors the daemon validates with now (RFC 5011),
+// read without writing (proxy/anchor_updater.h owns the file). No file yet: the daemon has
+// not started with it, and would seed it from the configured anchors, which stay. Returns ""
+// or what is wrong, worded as the daemon words it.
+std::string apply_anchor_state(const std::string& path, resolver::TrustAnchors& anchors) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) {
+      LOG_INFO("explain: " << path << " does not exist yet: using the configured trust anchors");
+      return "";
     }
-    return resolver::build_report(in);
+    return path + ": cannot read the trust anchor state: " + std::strerror(errno);
   }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto state = resolver::TrustAnchorState::parse(text.str(), path);
+  if (!state) return "trust anchor state " + state.error();
+  if (!state->zone().is_root()) {
+    return path + ": holds anchors for " + state->zone().to_string() +
+           "; RFC 5011 updates are kept for the root only";
+  }
+  anchors = resolver::anchors_with_state(anchors, *state);
+  return "";
+}
 
-  ~Explainer() {
-    upstream_.shutdown();
-    if (loop_open_) {
-      uv_run(&loop_, UV_RUN_DEFAULT);  // let the closed handles finish
-      uv_loop_close(&loop_);
+bool use_color(const ExplainOptions& options) {
+  return !options.no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) == 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// --server: one DNS exchange over TCP with a running proxy (RFC 7766 framing).
+
+// A running proxy's trace takes at most its query_timeout_ms (at most 60 s): wait a little
+// longer than that before giving up on it.
+constexpr int kServerTimeoutMs = 65000;
+
+int remaining_ms(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// Sends `query` to `server` over TCP and reads one reply; the reply, or "" and `error`.
+std::vector<uint8_t> tcp_exchange(const config::Endpoint& server, std::span<const uint8_t> query,
+                                  std::string& error) {
+  const auto addr = to_socket_address(server);
+  if (!addr) {
+    error = "not an IP address";
+    return {};
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kServerTimeoutMs);
+  const int fd = socket(addr->storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return {};
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  const auto len =
+      static_cast<socklen_t>(addr->is_ipv6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  if (connect(fd, addr->get(), len) != 0 && errno != EINPROGRESS) {
+    error = std::strerror(errno);
+    return {};
+  }
+  pollfd p{fd, POLLOUT, 0};
+  if (poll(&p, 1, remaining_ms(deadline)) != 1) {
+    error = "no connection within " + std::to_string(kServerTimeoutMs / 1000) + " s";
+    return {};
+  }
+  int so_error = 0;
+  socklen_t so_len = sizeof so_error;
+  getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len);
+  if (so_error != 0) {
+    error = std::strerror(so_error);  // "Connection refused": nothing listens there
+    return {};
+  }
+  std::vector<uint8_t> out{static_cast<uint8_t>(query.size() >> 8),
+                           static_cast<uint8_t>(query.size())};
+  out.insert(out.end(), query.begin(), query.end());
+  for (size_t sent = 0; sent < out.size();) {
+    pollfd w{fd, POLLOUT, 0};
+    if (poll(&w, 1, remaining_ms(deadline)) != 1) {
+      error = "timed out sending the query";
+      return {};
+    }
+    const ssize_t n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      error = std::strerror(errno);
+      return {};
+    }
+    if (n > 0) sent += static_cast<size_t>(n);
+  }
+  std::vector<uint8_t> in;
+  uint8_t buf[16384];
+  while (in.size() < 2 || in.size() < 2 + (size_t{in[0]} << 8 | in[1])) {
+    pollfd r{fd, POLLIN, 0};
+    if (poll(&r, 1, remaining_ms(deadline)) != 1) {
+      error = "no reply within " + std::to_string(kServerTimeoutMs / 1000) + " s";
+      return {};
+    }
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n == 0) {
+      error = "it closed the connection without a reply";
+      return {};
+    }
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      error = std::strerror(errno);
+      return {};
+    }
+    in.insert(in.end(), buf, buf + n);
+  }
+  return {in.begin() + 2, in.begin() + 2 + (size_t{in[0]} << 8 | in[1])};
+}
+
+std::string ede_of(const resolver::Message& reply) {
+  for (const auto& opt : reply.edns_options()) {
+    if (opt.code == resolver::kEdnsOptionEde && opt.data.size() >= 2) {
+      return std::string(opt.data.begin() + 2, opt.data.end());
     }
   }
+  return "";
+}
 
- private:
-  void on_reply(UpstreamReply&& reply) {
-    if (done_ || reply.tag != next_tag_) return;  // late, or Cancelled at shutdown
-    ++next_tag_;
-    if (reply.status != UpstreamStatus::Answered) {
-      fail(to_failure(reply.status));
-      return;
-    }
-    if (!validation_) {
-      answer_packet_ = std::move(reply.packet);
-      auto msg = resolver::Message::parse(answer_packet_);
-      if (!msg) {
-        fail(FetchFailure::Malformed);
-        return;
-      }
-      answer_.emplace(std::move(*msg));
-      // The same clock and the same validator as the daemon (proxy/server.cc on_answer).
-      now_ = wall_clock_now();
-      validation_ = std::make_unique<resolver::Validation>(anchors_, keys_, limits_, now_);
-      advance(validation_->start(question_, *answer_));
-      return;
-    }
-    advance(validation_->resume(std::move(reply.packet)));
+// `explain --server`: the running proxy validates the question with its own trust anchors,
+// negative trust anchors, limits and upstreams and returns the rendered report.
+int explain_remote(const config::Endpoint& server, const resolver::Question& question,
+                   const ExplainOptions& options) {
+  const std::string where = config::to_string(server);
+  const auto format = options.json         ? resolver::ExplainFormat::Json
+                      : use_color(options) ? resolver::ExplainFormat::TextColor
+                                           : resolver::ExplainFormat::Text;
+  uint16_t id = 0;
+  if (getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint16_t>(getpid());
+  const auto query = resolver::explain_query(question, id, format);
+  const std::string no_trace = "dnssec-proxy explain: " + where + " did not return a trace";
+  const std::string hint = std::string(": is it dnssec-proxy >= ") + DNSSEC_PROXY_VERSION +
+                           ", and is this client on its host (loopback)?";
+  std::string error;
+  const auto packet = tcp_exchange(server, query, error);
+  if (packet.empty()) {
+    std::cerr << no_trace << " (" << error << ")" << hint << "\n";
+    return resolver::kExplainUnresolved;
   }
-
-  void advance(resolver::Step step) {
-    if (auto* need = std::get_if<resolver::NeedRecords>(&step)) {
-      LOG_DEBUG("explain: fetching " << need->name.to_string() << " "
-                                     << resolver::to_string(need->type));
-      pending_ = resolver::to_string(need->type) + " " + need->name.to_string();
-      resolver::Question q{need->name, need->type, resolver::RRClass::IN};
-      upstream_.send(resolver::upstream_query(q, 0), next_tag_);
-      return;
-    }
-    verdict_ = std::get<resolver::Finished>(step).verdict;
-    finish();
+  auto reply = resolver::Message::parse(packet);
+  if (!reply || reply->id() != id || !reply->has_flag(resolver::flag::kQR)) {
+    std::cerr << no_trace << " (its reply is not a DNS reply to the query)" << hint << "\n";
+    return resolver::kExplainUnresolved;
   }
-
-  void fail(FetchFailure f) {
-    if (done_) return;
-    failure_ = f;
-    finish();
+  auto trace = resolver::find_explain_reply(*reply);
+  if (!trace) {
+    const std::string ede = ede_of(*reply);
+    std::cerr << no_trace << " (it answered " << resolver::to_string(reply->rcode())
+              << (ede.empty() ? std::string() : ": " + ede) << ")" << hint << "\n";
+    return resolver::kExplainUnresolved;
   }
-
-  // Called from c-ares and timer callbacks: only stops the loop; run() tears down.
-  void finish() {
-    done_ = true;
-    uv_timer_stop(&deadline_);
-    uv_stop(&loop_);
+  if (trace->status == resolver::ExplainStatus::TooLarge) {
+    std::cerr << "dnssec-proxy explain: the JSON trace from " << where
+              << " is larger than one DNS message; run dnssec-proxy explain with that proxy's "
+                 "configuration instead\n";
+    return resolver::kExplainUnresolved;
   }
-
-  const config::Config& cfg_;
-  const resolver::TrustAnchors& anchors_;
-  resolver::Question question_;
-  uv_loop_t loop_{};
-  bool loop_open_ = false;
-  uv_timer_t deadline_{};
-  Upstream upstream_;
-  resolver::KeyCache keys_;
-  resolver::Limits limits_;
-  uint64_t next_tag_ = 1;  // the tag of the one query in flight
-  std::string pending_;    // that query, in words
-  int64_t now_ = 0;
-  std::vector<uint8_t> answer_packet_;
-  std::optional<resolver::Message> answer_;
-  std::unique_ptr<resolver::Validation> validation_;
-  std::optional<resolver::Verdict> verdict_;
-  FetchFailure failure_ = FetchFailure::None;
-  bool done_ = false;
-};
+  std::cout << trace->report;
+  std::cout.flush();
+  if (trace->status == resolver::ExplainStatus::Truncated) {
+    std::cerr << "dnssec-proxy explain: the trace from " << where
+              << " was cut to fit one DNS message\n";
+  }
+  return trace->exit_code;
+}
 
 int usage_error(const std::string& message) {
   std::cerr << "dnssec-proxy explain: " << message << " (see dnssec-proxy explain --help)\n";
@@ -239,24 +269,37 @@ bool is_explain(const config::CommandLine& cl) {
 
 std::string explain_usage() {
   return R"(Usage: dnssec-proxy explain NAME [TYPE] [OPTIONS]
+       dnssec-proxy explain NAME [TYPE] --server ADDR[:PORT] [--json] [--no-color]
 
 Resolve NAME (type TYPE, default A) through the configured upstream, validate the
 answer as the daemon does, and show the chain of trust from the trust anchor
 down: DS at each parent, the zone's DNSKEYs, which DS matches which key, which
 key signs the DNSKEY RRset, the answer's RRSIGs and any NSEC/NSEC3 proof. Ends
 with the verdict, the Extended DNS Error the daemon would attach, and for
-anything but secure the cause and what to do.
+anything but secure the cause and what to do. Uses the configuration's
+upstreams, trust anchors (and [dnssec] trust_anchor_state, read only),
+negative trust anchors and [limits].
+
+With --server, a running dnssec-proxy listening on ADDR (port 53 by default)
+does the validation with its own live configuration and trust anchors and
+returns the same report, over TCP. It answers only clients on its own host
+(loopback, or connecting from the address they connect to): run it in the
+proxy's host, container or pod, e.g.
+  docker exec dnssec-proxy dnssec-proxy explain example.com --server 127.0.0.1
 
 Options:
   --config FILE, --upstream ADDR[:PORT], --trust-anchor FILE, --log-level LEVEL
-                  As for the daemon (see dnssec-proxy --help).
+                  As for the daemon (see dnssec-proxy --help); not with --server.
+  --server ADDR[:PORT]
+                  Ask the dnssec-proxy listening there for the report.
   --json          Print one JSON object (schema: docs/explain-schema.json).
   --no-color      No colour, also when stdout is a terminal.
   --help          Show this help and exit.
 
 Exit status: 0 secure, 1 insecure, 2 bogus, 3 could not resolve (upstream
-timeout, unreachable, or an answer that cannot be validated), 4 usage or
-configuration error.
+timeout, unreachable, or an answer that cannot be validated; with --server also
+a proxy that does not answer or returns no trace), 4 usage or configuration
+error.
 )";
 }
 
@@ -264,11 +307,6 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
   if (cl.help) {
     std::cout << explain_usage();
     return 0;
-  }
-  if (options.server) {
-    return usage_error(
-        "--server: asking a running proxy for its trace is not implemented yet; run explain "
-        "with that proxy's configuration instead");
   }
   if (cl.positional.size() < 2 || cl.positional.size() > 3) {
     return usage_error("expected NAME and an optional TYPE");
@@ -283,6 +321,24 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
       return usage_error("not a query type: \"" + cl.positional[2] + "\"");
     }
     type = *t;
+  }
+  const resolver::Question question{*name, type, resolver::RRClass::IN};
+
+  if (options.server) {
+    // The running proxy validates with its own configuration: flags that would change ours
+    // would not change its answer, so they are refused rather than silently ignored.
+    if (cl.config_file || !cl.upstreams.empty() || cl.trust_anchor_file) {
+      return usage_error(
+          "--server asks a running proxy, which uses its own configuration: --config, "
+          "--upstream and --trust-anchor do not apply");
+    }
+    auto server = config::parse_endpoint(*options.server, config::kDnsPort);
+    if (!server) {
+      return usage_error("--server: expected ADDR[:PORT] (an IP address), got \"" +
+                         *options.server + "\"");
+    }
+    if (cl.log_level) set_log_level(*cl.log_level);
+    return explain_remote(*server, question, options);
   }
 
   auto loaded = config::load(cl);
@@ -305,25 +361,40 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
     }
     anchors = std::move(*a);
   }
-
-  resolver::Report report;
-  {
-    Explainer explainer(cfg, anchors, resolver::Question{*name, type, resolver::RRClass::IN});
-    if (auto err = explainer.init(); !err.empty()) {
+  if (!cfg.trust_anchor_state.empty()) {
+    if (auto err = apply_anchor_state(cfg.trust_anchor_state, anchors); !err.empty()) {
       std::cerr << "dnssec-proxy explain: " << err << "\n";
       return kExplainUsageError;
     }
-    report = explainer.run();
+  }
+
+  // One run on a loop of its own, until its handles are closed.
+  uv_loop_t loop{};
+  uv_loop_init(&loop);
+  std::optional<resolver::Report> report;
+  std::unique_ptr<ExplainRun> run;
+  run = std::make_unique<ExplainRun>(&loop, explain_setup(cfg, std::move(anchors)), question,
+                                     [&](resolver::Report r) {
+                                       report = std::move(r);
+                                       run->close({});
+                                     });
+  const std::string err = run->start();
+  if (!err.empty()) run->close({});
+  uv_run(&loop, UV_RUN_DEFAULT);
+  run.reset();
+  uv_loop_close(&loop);
+  if (!err.empty() || !report) {
+    std::cerr << "dnssec-proxy explain: " << (err.empty() ? "no report" : err) << "\n";
+    return kExplainUsageError;
   }
   if (options.json) {
-    std::cout << resolver::render_json(report);
+    std::cout << resolver::render_json(*report);
   } else {
-    const bool color =
-        !options.no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) == 1;
-    std::cout << resolver::render_text(report, color ? resolver::Color::On : resolver::Color::Off);
+    std::cout << resolver::render_text(
+        *report, use_color(options) ? resolver::Color::On : resolver::Color::Off);
   }
   std::cout.flush();
-  return report.exit_code;
+  return report->exit_code;
 }
 
 }  // namespace dnsp::proxy

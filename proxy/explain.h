@@ -1,8 +1,9 @@
 // The explain command, `dnssec-proxy explain NAME [TYPE]`: the daemon's configuration
-// (upstreams, trust anchors), one query to the upstream (DO=1, CD=1) and the same
-// resolver::Validation the daemon runs, driven on its own libuv loop with a c-ares Upstream;
-// then the report of resolver/explain.h, as text or JSON. Exit status 0 secure, 1 insecure,
-// 2 bogus, 3 could not resolve, 4 usage or configuration error.
+// (upstreams, trust anchors and their RFC 5011 state, negative trust anchors, limits), one
+// query to the upstream (DO=1, CD=1) and the same resolver::Validation the daemon runs, as
+// an ExplainRun on a libuv loop of its own; then the report of resolver/explain.h, as text or
+// JSON. With --server ADDR[:PORT] a running proxy does the run (proxy/explain_service.h).
+// Exit status 0 secure, 1 insecure, 2 bogus, 3 could not resolve, 4 usage or configuration.
 #pragma once
 
 #include <optional>
@@ -21,7 +22,7 @@ inline constexpr int kExplainUsageError = 4;
 struct ExplainOptions {
   bool json = false;      // --json
   bool no_color = false;  // --no-color (colour is also off when stdout is not a terminal)
-  std::optional<std::string> server;  // --server ADDR[:PORT] (not implemented yet)
+  std::optional<std::string> server;  // --server ADDR[:PORT]: ask a running proxy
   std::vector<std::string> given;     // the flags found, for "only with explain" errors
 };
 

@@ -228,6 +228,7 @@ void Server::stop() {
   for (auto* c : conns) c->close();
   upstream_.shutdown();  // outstanding queries come back Cancelled and are dropped
   upstream_tcp_.shutdown();
+  explain_.stop();
   retry_tags_.clear();
   if (wake_open_) {
     wake_open_ = false;
@@ -321,6 +322,11 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     return;
   }
   auto& query = std::get<resolver::ClientQuery>(check);
+  if (query.explain) {  // a request for a trace, not an answer: proxy/explain_service.h
+    explain_.handle(query, client, addresses_of(client),
+                    {config_, anchors_, limits_, negative_anchors_});
+    return;
+  }
   const auto transport = std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
                                                                    : resolver::Transport::Udp;
   // The hot path: a validated answer from memory. CD queries always go upstream: the
@@ -581,8 +587,7 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
                           << resolver::to_string(t.query.question.type)
                           << ": not validated, at or below the negative trust anchor "
                           << nta->to_string() << " ([dnssec] negative_trust_anchors, RFC 7646)");
-    advance(tid, resolver::Finished{{resolver::Security::Insecure, resolver::Reason::None, *nta,
-                                     "negative trust anchor"}});
+    advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
     return;
   }
   t.validation =
@@ -772,6 +777,13 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
     self->fail(tid, RCode::ServFail, &ede);
   }
   self->arm_deadline_timer();
+}
+
+ClientAddresses Server::addresses_of(const ClientRef& client) const {
+  if (const auto* udp = std::get_if<UdpClient>(&client)) return {udp->address, std::nullopt};
+  auto it = connections_.find(std::get<TcpClient>(client).connection);
+  if (it == connections_.end()) return {};
+  return {it->second->peer(), it->second->local()};
 }
 
 }  // namespace dnsp::proxy

@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "proxy/client_ref.h"
+#include "proxy/explain_service.h"
 #include "proxy/loop_group.h"
 #include "proxy/stats.h"
 #include "proxy/tcp_listener.h"
@@ -221,6 +222,11 @@ class Server {
   uint64_t next_connection_id_ = 1;
   std::unordered_map<uint64_t, TcpConnection*> connections_;
   size_t connections_alive_ = 0;  // including those still closing
+
+  // `dnssec-proxy explain --server`: queries with the explain option go there, not upstream.
+  ExplainService explain_{
+      loop_, [this](const ClientRef& c, std::span<const uint8_t> packet) { send_to(c, packet); }};
+  ClientAddresses addresses_of(const ClientRef& client) const;
 };
 
 }  // namespace dnsp::proxy

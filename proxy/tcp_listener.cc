@@ -115,6 +115,24 @@ void TcpConnection::send(std::span<const uint8_t> packet) {
   }
 }
 
+std::optional<SocketAddress> TcpConnection::peer() const {
+  SocketAddress a;
+  int len = sizeof a.storage;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&a.storage), &len) != 0) {
+    return std::nullopt;
+  }
+  return a;
+}
+
+std::optional<SocketAddress> TcpConnection::local() const {
+  SocketAddress a;
+  int len = sizeof a.storage;
+  if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&a.storage), &len) != 0) {
+    return std::nullopt;
+  }
+  return a;
+}
+
 void TcpConnection::answered() {
   if (pending_ > 0) --pending_;
   if (!closing_) touch();

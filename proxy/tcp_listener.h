@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ class TcpConnection {
   // Closes both handles; the object deletes itself when both are closed.
   void close();
   uint64_t id() const { return id_; }
+  // The client's address and ours (for explain's same-host rule); nullopt when unknown.
+  std::optional<SocketAddress> peer() const;
+  std::optional<SocketAddress> local() const;
 
  private:
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;

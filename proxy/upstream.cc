@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "proxy/log.h"
 
@@ -276,7 +277,7 @@ void Upstream::rearm_timer() {
   uv_timer_start(&timer_, &Upstream::on_timer, *first, 0);
 }
 
-void Upstream::shutdown() {
+void Upstream::shutdown(std::function<void()> closed) {
   // ares_destroy fails outstanding queries (Cancelled) and closes the channel's sockets.
   // Moved out first: a callback that sends meanwhile gets Cancelled at once.
   auto retired = std::move(retired_);
@@ -290,9 +291,16 @@ void Upstream::shutdown() {
              [](uv_handle_t* h) { delete static_cast<Poll*>(h->data); });
   }
   polls_.clear();
+  // The polls free themselves; the timer is the one handle inside this object.
   if (timer_open_) {
     timer_open_ = false;
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+    closed_ = std::move(closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) {
+      auto* self = static_cast<Upstream*>(h->data);
+      if (self->closed_) std::exchange(self->closed_, nullptr)();
+    });
+  } else if (closed) {
+    closed();
   }
 }
 

@@ -64,8 +64,10 @@ class Upstream {
                           uint32_t attempts);
   // Sends `query` with a fresh random ID; the handler gets `tag` back exactly once.
   void send(std::span<const uint8_t> query, uint64_t tag);
-  // Fails every outstanding query with Cancelled and releases all handles.
-  void shutdown();
+  // Fails every outstanding query with Cancelled and releases all handles. `closed`, when
+  // given, runs once the last handle this object owns is closed (at once when none was
+  // open): from then on the Upstream may be destroyed. Never call it from inside a handler.
+  void shutdown(std::function<void()> closed = {});
 
   const std::string& servers_text() const { return servers_text_; }
   // Channels created so far (each with its own UDP sockets); for tests and logs.
@@ -110,6 +112,7 @@ class Upstream {
   std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;
+  std::function<void()> closed_;  // shutdown()'s callback, until the timer is closed
   std::unordered_map<ares_socket_t, Poll*> polls_;
   std::string servers_text_;
   uint64_t channels_created_ = 0;

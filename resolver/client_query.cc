@@ -13,6 +13,9 @@ void take_edns(const Message& m, ClientQuery& q) {
   q.has_edns = true;
   q.udp_payload = std::max<uint16_t>(512, m.edns()->udp_payload);
   q.dnssec_ok = m.edns()->dnssec_ok();
+  for (const auto& opt : m.edns_options()) {
+    if (opt.code == kEdnsOptionExplain) q.explain = parse_explain_request(opt.data);
+  }
 }
 
 // The shape nearly every query has: QUERY, one question of class IN and an ordinary type,
@@ -52,9 +55,12 @@ std::optional<ClientQuery> common_query(std::span<const uint8_t> packet) {
     // The options must be well-formed {code, length, data} triples.
     WireReader opts(packet, r.pos(), end);
     while (!opts.at_end()) {
-      (void)opts.u16();
+      auto code = opts.u16();
       auto len = opts.u16();
-      if (!len || !opts.bytes(*len)) return std::nullopt;
+      if (!len) return std::nullopt;
+      auto data = opts.bytes(*len);
+      if (!data) return std::nullopt;
+      if (*code == kEdnsOptionExplain) q.explain = parse_explain_request(*data);
     }
     q.has_edns = true;
     q.udp_payload = std::max<uint16_t>(512, *payload);

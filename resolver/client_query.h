@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <variant>
 #include <vector>
 
+#include "resolver/explain_option.h"
 #include "resolver/message.h"
 #include "resolver/types.h"
 
@@ -21,6 +23,8 @@ struct ClientQuery {
   bool has_edns = false;
   uint16_t udp_payload = 512;  // RFC 6891 §6.2.3: values below 512 are treated as 512
   bool dnssec_ok = false;
+  // The explain option (explain_option.h): a request for the trace, not for the answer.
+  std::optional<ExplainRequest> explain{};
 
   bool checking_disabled() const { return (flags & flag::kCD) != 0; }
   bool recursion_desired() const { return (flags & flag::kRD) != 0; }

@@ -10,6 +10,7 @@
 #include "crypto/public_key.h"
 #include "resolver/canonical.h"
 #include "resolver/rdata.h"
+#include "resolver/trust_anchor.h"
 
 namespace dnsp::resolver {
 namespace {
@@ -363,7 +364,12 @@ Cause bogus_cause(const Report& r) {
       for (const auto& d : z->ds) {
         if (d.usable) named.push_back(std::to_string(d.key_tag) + " (" + alg(d.algorithm) + ")");
       }
-      for (const auto& k : z->keys) {
+      // In key tag order: upstreams may rotate the order of an RRset's records (Unbound's
+      // rrset-roundrobin), and the same zone must give the same sentence each time.
+      std::vector<KeyView> keys = z->keys;
+      std::sort(keys.begin(), keys.end(),
+                [](const KeyView& a, const KeyView& b) { return a.key_tag < b.key_tag; });
+      for (const auto& k : keys) {
         published.push_back(std::to_string(k.key_tag));
         if (k.flags & DnskeyRdata::kSep) ksks.push_back(std::to_string(k.key_tag));
       }
@@ -581,6 +587,33 @@ Cause insecure_cause(const Report& r) {
                   "denials are insecure, not bogus.",
               "Re-sign " + zone + " with NSEC3 iterations 0 and an empty salt (RFC 9276 §3.1)."};
     }
+    case Reason::NegativeTrustAnchor: {
+      // RFC 7646 §9: an NTA is meant to be removed once the zone is fixed; say whether it is.
+      const std::string q = r.question.name.to_string();
+      std::string now;
+      std::string next = "Remove " + zone +
+                         " from [dnssec] negative_trust_anchors once its DNSSEC is fixed "
+                         "(RFC 7646 §9: negative trust anchors are meant to be temporary).";
+      if (!r.without_negative_anchor) {
+        now = " Validation without it could not finish (a DS or DNSKEY did not come back).";
+      } else if (r.without_negative_anchor->security == Security::Secure) {
+        now = " Without it the answer validates as secure now.";
+        next = "Remove " + zone +
+               " from [dnssec] negative_trust_anchors: it is no longer needed (RFC 7646 §9).";
+      } else if (r.without_negative_anchor->security == Security::Bogus) {
+        now =
+            " Without it the answer would be bogus: " + ede_text(*r.without_negative_anchor) + ".";
+      } else {
+        now = " Without it the answer would be " +
+              std::string(to_string(r.without_negative_anchor->security)) +
+              " too: " + ede_text(*r.without_negative_anchor) + ".";
+      }
+      return {q + " is at or below the negative trust anchor " + zone +
+                  " ([dnssec] negative_trust_anchors, RFC 7646): the proxy does not validate "
+                  "it, so answers are insecure whatever their signatures say." +
+                  now,
+              next};
+    }
     case Reason::NoTrustAnchor:
       return {"No trust anchor covers " + r.question.name.to_string() +
                   ": nothing is validated, every answer is insecure.",
@@ -676,7 +709,12 @@ Report build_report(const ExplainInput& in) {
     for (const auto& a : in.evidence->answer) r.answer.push_back(rrset_view(a, in.now));
     for (const auto& d : in.evidence->denials) r.denials.push_back(denial_view(d, in.now));
   }
-  if (in.verdict) {
+  if (in.negative_anchor && in.answer != nullptr) {
+    // The daemon answers with the data as it came, unvalidated (proxy/server.cc on_answer).
+    r.verdict = negative_anchor_verdict(*in.negative_anchor);
+    r.without_negative_anchor = in.verdict;
+    r.ede = daemon_ede(r.verdict, in.upstreams);
+  } else if (in.verdict) {
     r.verdict = *in.verdict;
     r.ede = daemon_ede(r.verdict, in.upstreams);
   } else {
@@ -779,6 +817,8 @@ std::string_view reason_id(Reason r) {
       return "unsupported_digest";
     case Reason::Nsec3IterationsTooHigh:
       return "nsec3_iterations_too_high";
+    case Reason::NegativeTrustAnchor:
+      return "negative_trust_anchor";
     case Reason::DenialNotChecked:
       return "denial_not_checked";
     case Reason::SignatureExpired:
@@ -1342,6 +1382,15 @@ std::string render_json(const Report& r) {
   j.field("zone", r.verdict.zone.to_string());
   j.field("detail", r.verdict.detail);
   j.end_object();
+  if (r.without_negative_anchor) {
+    j.key("verdict_without_negative_anchor");
+    j.begin_object();
+    j.field("security", to_string(r.without_negative_anchor->security));
+    j.field("reason", reason_id(r.without_negative_anchor->reason));
+    j.field("zone", r.without_negative_anchor->zone.to_string());
+    j.field("detail", r.without_negative_anchor->detail);
+    j.end_object();
+  }
   j.field("failure", failure_id(r.failure));
   j.key("ede");
   if (r.ede) {

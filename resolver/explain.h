@@ -32,6 +32,10 @@ struct ExplainInput {
   uint32_t query_timeout_ms = 0;              // for the Deadline message
   uint16_t nsec3_iteration_limit = 150;       // Limits::max_nsec3_iterations of the run
   std::string dig_server = "@SERVER";         // dig's server arguments for the first upstream
+  // RFC 7646: the negative trust anchor covering the question, when one does. The report's
+  // verdict is then insecure (as the daemon's), and `verdict` is what validation says without
+  // it (nullopt when validation could not finish: the answer came, the proof did not).
+  std::optional<Name> negative_anchor;
 };
 
 // What checking one RRset's RRSIGs gave (Indeterminate: not checked, or no RRset).
@@ -135,6 +139,8 @@ struct Report {
   std::vector<RrsetView> answer;
   std::vector<DenialView> denials;
   Verdict verdict;
+  // Under a negative trust anchor: what validation says without it (nullopt: not finished).
+  std::optional<Verdict> without_negative_anchor;
   FetchFailure failure = FetchFailure::None;
   std::optional<ExtendedError> ede;  // what the daemon would attach
   std::string cause;                 // "" when secure

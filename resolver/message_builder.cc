@@ -127,6 +127,14 @@ Fit MessageBuilder::add_opt(const EdnsOut& edns) {
     scratch_.push_back(static_cast<uint8_t>(code));
     scratch_.insert(scratch_.end(), text.begin(), text.end());
   }
+  for (const auto& option : edns.options) {
+    if (option.data.size() > 0xFFFF) return Fit::DidNotFit;
+    scratch_.push_back(static_cast<uint8_t>(option.code >> 8));
+    scratch_.push_back(static_cast<uint8_t>(option.code));
+    scratch_.push_back(static_cast<uint8_t>(option.data.size() >> 8));
+    scratch_.push_back(static_cast<uint8_t>(option.data.size()));
+    scratch_.insert(scratch_.end(), option.data.begin(), option.data.end());
+  }
   const uint32_t ttl = uint32_t{edns.extended_rcode} << 24 | edns.flags;  // version 0
   auto fit = add_record(Section::Additional, Name::root(), RRType::OPT,
                         static_cast<RRClass>(edns.udp_payload), ttl, scratch_);

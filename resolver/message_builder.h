@@ -19,6 +19,7 @@ struct EdnsOut {
   uint8_t extended_rcode = 0;  // upper 8 bits of the rcode
   uint16_t flags = 0;          // kEdnsDo
   const ExtendedError* ede = nullptr;
+  std::span<const EdnsOption> options{};  // more options, after the EDE (RFC 6891 §6.1.2)
 };
 
 enum class Fit : uint8_t { Fitted, DidNotFit };

@@ -162,4 +162,37 @@ std::vector<uint8_t> upstream_query(const Question& question, uint16_t id) {
   return b.finish();
 }
 
+std::vector<uint8_t> explain_query(const Question& question, uint16_t id, ExplainFormat format) {
+  MessageBuilder b(512);
+  // No CD: the proxy validates as for any client; the option asks for the trace of it.
+  b.set_header(id, flag::kRD);
+  (void)b.add_question(question.name, question.type, question.klass);
+  const std::vector<uint8_t> payload = explain_request_payload(format);
+  const EdnsOption option{kEdnsOptionExplain, payload};
+  EdnsOut opt;
+  opt.udp_payload = kOurUdpPayload;
+  opt.flags = kEdnsDo;
+  opt.options = {&option, 1};
+  (void)b.add_opt(opt);
+  return b.finish();
+}
+
+std::vector<uint8_t> explain_reply(const ClientQuery& q, const ExplainReply& reply) {
+  constexpr size_t kMaxMessage = 65535;  // RFC 1035 §4.2.2: the TCP length field
+  constexpr size_t kOptionHeader = 4;    // OPTION-CODE, OPTION-LENGTH
+  MessageBuilder b(kMaxMessage);
+  b.set_header(q.id, reply_flags(q, RCode::NoError, AdBit::Clear, 0));
+  (void)b.add_question(q.question.name, q.question.type, q.question.klass);
+  const size_t room = kMaxMessage - b.size() - kOptFixedSize - kOptionHeader;
+  const ExplainFormat format = q.explain ? q.explain->format : ExplainFormat::Text;
+  const std::vector<uint8_t> payload = explain_reply_payload(reply, format, room);
+  const EdnsOption option{kEdnsOptionExplain, payload};
+  EdnsOut opt;
+  opt.udp_payload = kOurUdpPayload;
+  opt.flags = q.dnssec_ok ? kEdnsDo : 0;
+  opt.options = {&option, 1};
+  (void)b.add_opt(opt);
+  return b.finish();
+}
+
 }  // namespace dnsp::resolver

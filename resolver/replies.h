@@ -9,6 +9,7 @@
 
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
+#include "resolver/explain_option.h"
 #include "resolver/message.h"
 
 namespace dnsp::resolver {
@@ -38,5 +39,12 @@ std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream
 
 // The query we send upstream for `question` (the ID is chosen by the caller or c-ares).
 std::vector<uint8_t> upstream_query(const Question& question, uint16_t id);
+
+// `dnssec-proxy explain --server`: the query asking a running proxy for the trace of
+// `question` (RD, EDNS0 with DO=1 and the explain option, explain_option.h), sent over TCP.
+std::vector<uint8_t> explain_query(const Question& question, uint16_t id, ExplainFormat format);
+// The proxy's reply to it: NOERROR, the question echoed, and `reply` in the explain option,
+// fitted to one TCP message (65535 octets) as explain_reply_payload() does.
+std::vector<uint8_t> explain_reply(const ClientQuery& q, const ExplainReply& reply);
 
 }  // namespace dnsp::resolver

@@ -109,4 +109,15 @@ const TrustAnchor* TrustAnchors::find(const Name& zone) const {
   return nullptr;
 }
 
+const Name* covering_negative_anchor(const Name& name, std::span<const Name> negative_anchors) {
+  for (const Name& nta : negative_anchors) {
+    if (name.is_subdomain_of(nta)) return &nta;
+  }
+  return nullptr;
+}
+
+Verdict negative_anchor_verdict(const Name& nta) {
+  return Verdict{Security::Insecure, Reason::NegativeTrustAnchor, nta, "negative trust anchor"};
+}
+
 }  // namespace dnsp::resolver

@@ -5,12 +5,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "resolver/name.h"
 #include "resolver/result.h"
+#include "resolver/verdict.h"
 
 namespace dnsp::resolver {
 
@@ -54,5 +56,12 @@ class TrustAnchors {
  private:
   std::vector<TrustAnchor> anchors_;
 };
+
+// RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): the one at or above
+// `name`, or nullptr. Answers below one are not validated.
+const Name* covering_negative_anchor(const Name& name, std::span<const Name> negative_anchors);
+// What an answer at or below negative trust anchor `nta` is: Insecure (RFC 7646 §2: the
+// validator treats the domain as if it were unsigned), whatever its signatures say.
+Verdict negative_anchor_verdict(const Name& nta);
 
 }  // namespace dnsp::resolver

@@ -396,4 +396,10 @@ Result<TrustAnchorState, std::string> TrustAnchorState::parse(std::string_view t
   return s;
 }
 
+TrustAnchors anchors_with_state(const TrustAnchors& configured, const TrustAnchorState& state) {
+  TrustAnchors out = configured;
+  if (state.has_active()) out.set(state.active());
+  return out;
+}
+
 }  // namespace dnsp::resolver

@@ -90,4 +90,9 @@ class TrustAnchorState {
   uint32_t last_ttl_ = 0;  // original TTL of the last validated RRset (RFC 5011 §2.3)
 };
 
+// The anchors to validate with: `configured`, with the state's zone anchored by the keys
+// the state trusts now. When every key of the state is revoked (the trust point is lost)
+// the configured anchor stays: the daemon (proxy/anchor_updater.h) and explain agree.
+TrustAnchors anchors_with_state(const TrustAnchors& configured, const TrustAnchorState& state);
+
 }  // namespace dnsp::resolver

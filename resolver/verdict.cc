@@ -34,6 +34,8 @@ std::string_view to_string(Reason r) {
       return "unsupported DS digest type";
     case Reason::Nsec3IterationsTooHigh:
       return "NSEC3 iterations too high";
+    case Reason::NegativeTrustAnchor:
+      return "negative trust anchor";
     case Reason::DenialNotChecked:
       return "denial of existence not checked";
     case Reason::SignatureExpired:
@@ -102,6 +104,7 @@ EdeCode ede_code(Reason r) {
     case Reason::NoTrustAnchor:
     case Reason::UnsignedDelegation:
     case Reason::OptOutDelegation:
+    case Reason::NegativeTrustAnchor:
     case Reason::SignatureInvalid:
     case Reason::DnskeyNotSignedByDsKey:
     case Reason::BadSigner:

@@ -23,6 +23,7 @@ enum class Reason : uint8_t {
   UnsupportedAlgorithm,    // Insecure: the DS names only algorithms we cannot do
   UnsupportedDigest,       // Insecure: the DS uses only digest types we cannot do
   Nsec3IterationsTooHigh,  // Insecure: RFC 9276 §3.2
+  NegativeTrustAnchor,     // Insecure: at or below a negative trust anchor (RFC 7646)
   DenialNotChecked,        // Indeterminate: the answer needs a proof this build cannot check
   SignatureExpired,        // Bogus ...
   SignatureNotYetValid,

@@ -1,16 +1,25 @@
 // End-to-end tests of `dnssec-proxy explain` (issue 8): the real binary against the private
 // signed hierarchy (hierarchy.h) for every bogus and insecure case and some secure ones: the
 // cause line by text, the exit code, the EDE, and --json output that parses and validates
-// against docs/explain-schema.json; an upstream that does not answer gives exit 3.
+// against docs/explain-schema.json; an upstream that does not answer gives exit 3. Then the
+// configuration's negative trust anchors and RFC 5011 state, and `explain --server` against
+// a real proxy on loopback.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "../json_lite.h"
 #include "harness.h"
 #include "hierarchy.h"
 #include "mock_upstream.h"
+#include "resolver/explain_option.h"
+#include "resolver/message.h"
+#include "resolver/replies.h"
+#include "resolver/trust_anchor.h"
+#include "resolver/trust_anchor_state.h"
 
 using namespace dnsp::test;
 
@@ -291,4 +300,260 @@ TEST_CASE("explain: validates with the configuration's [limits], as the daemon d
   INFO(r.out);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("verdict  secure") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------
+// explain --server: a running proxy does the validation and returns the report.
+
+namespace {
+
+std::string cause_line(const std::string& out) {
+  const size_t at = out.find("cause    ");
+  return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);
+}
+
+// The report without its first line (the header names the time of the run).
+std::string body(const std::string& out) { return out.substr(out.find('\n') + 1); }
+
+RunResult explain_server(uint16_t port, const std::string& name, const std::string& type,
+                         const std::string& extra, bool with_stderr = false) {
+  return run_command(std::string(DNSSEC_PROXY_BINARY) + " explain " + name + " " + type +
+                     " --server 127.0.0.1:" + std::to_string(port) + " " + extra +
+                     (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
+  auto& h = Hierarchy::get();
+  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
+                                "--trust-anchor", h.anchor(),
+                                "--log-level",    "debug"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ProxyProcess>(args);
+}
+
+}  // namespace
+
+TEST_CASE("explain --server: a running proxy returns the same report, verdict and exit code") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  struct Want {
+    const char* name;
+    int exit_code;
+    const char* verdict;
+  };
+  for (const Want& w :
+       {Want{"www.secure-ecdsa.test", 0, "secure"}, Want{"www.expired.test", 2, "bogus"},
+        Want{"www.dsmismatch.test", 2, "bogus"}, Want{"www.insecure.test", 1, "insecure"}}) {
+    auto remote = explain_server(proxy->port(), w.name, "A", "--no-color");
+    auto local = explain(w.name, "A", "--no-color");
+    INFO(w.name << "\nremote:\n"
+                << remote.out << "\nlocal:\n"
+                << local.out << "\nlog:\n"
+                << proxy->log());
+    CHECK(remote.exit_code == w.exit_code);
+    CHECK(local.exit_code == w.exit_code);
+    CHECK(remote.out.find(std::string("verdict  ") + w.verdict) != std::string::npos);
+    // The whole chain from the anchor down: the trace's key cache starts empty.
+    CHECK(remote.out.find("zone .  secure  (trust anchor)") != std::string::npos);
+    CHECK(remote.out.find("zone test.  secure  (DS at .)") != std::string::npos);
+    CHECK(remote.out.find("\033[") == std::string::npos);
+    CHECK(cause_line(remote.out) == cause_line(local.out));
+    // Line for line the local report, but for the times (a second may pass between the runs).
+    if (body(remote.out) != body(local.out)) {
+      CHECK(remote.out.find("EDE      ") == local.out.find("EDE      "));
+    }
+  }
+  // The daemon's own caches are neither used nor filled by a trace: a second one for the
+  // same name shows the whole chain again, and ordinary queries still work.
+  auto again = explain_server(proxy->port(), "www.secure-ecdsa.test", "A", "--no-color");
+  CHECK(again.exit_code == 0);
+  CHECK(again.out.find("zone secure-ecdsa.test.  secure  (DS at test.)") != std::string::npos);
+  CHECK(dig(proxy->port(), "+dnssec www.secure-ecdsa.test A").has_flag("ad"));
+  CHECK(proxy->log().find("explain: tracing www.expired.test. A for 127.0.0.1:") !=
+        std::string::npos);
+  CHECK(proxy->terminate() == 0);
+}
+
+TEST_CASE("explain --server --json: validates against the schema and agrees with the local one") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  const json::Value schema = load_schema();
+  for (const auto* name : {"www.secure-ecdsa.test", "www.expired.test", "www.insecure.test"}) {
+    auto remote = explain_server(proxy->port(), name, "A", "--json");
+    auto local = explain(name, "A", "--json");
+    INFO(name << "\n" << remote.out);
+    CHECK(remote.exit_code == local.exit_code);
+    auto r = json::parse(remote.out);
+    auto l = json::parse(local.out);
+    REQUIRE(r);
+    REQUIRE(l);
+    CHECK(json::SchemaChecker(schema).check(*r).empty());
+    CHECK((*r)["verdict"]["security"].str() == (*l)["verdict"]["security"].str());
+    CHECK((*r)["verdict"]["reason"].str() == (*l)["verdict"]["reason"].str());
+    CHECK((*r)["exit_code"].num() == (*l)["exit_code"].num());
+    CHECK((*r)["zones"].arr().size() == (*l)["zones"].arr().size());
+    CHECK((*r)["upstreams"].str() == (*l)["upstreams"].str());
+  }
+  CHECK(proxy->terminate() == 0);
+}
+
+TEST_CASE("explain --server: the proxy's negative trust anchors apply to its trace") {
+  REQUIRE_HIERARCHY();
+  TempDir dir;
+  const auto conf = dir.write("nta.toml", "[dnssec]\nnegative_trust_anchors = [\"badsig.test\"]\n");
+  auto proxy = start_proxy({"--config", conf});
+  auto r = explain_server(proxy->port(), "www.badsig.test", "A", "--no-color");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("verdict  insecure") != std::string::npos);
+  CHECK(cause_line(r.out).find("is at or below the negative trust anchor badsig.test.") !=
+        std::string::npos);
+  CHECK(proxy->terminate() == 0);
+}
+
+TEST_CASE("explain --server: nothing listening, or a server that ignores the option, is exit 3") {
+  const uint16_t closed = free_port();
+  auto r = explain_server(closed, "www.example", "A", "--no-color", true);
+  INFO(r.out);
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("dnssec-proxy explain: 127.0.0.1:" + std::to_string(closed) +
+                   " did not return a trace (Connection refused): is it dnssec-proxy >= ") !=
+        std::string::npos);
+  CHECK(r.out.find("and is this client on its host (loopback)?") != std::string::npos);
+
+  // A DNS server that knows nothing of the option answers the question as usual.
+  MockUpstream other;
+  const uint16_t port = static_cast<uint16_t>(std::stoi(other.address().substr(10)));
+  auto o = explain_server(port, "www.example", "A", "--json", true);
+  INFO(o.out);
+  CHECK(o.exit_code == 3);
+  CHECK(o.out.find(other.address() + " did not return a trace (it answered ") != std::string::npos);
+
+  // Flags that would only change a local run are refused with --server.
+  auto u = run_proxy_to_exit(
+      {"explain", "www.example", "--server", "127.0.0.1", "--upstream", "127.0.0.1:5300"});
+  CHECK(u.exit_code == 4);
+  CHECK(u.out.find("--server asks a running proxy") != std::string::npos);
+  auto bad = run_proxy_to_exit({"explain", "www.example", "--server", "localhost"});
+  CHECK(bad.exit_code == 4);
+}
+
+TEST_CASE("explain --server: UDP gets REFUSED with an EDE; the query path is unaffected") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  const auto q =
+      dnsp::resolver::explain_query({*dnsp::resolver::Name::from_text("www.secure-ecdsa.test."),
+                                     dnsp::resolver::RRType::A, dnsp::resolver::RRClass::IN},
+                                    0x5151, dnsp::resolver::ExplainFormat::Text);
+  auto reply = udp_exchange(proxy->port(), q);
+  REQUIRE(reply);
+  auto m = dnsp::resolver::Message::parse(*reply);
+  REQUIRE(m);
+  CHECK(m->rcode() == dnsp::resolver::RCode::Refused);
+  CHECK_FALSE(dnsp::resolver::find_explain_reply(*m));
+  bool ede = false;
+  for (const auto& opt : m->edns_options()) {
+    if (opt.code == dnsp::resolver::kEdnsOptionEde) {
+      ede = std::string(opt.data.begin() + 2, opt.data.end()).find("over TCP only") !=
+            std::string::npos;
+    }
+  }
+  CHECK(ede);
+  // Over TCP from loopback it is a trace.
+  TcpClient tcp(proxy->port());
+  REQUIRE(tcp.connected());
+  tcp.send_framed(q);
+  auto t = tcp.receive(10000);
+  REQUIRE(t);
+  auto tm = dnsp::resolver::Message::parse(*t);
+  REQUIRE(tm);
+  auto trace = dnsp::resolver::find_explain_reply(*tm);
+  REQUIRE(trace);
+  CHECK(trace->exit_code == 0);
+  CHECK(trace->report.find("verdict  secure") != std::string::npos);
+  CHECK(proxy->terminate() == 0);
+}
+
+TEST_CASE("explain: the configured negative trust anchors make a name insecure, with the cause") {
+  REQUIRE_HIERARCHY();
+  TempDir dir;
+  const auto conf =
+      dir.write("nta.toml", "[dnssec]\nnegative_trust_anchors = [\"Expired.test\"]\n");
+  auto r = explain("www.expired.test", "A", "--no-color --config " + conf);
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("verdict  insecure") != std::string::npos);
+  CHECK(r.out.find("EDE      ") == std::string::npos);
+  const std::string cause = cause_line(r.out);
+  CHECK(cause.find("www.expired.test. is at or below the negative trust anchor expired.test. "
+                   "([dnssec] negative_trust_anchors, RFC 7646)") != std::string::npos);
+  CHECK(cause.find("Without it the answer would be bogus: expired.test.: RRSIG over") !=
+        std::string::npos);
+  // The chain is still shown: it says whether the anchor can go.
+  CHECK(r.out.find("zone expired.test.  bogus") != std::string::npos);
+  CHECK(r.out.find("next     Remove expired.test. from [dnssec] negative_trust_anchors") !=
+        std::string::npos);
+  // Its neighbours are validated as before.
+  CHECK(explain("www.dsmismatch.test", "A", "--no-color --config " + conf).exit_code == 2);
+  auto j = explain("www.expired.test", "A", "--json --config " + conf);
+  auto v = json::parse(j.out);
+  REQUIRE(v);
+  CHECK(json::SchemaChecker(load_schema()).check(*v).empty());
+  CHECK((*v)["verdict"]["reason"].str() == "negative_trust_anchor");
+  CHECK((*v)["verdict_without_negative_anchor"]["security"].str() == "bogus");
+}
+
+TEST_CASE("explain: with [dnssec] trust_anchor_state, the state's anchors are used, read only") {
+  REQUIRE_HIERARCHY();
+  auto& h = Hierarchy::get();
+  TempDir dir;
+  // Configured: the real root's DS, which the test root does not match (bogus alone).
+  const auto iana = dir.write("iana.ds",
+                              ". IN DS 20326 8 2 "
+                              "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n");
+  // The state (as the daemon keeps it) trusts the test root's key.
+  auto test_root = dnsp::resolver::TrustAnchors::from_file(h.anchor());
+  REQUIRE(test_root);
+  const auto* root = test_root->find(dnsp::resolver::Name::root());
+  REQUIRE(root != nullptr);
+  const std::string state_text =
+      dnsp::resolver::TrustAnchorState::seeded(*root, 1790000000).to_text();
+  const std::string state = dir.write("root.state", state_text);
+  const auto with_state =
+      dir.write("state.toml", "[dnssec]\ntrust_anchor_state = \"" + state + "\"\n");
+  const std::string up = "127.0.0.1:" + std::to_string(h.upstream_port());
+  auto r = run_command(
+      explain_command(up, iana, "www.secure-ecdsa.test", "A", "--no-color --config " + with_state) +
+      " 2>/dev/null");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("verdict  secure") != std::string::npos);
+  // Not written: same text.
+  std::ifstream f(state);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  CHECK(ss.str() == state_text);
+  // Without the state the configured anchor alone does not match.
+  auto plain = run_command(explain_command(up, iana, "www.secure-ecdsa.test", "A", "--no-color") +
+                           " 2>/dev/null");
+  CHECK(plain.exit_code == 2);
+  // A state file that does not exist yet is not created: the configured anchors apply.
+  const std::string missing = dir.path() + "/none.state";
+  const auto with_missing =
+      dir.write("missing.toml", "[dnssec]\ntrust_anchor_state = \"" + missing + "\"\n");
+  auto m = run_command(explain_command(up, iana, "www.secure-ecdsa.test", "A",
+                                       "--no-color --config " + with_missing) +
+                       " 2>/dev/null");
+  CHECK(m.exit_code == 2);
+  CHECK(access(missing.c_str(), F_OK) != 0);
+  // A damaged one is a configuration error, as for the daemon.
+  const auto damaged = dir.write("damaged.state", ". VALID yesterday DNSKEY nonsense\n");
+  const auto with_damaged =
+      dir.write("damaged.toml", "[dnssec]\ntrust_anchor_state = \"" + damaged + "\"\n");
+  auto d = run_command(explain_command(up, iana, "www.secure-ecdsa.test", "A",
+                                       "--no-color --config " + with_damaged) +
+                       " 2>&1");
+  INFO(d.out);
+  CHECK(d.exit_code == 4);
+  CHECK(d.out.find("trust anchor state " + damaged + ":1:") != std::string::npos);
 }

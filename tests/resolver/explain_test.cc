@@ -5,11 +5,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "../json_lite.h"
 #include "resolver/canonical.h"
+#include "resolver/message_builder.h"
 
 using namespace dnsp::resolver;
 namespace json = dnsp::test::json;
@@ -226,10 +228,16 @@ TEST_CASE("explain: a DS naming a key the zone does not publish: update the DS a
   REQUIRE(r.ede);
   CHECK(r.ede->code == EdeCode::DnskeyMissing);
   CHECK(r.ede->text == "example.com.: DS 2371/13/2 ...");
+  const uint16_t low = std::min(key_tag(ksk), key_tag(zsk));
+  const uint16_t high = std::max(key_tag(ksk), key_tag(zsk));
   CHECK(r.cause ==
         "DS at . names key 2371 (ECDSAP256SHA256) but example.com. publishes only keys " +
-            std::to_string(key_tag(ksk)) + " and " + std::to_string(key_tag(zsk)) +
+            std::to_string(low) + " and " + std::to_string(high) +
             ": the DS at the registrar was not updated after a key or provider change.");
+  // The upstream may rotate the DNSKEY records (rrset-roundrobin): the same sentence.
+  ValidationTrace rotated = t;
+  rotated.zones[1].dnskeys->rdatas = {zsk, ksk};
+  CHECK(build_report(input(rotated, ex.verdict, "www.example.com.")).cause == r.cause);
   CHECK(r.next_step == "Publish the DS of the current KSK (key " + std::to_string(key_tag(ksk)) +
                            ") at the registrar, or remove the old one.");
   const std::string text = render_text(r, Color::Off);
@@ -460,6 +468,60 @@ TEST_CASE("explain: no upstream answer is exit 3 with the daemon's EDE 22 or 23"
   const std::string text = render_text(r, Color::Off);
   CHECK(contains(text, "answer  (no answer)"));
   CHECK(contains(text, "verdict  indeterminate"));
+}
+
+TEST_CASE("explain: under a negative trust anchor the verdict is insecure, with what it hides") {
+  // The upstream's answer: only its presence matters (the daemon forwards it unvalidated).
+  MessageBuilder b;
+  b.set_header(1, flag::kQR | flag::kRD | flag::kRA);
+  (void)b.add_question(N("www.broken.example."), RRType::A, RRClass::IN);
+  const std::vector<uint8_t> packet = b.finish();
+  auto answer = Message::parse(packet);
+  REQUIRE(answer);
+  ValidationTrace t;
+  t.zones.push_back(secure_root());
+  ExplainInput in = input(t,
+                          Verdict{Security::Bogus, Reason::SignatureExpired, N("broken.example."),
+                                  "RRSIG over broken.example. DNSKEY expired"},
+                          "www.broken.example.");
+  in.answer = &*answer;
+  in.negative_anchor = N("broken.example.");
+  Report r = build_report(in);
+  CHECK(r.exit_code == kExplainInsecure);
+  CHECK(r.verdict.security == Security::Insecure);
+  CHECK(r.verdict.reason == Reason::NegativeTrustAnchor);
+  CHECK(r.verdict.zone == N("broken.example."));
+  CHECK_FALSE(r.ede);  // the daemon attaches none to an insecure answer
+  CHECK(contains(r.cause,
+                 "www.broken.example. is at or below the negative trust anchor broken.example. "
+                 "([dnssec] negative_trust_anchors, RFC 7646): the proxy does not validate it"));
+  CHECK(contains(r.cause,
+                 "Without it the answer would be bogus: broken.example.: RRSIG over "
+                 "broken.example. DNSKEY expired."));
+  CHECK(contains(r.next_step, "Remove broken.example. from [dnssec] negative_trust_anchors once"));
+  const std::string text = render_text(r, Color::Off);
+  CHECK(contains(text, "zone .  secure  (trust anchor)"));  // the chain is still shown
+  CHECK(contains(text, "verdict  insecure"));
+  check_json(r);
+  auto v = json::parse(render_json(r));
+  REQUIRE(v);
+  CHECK((*v)["verdict"]["reason"].str() == "negative_trust_anchor");
+  CHECK((*v)["verdict_without_negative_anchor"]["security"].str() == "bogus");
+
+  // Fixed since: the anchor can go.
+  in.verdict = Verdict{Security::Secure, Reason::None, N("broken.example."), ""};
+  r = build_report(in);
+  CHECK(r.exit_code == kExplainInsecure);
+  CHECK(contains(r.cause, "Without it the answer validates as secure now."));
+  CHECK(contains(r.next_step, "it is no longer needed"));
+  check_json(r);
+
+  // No answer at all: could not resolve, as the daemon's SERVFAIL.
+  in.answer = nullptr;
+  in.verdict.reset();
+  in.failure = FetchFailure::Timeout;
+  r = build_report(in);
+  CHECK(r.exit_code == kExplainUnresolved);
 }
 
 TEST_CASE("explain: format_duration and the JSON writer's escaping") {

@@ -1,0 +1,94 @@
+// ExplainRun: one explain validation driven on a libuv loop, shared by the explain command
+// (on a loop of its own) and the daemon's explain service (on the daemon's loop): the
+// question upstream (DO=1, CD=1) over a c-ares channel of its own, then each DS and DNSKEY
+// the resolver::Validation asks for, until a verdict, an upstream failure or
+// query_timeout_ms; then the report of resolver/explain.h. Its KeyCache is private and
+// starts empty, so the report shows the whole chain from the trust anchor down, and the
+// daemon's caches are neither used nor changed.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/upstream.h"
+#include "resolver/explain.h"
+#include "resolver/key_cache.h"
+#include "resolver/message.h"
+#include "resolver/rrset_verify.h"
+#include "resolver/trust_anchor.h"
+#include "resolver/validation.h"
+
+namespace dnsp::proxy {
+
+// Everything a run validates with: the daemon's settings and live trust anchors.
+struct ExplainSetup {
+  std::vector<config::Endpoint> upstreams{};
+  uint32_t upstream_timeout_ms = 1500;
+  uint32_t upstream_attempts = 2;
+  uint32_t query_timeout_ms = 5000;
+  resolver::Limits limits{};
+  resolver::TrustAnchors anchors{};
+  std::vector<resolver::Name> negative_anchors{};  // RFC 7646, [dnssec] negative_trust_anchors
+};
+
+// The configuration's upstreams, timeouts, [limits] and negative trust anchors, with
+// `anchors` (the configured ones, or those of the RFC 5011 state).
+ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anchors);
+
+class ExplainRun {
+ public:
+  using Done = std::function<void(resolver::Report)>;
+
+  ExplainRun(uv_loop_t* loop, ExplainSetup setup, resolver::Question question, Done done);
+  ExplainRun(const ExplainRun&) = delete;
+  ExplainRun& operator=(const ExplainRun&) = delete;
+
+  // Sends the question; `done` gets the report later, from a timer callback (never from
+  // inside c-ares), once. "" or why the upstream channel could not be set up (then close()).
+  std::string start();
+  // Ends the run (`done` is not called if it has not been), closes its handles and calls
+  // `closed` once the object may be destroyed. Not from inside an Upstream handler.
+  void close(std::function<void()> closed);
+
+ private:
+  void on_reply(UpstreamReply&& reply);
+  void advance(resolver::Step step);
+  void fail(resolver::FetchFailure f);
+  void finish();  // from any callback: the report is built and delivered from the timer
+  void deliver();
+  void shut_upstream();  // once: a second shutdown() would report "closed" too early
+  resolver::Report report() const;
+  void maybe_closed();
+
+  uv_loop_t* loop_;
+  ExplainSetup setup_;
+  resolver::Question question_;
+  Done done_cb_;
+  Upstream upstream_;
+  uv_timer_t timer_{};  // the query deadline, then the report's delivery
+  bool timer_open_ = false;
+  bool timer_closed_ = false;
+  bool upstream_shut_ = false;
+  bool upstream_closed_ = false;
+  bool closing_ = false;
+  std::function<void()> closed_cb_;
+  resolver::KeyCache keys_;
+  uint64_t next_tag_ = 1;  // the tag of the one query in flight
+  std::string pending_;    // that query, in words
+  int64_t now_ = 0;
+  std::vector<uint8_t> answer_packet_;
+  std::optional<resolver::Message> answer_;
+  std::unique_ptr<resolver::Validation> validation_;
+  std::optional<resolver::Verdict> verdict_;
+  resolver::FetchFailure failure_ = resolver::FetchFailure::None;
+  bool done_ = false;
+};
+
+}  // namespace dnsp::proxy

@@ -1,0 +1,95 @@
+// ExplainService: the daemon's side of `dnssec-proxy explain --server`. A query carrying
+// the explain EDNS option (resolver/explain_option.h) gets, over TCP and from loopback only,
+// the report of a fresh ExplainRun with the daemon's live trust anchors (RFC 5011 updates
+// included), negative trust anchors (RFC 7646), [limits] and upstreams, rendered as the
+// client asked; anyone else gets REFUSED with an Extended DNS Error (RFC 8914) saying why.
+// Kept out of the query path: proxy/server.cc only hands such queries over.
+#pragma once
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/address.h"
+#include "proxy/client_ref.h"
+#include "proxy/explain_run.h"
+#include "resolver/client_query.h"
+#include "resolver/ede.h"
+#include "resolver/replies.h"
+#include "resolver/rrset_verify.h"
+#include "resolver/trust_anchor.h"
+
+namespace dnsp::proxy {
+
+// 127.0.0.0/8, ::1, and IPv4-mapped 127.0.0.0/8 (::ffff:127.0.0.1).
+bool is_loopback(const sockaddr* address);
+// The same IP address (ports aside); false when either is null.
+bool same_ip(const sockaddr* a, const sockaddr* b);
+
+// The two ends of a client's connection, as far as known.
+struct ClientAddresses {
+  std::optional<SocketAddress> peer{};   // the client's
+  std::optional<SocketAddress> local{};  // ours, the one the client connected to
+};
+
+// Who may ask for a trace: nullopt, or the EDE of the REFUSED reply. Over TCP only: a
+// trace is up to 64 KiB, and over UDP a forged source would make the proxy an amplifier.
+// From this host only: a trace tells how the proxy is set up (upstreams, anchors), and each
+// request costs a whole validation with an empty key cache. This host is a loopback peer,
+// or a peer whose address is the very address it connected to: a TCP handshake from such a
+// source completes only on this host (Linux drops packets from outside that claim a local
+// source, accept_local=0). That second case is `kubectl exec ... --server 169.254.20.10`
+// in a hostNetwork pod, where the proxy does not listen on loopback at all.
+std::optional<resolver::ExtendedError> explain_refusal(resolver::Transport transport,
+                                                       const ClientAddresses& client);
+
+// What the daemon validates with now (references into the Server, read per request).
+struct DaemonState {
+  const config::Config& config;
+  const resolver::TrustAnchors& anchors;
+  const resolver::Limits& limits;
+  const std::vector<resolver::Name>& negative_anchors;
+};
+
+class ExplainService {
+ public:
+  using Send = std::function<void(const ClientRef&, std::span<const uint8_t>)>;
+  // At most this many traces at once; more get SERVFAIL with an EDE (try again).
+  static constexpr size_t kMaxRunning = 4;
+
+  ExplainService(uv_loop_t* loop, Send send);
+  ExplainService(const ExplainService&) = delete;
+  ExplainService& operator=(const ExplainService&) = delete;
+
+  // A query with the explain option from `client`.
+  void handle(const resolver::ClientQuery& query, const ClientRef& client,
+              const ClientAddresses& addresses, const DaemonState& state);
+  // Ends every run without replying; their handles close on the loop.
+  void stop();
+  size_t running() const { return requests_.size(); }
+
+ private:
+  struct Request {
+    resolver::ClientQuery query;
+    ClientRef client;
+    std::unique_ptr<ExplainRun> run;
+  };
+  void reply(uint64_t id, const resolver::Report& report);
+  void end(uint64_t id);
+
+  uv_loop_t* loop_;
+  Send send_;
+  std::unordered_map<uint64_t, Request> requests_;
+  uint64_t next_id_ = 1;
+  bool stopping_ = false;
+};
+
+}  // namespace dnsp::proxy
