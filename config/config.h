@@ -110,11 +110,13 @@ struct ValidationLimits {
   friend bool operator==(const ValidationLimits&, const ValidationLimits&) = default;
 };
 
-// [cache]: the answer cache and the validator's key cache share max_size.
+// [cache]: the answer cache, the validator's key cache and the aggressive NSEC cache share
+// max_size.
 struct CacheSettings {
   uint32_t max_size = 64u << 20;  // bytes
   uint32_t bogus_ttl = 60;        // seconds a bogus verdict is remembered (0: never)
   uint32_t max_ttl = 86400;       // seconds any answer is kept at most
+  bool aggressive_nsec = true;    // RFC 8198: answer from validated NSEC/NSEC3 records held
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 

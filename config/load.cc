@@ -36,7 +36,7 @@ const std::array<TableSpec, 6>& table_specs() {
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
-      {"cache", {"max_size", "bogus_ttl", "max_ttl"}},
+      {"cache", {"max_size", "bogus_ttl", "max_ttl", "aggressive_nsec"}},
   }};
   return specs;
 }
@@ -254,6 +254,12 @@ class Checker {
                      config_.cache.bogus_ttl);
       } else if (name == "max_ttl") {
         read_integer(node, "cache.max_ttl", 1, 604800, " (seconds)", config_.cache.max_ttl);
+      } else if (name == "aggressive_nsec") {
+        if (const auto* value = node.as_boolean()) {
+          config_.cache.aggressive_nsec = value->get();
+        } else {
+          expected(node, "cache.aggressive_nsec", "true or false");
+        }
       } else {
         unknown_key(key, "cache", node);
       }
