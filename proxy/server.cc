@@ -21,6 +21,12 @@ namespace {
 // memory without bound.
 constexpr size_t kMaxInFlight = 10000;
 
+// [cache] max_size bounds every cache: an eighth for validated keys, an eighth for the
+// NSEC/NSEC3 records of RFC 8198 (when aggressive_nsec is on), the rest for answers.
+size_t aggressive_share(const config::CacheSettings& c) {
+  return c.aggressive_nsec ? c.max_size / 8 : 0;
+}
+
 }  // namespace
 
 Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors)
@@ -29,10 +35,15 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       upstream_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
       upstream_tcp_(loop, [this](UpstreamReply&& r) { on_upstream(std::move(r)); }),
       anchors_(std::move(anchors)),
-      // [cache] max_size bounds both caches: an eighth for validated keys, the rest answers.
+      // [cache] max_size bounds every cache (see aggressive_share above).
       key_cache_(config_.cache.max_size / 8),
-      answer_cache_(resolver::AnswerCacheLimits{config_.cache.max_size - config_.cache.max_size / 8,
-                                                config_.cache.max_ttl, config_.cache.bogus_ttl}) {
+      answer_cache_(resolver::AnswerCacheLimits{
+          config_.cache.max_size - config_.cache.max_size / 8 - aggressive_share(config_.cache),
+          config_.cache.max_ttl, config_.cache.bogus_ttl}),
+      aggressive_cache_(resolver::AggressiveCacheLimits{
+          aggressive_share(config_.cache), config_.cache.max_ttl,
+          static_cast<uint16_t>(config_.limits.max_nsec3_iterations),
+          config_.limits.max_nsec3_hashes}) {
   limits_ = validation_limits(config_.limits);
   for (const auto& text : config_.negative_trust_anchors) {
     if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
@@ -43,6 +54,7 @@ void Server::set_trust_anchors(resolver::TrustAnchors anchors) {
   anchors_ = std::move(anchors);
   key_cache_.clear();
   answer_cache_.clear();
+  aggressive_cache_.clear();
 }
 
 const resolver::Name* Server::negative_anchor_for(const resolver::Name& name) const {
@@ -154,6 +166,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
       send_to(client, hit_buffer_);
       return;
     }
+    if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
   }
   if (transactions_.size() >= kMaxInFlight) {
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
@@ -364,6 +377,13 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   auto reply = full.size() <= limit ? full
                                     : resolver::forward_reply(t.query, t.answer->message, ad, limit,
                                                               note ? &*note : nullptr);
+  // RFC 8198: the NSEC/NSEC3 records and wildcards this validation verified answer later
+  // misses. Only the leader has the validation; CD answers are never validated.
+  if (config_.cache.aggressive_nsec && t.validation &&
+      verdict.security == resolver::Security::Secure && !t.query.checking_disabled()) {
+    aggressive_cache_.learn(verdict, t.validation->evidence(), t.answer->message, key_cache_,
+                            wall_clock_now());
+  }
   // Validated answers (secure or provably insecure) are kept; CD data and answers we
   // could not judge are not.
   if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
@@ -408,6 +428,31 @@ void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
     }
     advance(tid, it->second.validation->resume(reply.packet));
   }
+}
+
+bool Server::answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
+                                 resolver::Transport transport) {
+  // RFC 7646: below a negative trust anchor nothing is validated, so nothing is proven.
+  if (negative_anchor_for(query.question.name) != nullptr) return false;
+  const auto now = wall_clock_now();
+  auto synthesis = aggressive_cache_.synthesise(query.question, now);
+  if (!synthesis) return false;
+  auto msg = resolver::Message::parse(synthesis->message);
+  if (!msg) return false;
+  LOG_DEBUG("RFC 8198 synthesis for "
+            << query.question.name.to_string() << " " << resolver::to_string(query.question.type)
+            << ": " << resolver::to_string(synthesis->kind) << " from records of "
+            << synthesis->zone.to_string() << " held (" << synthesis->detail << ")");
+  // Proven from validated records: Secure, so AD as complete() sets it (RFC 6840 §5.7-5.8).
+  const auto ad = query.wants_ad() ? resolver::AdBit::Set : resolver::AdBit::Clear;
+  const size_t limit = resolver::reply_limit(query, transport);
+  auto full = resolver::forward_reply(query, *msg, ad, 65535, nullptr);
+  send_to(client,
+          full.size() <= limit ? full : resolver::forward_reply(query, *msg, ad, limit, nullptr));
+  // Repeats of this name take the answer cache's fast path.
+  answer_cache_.store(query, std::move(full), resolver::Security::Secure, synthesis->valid_until,
+                      now, uv_now(loop_));
+  return true;
 }
 
 void Server::fail(uint64_t tid, RCode rcode, const ExtendedError* ede) {

@@ -18,11 +18,13 @@
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
 #include "proxy/upstream.h"
+#include "resolver/aggressive_cache.h"
 #include "resolver/answer_cache.h"
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
 #include "resolver/key_cache.h"
 #include "resolver/message.h"
+#include "resolver/replies.h"
 #include "resolver/rrset_verify.h"
 #include "resolver/trust_anchor.h"
 #include "resolver/validation.h"
@@ -96,6 +98,10 @@ class Server {
   void fail_upstream(uint64_t tid, UpstreamStatus status);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
+  // RFC 8198: a miss answered from validated NSEC/NSEC3 records held, without asking
+  // upstream ([cache] aggressive_nsec). True when the client got its reply.
+  bool answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
+                           resolver::Transport transport);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
   void arm_deadline_timer();
   static void on_deadline(uv_timer_t* t) noexcept;
@@ -112,6 +118,7 @@ class Server {
   resolver::KeyCache key_cache_;
   resolver::AnswerCache answer_cache_;
   std::vector<uint8_t> hit_buffer_;  // cache hits are written here: its capacity is reused
+  resolver::AggressiveCache aggressive_cache_;  // RFC 8198, when [cache] aggressive_nsec
   resolver::Limits limits_;
   // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below
   // them are not validated. Returns the one that covers `name`, or nullptr.
