@@ -283,7 +283,8 @@ TEST_CASE("aggressive: nothing is learned from insecure or bogus answers") {
   KeyCache keys;
   AggressiveCache cache;
   REQUIRE(validate_and_learn(z, keys, cache, q, z.nxdomain()).security == Security::Secure);
-  auto msg = Message::parse(z.nxdomain());
+  const Bytes packet = z.nxdomain();  // the message views it
+  auto msg = Message::parse(packet);
   REQUIRE(msg.has_value());
   // The same evidence under a verdict that is not Secure teaches nothing.
   {
@@ -302,7 +303,8 @@ TEST_CASE("aggressive: nothing is learned from insecure or bogus answers") {
     NsecZone other;
     KeyCache k2;
     AggressiveCache fresh;
-    auto m = Message::parse(other.nxdomain());
+    const Bytes other_packet = other.nxdomain();
+    auto m = Message::parse(other_packet);
     REQUIRE(m.has_value());
     auto a =
         TrustAnchors::from_text("elsewhere.test. DS 1 15 2 " + std::string(64, 'A') + "\n", "test");
