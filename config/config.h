@@ -133,7 +133,8 @@ struct ValidationLimits {
   friend bool operator==(const ValidationLimits&, const ValidationLimits&) = default;
 };
 
-// [cache]: the answer cache and the validator's key cache share max_size.
+// [cache]: the answer cache, the validator's key cache and the aggressive NSEC cache share
+// max_size.
 struct CacheSettings {
   uint32_t max_size = 64u << 20;  // bytes
   uint32_t bogus_ttl = 60;        // seconds a bogus verdict is remembered (0: never)
@@ -141,6 +142,7 @@ struct CacheSettings {
   bool serve_stale = false;       // RFC 8767: expired answers when every upstream fails
   uint32_t max_stale = 86400;     // seconds past expiry an answer may still be served stale
   bool prefetch = true;           // refresh popular answers in the last tenth of their TTL
+  bool aggressive_nsec = true;    // RFC 8198: answer from validated NSEC/NSEC3 records held
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 

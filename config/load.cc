@@ -37,7 +37,9 @@ const std::array<TableSpec, 7>& table_specs() {
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
-      {"cache", {"max_size", "bogus_ttl", "max_ttl", "serve_stale", "max_stale", "prefetch"}},
+      {"cache",
+       {"max_size", "bogus_ttl", "max_ttl", "serve_stale", "max_stale", "prefetch",
+        "aggressive_nsec"}},
       {"metrics", {"listen"}},
   }};
   return specs;
@@ -266,6 +268,8 @@ class Checker {
         read_integer(node, "cache.max_stale", 1, 604800, " (seconds)", config_.cache.max_stale);
       } else if (name == "prefetch") {
         read_bool(node, "cache.prefetch", config_.cache.prefetch);
+      } else if (name == "aggressive_nsec") {
+        read_bool(node, "cache.aggressive_nsec", config_.cache.aggressive_nsec);
       } else {
         unknown_key(key, "cache", node);
       }

@@ -257,7 +257,7 @@ int main(int argc, char** argv) {
   int status = kExitOk;
   {
     const resolver::TrustAnchors configured = anchors;
-    proxy::Shared caches(cfg.cache);
+    proxy::Shared caches(cfg.cache, cfg.limits);
     proxy::Workers workers;
     proxy::Server server(loop, cfg, std::move(anchors), caches, proxy::LoopRole{0, cfg.threads});
     std::optional<proxy::AnchorUpdater> updater;

@@ -25,21 +25,34 @@ namespace {
 // memory without bound.
 constexpr size_t kMaxInFlight = 10000;
 
+// [cache] max_size bounds every cache: an eighth for validated keys, an eighth for the
+// NSEC/NSEC3 records of RFC 8198 (when aggressive_nsec is on), the rest for answers.
+size_t aggressive_share(const config::CacheSettings& c) {
+  return c.aggressive_nsec ? c.max_size / 8 : 0;
+}
+
 }  // namespace
 
-Shared::Shared(const config::CacheSettings& c)
+Shared::Shared(const config::CacheSettings& c, const config::ValidationLimits& limits)
     : keys(c.max_size / 8),
-      answers(resolver::AnswerCacheLimits{.max_bytes = c.max_size - c.max_size / 8,
-                                          .max_ttl = c.max_ttl,
-                                          .bogus_ttl = c.bogus_ttl,
-                                          .stale_window = c.serve_stale ? c.max_stale : 0,
-                                          .prefetch = c.prefetch}) {}
+      answers(resolver::AnswerCacheLimits{
+          .max_bytes = c.max_size - c.max_size / 8 - aggressive_share(c),
+          .max_ttl = c.max_ttl,
+          .bogus_ttl = c.bogus_ttl,
+          .stale_window = c.serve_stale ? c.max_stale : 0,
+          .prefetch = c.prefetch}),
+      aggressive(resolver::AggressiveCacheLimits{
+          .max_bytes = aggressive_share(c),
+          .max_ttl = c.max_ttl,
+          .max_nsec3_iterations = static_cast<uint16_t>(limits.max_nsec3_iterations),
+          .max_nsec3_hashes = limits.max_nsec3_hashes}) {}
 
 Gauges Shared::gauges() const {
   Gauges g;
   g.answer_cache_bytes = answers.bytes();
   g.answer_cache_entries = answers.entries();
   g.key_cache_bytes = keys.bytes();
+  g.aggressive_cache_bytes = aggressive.bytes();
   return g;
 }
 
@@ -52,6 +65,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       anchors_(std::move(anchors)),
       key_cache_(caches.keys),
       answer_cache_(caches.answers),
+      aggressive_cache_(caches.aggressive),
       group_(caches.loops),
       role_(role) {
   limits_ = validation_limits(config_.limits);
@@ -64,6 +78,7 @@ void Server::set_trust_anchors(resolver::TrustAnchors anchors) {
   anchors_ = std::move(anchors);
   key_cache_.clear();
   answer_cache_.clear();
+  aggressive_cache_.clear();
 }
 
 const resolver::Name* Server::negative_anchor_for(const resolver::Name& name) const {
@@ -340,6 +355,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
       if (refresh) prefetch(query);
       return;
     }
+    if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
   }
   if (group_.in_flight.load(std::memory_order_relaxed) >= kMaxInFlight) {
     ++stats_.overloaded;
@@ -666,6 +682,13 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   auto reply = full.size() <= limit ? full
                                     : resolver::forward_reply(t.query, t.answer->message, ad, limit,
                                                               note ? &*note : nullptr);
+  // RFC 8198: the NSEC/NSEC3 records and wildcards this validation verified answer later
+  // misses. Only the leader has the validation; CD answers are never validated.
+  if (config_.cache.aggressive_nsec && t.validation &&
+      verdict.security == resolver::Security::Secure && !t.query.checking_disabled()) {
+    aggressive_cache_.learn(verdict, t.validation->evidence(), t.answer->message, key_cache_,
+                            wall_clock_now());
+  }
   // Validated answers (secure or provably insecure) are kept; CD data and answers we
   // could not judge are not.
   if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
@@ -710,6 +733,31 @@ void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
     }
     advance(tid, it->second.validation->resume(reply.packet));
   }
+}
+
+bool Server::answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
+                                 resolver::Transport transport) {
+  // RFC 7646: below a negative trust anchor nothing is validated, so nothing is proven.
+  if (negative_anchor_for(query.question.name) != nullptr) return false;
+  const auto now = wall_clock_now();
+  auto synthesis = aggressive_cache_.synthesise(query.question, now);
+  if (!synthesis) return false;
+  auto msg = resolver::Message::parse(synthesis->message);
+  if (!msg) return false;
+  LOG_DEBUG("RFC 8198 synthesis for "
+            << query.question.name.to_string() << " " << resolver::to_string(query.question.type)
+            << ": " << resolver::to_string(synthesis->kind) << " from records of "
+            << synthesis->zone.to_string() << " held (" << synthesis->detail << ")");
+  // Proven from validated records: Secure, so AD as complete() sets it (RFC 6840 §5.7-5.8).
+  const auto ad = query.wants_ad() ? resolver::AdBit::Set : resolver::AdBit::Clear;
+  const size_t limit = resolver::reply_limit(query, transport);
+  auto full = resolver::forward_reply(query, *msg, ad, 65535, nullptr);
+  send_to(client,
+          full.size() <= limit ? full : resolver::forward_reply(query, *msg, ad, limit, nullptr));
+  // Repeats of this name take the answer cache's fast path.
+  answer_cache_.store(query, std::move(full), resolver::Security::Secure, synthesis->valid_until,
+                      now, uv_now(loop_));
+  return true;
 }
 
 void Server::fail(uint64_t tid, RCode rcode, const ExtendedError* ede) {

@@ -23,11 +23,13 @@
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
 #include "proxy/upstream.h"
+#include "resolver/aggressive_cache.h"
 #include "resolver/answer_cache.h"
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
 #include "resolver/key_cache.h"
 #include "resolver/message.h"
+#include "resolver/replies.h"
 #include "resolver/rrset_verify.h"
 #include "resolver/trust_anchor.h"
 #include "resolver/validation.h"
@@ -35,12 +37,14 @@
 namespace dnsp::proxy {
 
 // What every event loop shares: the caches, bounded together by [cache] max_size (an
-// eighth for validated keys, the rest for answers; both thread-safe), and the LoopGroup
+// eighth for validated keys, an eighth for RFC 8198's NSEC/NSEC3 records when
+// aggressive_nsec is on, the rest for answers; all thread-safe), and the LoopGroup
 // (global limits, flights coalesced across loops).
 struct Shared {
-  explicit Shared(const config::CacheSettings& settings);
+  Shared(const config::CacheSettings& settings, const config::ValidationLimits& limits);
   resolver::KeyCache keys;
   resolver::AnswerCache answers;
+  resolver::AggressiveCache aggressive;  // RFC 8198 ([cache] aggressive_nsec)
   LoopGroup loops;
   Gauges gauges() const;
 };
@@ -148,6 +152,10 @@ class Server {
   void prefetch(const resolver::ClientQuery& query);
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
+  // RFC 8198: a miss answered from validated NSEC/NSEC3 records held, without asking
+  // upstream ([cache] aggressive_nsec). True when the client got its reply.
+  bool answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
+                           resolver::Transport transport);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
   // Keeps the in-flight and TCP connection gauges current (read by the metrics listener).
   void publish_gauges() {
@@ -190,6 +198,7 @@ class Server {
   resolver::TrustAnchors anchors_;
   resolver::KeyCache& key_cache_;        // shared by every loop
   resolver::AnswerCache& answer_cache_;  // shared by every loop
+  resolver::AggressiveCache& aggressive_cache_;  // shared by every loop
   LoopGroup& group_;
   LoopRole role_;
   // Queries parked until another loop's flight for the same question lands.

@@ -206,6 +206,7 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.family("cache_bytes", "gauge", "Bytes held by each cache (bounded together by max_bytes).");
   e.sample("cache_bytes", "cache=\"answers\"", g.answer_cache_bytes);
   e.sample("cache_bytes", "cache=\"keys\"", g.key_cache_bytes);
+  e.sample("cache_bytes", "cache=\"nsec\"", g.aggressive_cache_bytes);
   e.family("cache_max_bytes", "gauge", "[cache] max_size.");
   e.sample("cache_max_bytes", "", g.cache_max_bytes);
   e.family("cache_entries", "gauge", "Answers held in the answer cache.");

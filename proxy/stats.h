@@ -91,6 +91,7 @@ struct Gauges {
   uint64_t answer_cache_bytes = 0;
   uint64_t answer_cache_entries = 0;
   uint64_t key_cache_bytes = 0;
+  uint64_t aggressive_cache_bytes = 0;
   uint64_t cache_max_bytes = 0;
   int64_t start_time_unix = 0;
 };

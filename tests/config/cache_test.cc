@@ -9,17 +9,29 @@
 namespace dnsp::config {
 namespace {
 
-TEST_CASE("config: [cache] absent keeps 64 MiB, 60 s bogus TTL, one day max TTL") {
+TEST_CASE("config: [cache] absent keeps 64 MiB, 60 s bogus TTL, one day max TTL, aggressive NSEC") {
   const auto r = parse_config("", "p.toml");
   REQUIRE(r.ok());
-  CHECK(r.config.cache == CacheSettings{64u << 20, 60, 86400, false, 86400, true});
+  CHECK(r.config.cache == CacheSettings{64u << 20, 60, 86400, false, 86400, true, true});
 }
 
 TEST_CASE("config: [cache] sets max_size, bogus_ttl and max_ttl") {
   const auto r =
       parse_config("[cache]\nmax_size = 2097152\nbogus_ttl = 0\nmax_ttl = 3600\n", "p.toml");
   REQUIRE(r.ok());
-  CHECK(r.config.cache == CacheSettings{2097152, 0, 3600, false, 86400, true});
+  CHECK(r.config.cache == CacheSettings{2097152, 0, 3600, false, 86400, true, true});
+}
+
+TEST_CASE("config: [cache] aggressive_nsec = false turns RFC 8198 synthesis off") {
+  const auto r = parse_config("[cache]\naggressive_nsec = false\n", "p.toml");
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.config.cache.aggressive_nsec);
+}
+
+TEST_CASE("config: [cache] aggressive_nsec of the wrong type names file, line and key") {
+  const auto r = parse_config("[cache]\nmax_ttl = 60\naggressive_nsec = \"yes\"\n", "a.toml");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].rfind("a.toml:3: cache.aggressive_nsec: expected true or false", 0) == 0);
 }
 
 TEST_CASE("config: [cache] errors name file, line and key") {
