@@ -6,7 +6,10 @@
 # ratios proxy / peer. Not a test: run it by hand as root.
 #
 #   bench/bench.sh [BUILD_DIR]        (default: build)
-# Environment: BENCH_NAMES (default 50000) names in the signed zone, SECONDS_HIT (10).
+# Environment: BENCH_NAMES (default 50000) names in the signed zone, SECONDS_HIT (10),
+# BENCH_THREADS (default: nproc) event loops for the proxy and threads for Unbound,
+# BENCH_CLIENTS (8) dnsperf sockets, BENCH_RSS_NAMES (600000; 0 skips that phase, which takes
+# minutes because Unbound validates each wildcard answer).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
@@ -16,6 +19,11 @@ for t in dnsperf unbound knotd dnssec-signzone; do
   command -v "$t" >/dev/null || { echo "bench: $t missing (apt-get install dnsperf unbound knot bind9-utils)" >&2; exit 1; }
 done
 export BENCH_NAMES=${BENCH_NAMES:-50000}
+export BENCH_THREADS=${BENCH_THREADS:-$(nproc)}
+export REFERENCE_THREADS=$BENCH_THREADS
+# dnsperf clients, each its own socket: SO_REUSEPORT spreads sockets, not queries, over the
+# threads of both servers.
+clients=${BENCH_CLIENTS:-8}
 hit_secs=${SECONDS_HIT:-10}
 export HIERARCHY_NET=127.0.5 UPSTREAM_PORT=5400 REFERENCE_PORT=5401
 proxy_port=5402
@@ -32,7 +40,8 @@ echo "bench: building a signed hierarchy with $BENCH_NAMES names (this takes a w
 "$fixture" build "$work/h" >/dev/null
 "$fixture" start "$work/h" >/dev/null
 "$proxy_bin" --listen "127.0.0.1:$proxy_port" --upstream "127.0.0.1:$UPSTREAM_PORT" \
-  --trust-anchor "$work/h/root-anchor.ds" --log-level warn 2>"$work/proxy.log" &
+  --trust-anchor "$work/h/root-anchor.ds" --log-level warn --threads "$BENCH_THREADS" \
+  2>"$work/proxy.log" &
 proxy_pid=$!
 peer_pid=$(cat "$work/h/run/unbound-reference.pid")
 sleep 0.5
@@ -46,7 +55,7 @@ run_dnsperf() {
   local port=$1 pid=$2 file=$3; shift 3
   local t0 t1 out
   t0=$(cpu_ticks "$pid")
-  out=$(dnsperf -s 127.0.0.1 -p "$port" -d "$file" -D "$@" 2>&1)
+  out=$(dnsperf -s 127.0.0.1 -p "$port" -d "$file" -D -c "$clients" "$@" 2>&1)
   t1=$(cpu_ticks "$pid")
   local qps done lat
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
@@ -58,7 +67,7 @@ run_dnsperf() {
 
 # latency_pcts PORT FILE -> "p50_ms p99_ms" at 20k queries/s
 latency_pcts() {
-  dnsperf -s 127.0.0.1 -p "$1" -d "$2" -D -l 5 -Q 20000 -v 2>/dev/null |
+  dnsperf -s 127.0.0.1 -p "$1" -d "$2" -D -c "$clients" -l 5 -Q 20000 -v 2>/dev/null |
     awk '$1 == ">" { print $NF * 1000 }' | sort -n |
     awk '{ a[NR] = $1 } END { if (NR) printf "%.3f %.3f\n", a[int(NR*0.5)+1], a[int(NR*0.99)] ; else print "- -" }'
 }
@@ -90,12 +99,28 @@ for who in proxy peer; do
   declare "r_${who}=$hit_qps $hit_cpu $p50 $p99 $miss_qps $miss_cpu $wild_qps $wild_cpu $rss"
 done
 
-read -r -a P <<<"$r_proxy"
-read -r -a U <<<"$r_peer"
+# Memory under load: BENCH_RSS_NAMES (default 600000) more unique names under the wildcard,
+# each a new cache entry for both, then the resident set of each (default cache sizes).
+rss_names=${BENCH_RSS_NAMES:-600000}
+if ((rss_names > 0)); then
+  seq -f 'm%g.wildcard.test A' 1 "$rss_names" >"$work/rss.txt"
+  echo "bench: $rss_names unique names into each cache" >&2
+  for who in proxy peer; do
+    port=$proxy_port pid=$proxy_pid
+    [[ $who == peer ]] && port=$REFERENCE_PORT pid=$peer_pid
+    dnsperf -s 127.0.0.1 -p "$port" -d "$work/rss.txt" -D -c "$clients" -n 1 -q 400 \
+      >/dev/null 2>&1 || true
+    declare "rss_${who}=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")"
+  done
+fi
+
+read -r -a P <<<"$r_proxy ${rss_proxy:--}"
+read -r -a U <<<"$r_peer ${rss_peer:--}"
 labels=("cache-hit queries/s" "cache-hit CPU us/query" "cache-hit p50 ms @20k/s" "cache-hit p99 ms @20k/s"
         "miss queries/s (unique names)" "miss CPU us/query" "wildcard-miss queries/s" "wildcard-miss CPU us/query"
-        "peak RSS KiB")
-printf '\n%s, %s cores, %s\n' "$(uname -m)" "$(nproc)" "$(date -u +%Y-%m-%d)"
+        "peak RSS KiB" "RSS KiB after ${rss_names} more names")
+printf '\n%s, %s cores, %s thread(s) each, %s\n' "$(uname -m)" "$(nproc)" "$BENCH_THREADS" \
+  "$(date -u +%Y-%m-%d)"
 printf '| %-30s | %12s | %12s | %8s |\n' "measure" "dnssec-proxy" "unbound" "ratio"
 printf '|%s|%s|%s|%s|\n' "--------------------------------" "--------------" "--------------" "----------"
 for i in "${!labels[@]}"; do

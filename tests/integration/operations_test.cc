@@ -276,7 +276,7 @@ TEST_CASE("threads: two event loops share the port, the cache and identical miss
   TempDir dir;
   const std::string anchors = dir.write("no-anchors", "; validation off\n");
   ProxyProcess proxy({"--upstream", up.address(), "--trust-anchor", anchors, "--threads", "2"});
-  CHECK(proxy.log().find("2 threads") != std::string::npos);
+  CHECK(eventually([&] { return proxy.log().find("2 threads") != std::string::npos; }));
   // 24 clients, each on its own socket (the kernel spreads them over both loops), ask the
   // same slow question at once: one upstream query, every client answered.
   std::vector<std::thread> clients;
