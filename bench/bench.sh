@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# bench/bench.sh: dnssec-proxy against Unbound as the same kind of validating forwarder, in
-# one run, on one machine, through one non-validating upstream (tests/fixtures/hierarchy.sh:
-# a private signed root on loopback). Prints queries/s, CPU time per answered query
-# (utime+stime from /proc over the run / queries answered), latency and peak RSS, and the
-# ratios proxy / peer. Not a test: run it by hand as root.
+# bench/bench.sh: dnssec-proxy against Unbound as the same kind of validating forwarder, and
+# against Knot Resolver (kresd) as one too when it is installed, in one run, on one machine,
+# through one non-validating upstream (tests/fixtures/hierarchy.sh: a private signed root on
+# loopback). Prints queries/s, CPU time per answered query (utime+stime from /proc over the
+# run / queries answered), latency and peak RSS, and the ratios proxy / peer. Not a test: run
+# it by hand as root.
 #
 #   bench/bench.sh [BUILD_DIR]        (default: build)
 # Environment: BENCH_NAMES (default 50000) names in the signed zone, SECONDS_HIT (10),
-# BENCH_THREADS (default: nproc) event loops for the proxy and threads for Unbound,
+# BENCH_THREADS (default: nproc) event loops for the proxy, threads for Unbound and kresd
+# processes (kresd is single-threaded: N processes share the port with SO_REUSEPORT and one
+# LMDB cache; their CPU and RSS are summed),
 # BENCH_CLIENTS (8) dnsperf sockets, BENCH_RSS_NAMES (600000; 0 skips that phase, which takes
 # minutes because Unbound validates each wildcard answer).
 set -euo pipefail
@@ -26,12 +29,15 @@ export REFERENCE_THREADS=$BENCH_THREADS
 clients=${BENCH_CLIENTS:-8}
 hit_secs=${SECONDS_HIT:-10}
 export HIERARCHY_NET=127.0.5 UPSTREAM_PORT=5400 REFERENCE_PORT=5401
-proxy_port=5402
+proxy_port=5402 kresd_port=5403
 work=$(mktemp -d /tmp/dnsp-bench.XXXXXX)
 fixture=$here/tests/fixtures/hierarchy.sh
-proxy_pid=
+proxy_pid= kresd_pids=
 cleanup() {
   [[ -n $proxy_pid ]] && kill "$proxy_pid" 2>/dev/null || true
+  local p
+  for p in $kresd_pids; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work/kresd/cache"  # 64 MiB file
   "$fixture" stop "$work/h" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -43,20 +49,84 @@ echo "bench: building a signed hierarchy with $BENCH_NAMES names (this takes a w
   --trust-anchor "$work/h/root-anchor.ds" --log-level warn --threads "$BENCH_THREADS" \
   2>"$work/proxy.log" &
 proxy_pid=$!
-peer_pid=$(cat "$work/h/run/unbound-reference.pid")
+unbound_pid=$(cat "$work/h/run/unbound-reference.pid")
+
+# Knot Resolver, when installed: BENCH_THREADS kresd processes (each single-threaded) on one
+# port (kresd binds with SO_REUSEPORT) sharing one LMDB cache of the proxy's default size,
+# forwarding everything to the same upstream. policy.FORWARD validates (policy.STUB would
+# not); as a policy.rules entry it is evaluated before kresd's special-use-name rules, so
+# test. is forwarded, not refused. The ICANN root key, loaded before the config, is replaced
+# by the private root's DS, read-only (no RFC 5011 updates).
+servers="proxy unbound"
+if command -v kresd >/dev/null; then
+  servers="proxy unbound kresd"
+  if ss -Hlnu "( sport = :$kresd_port )" | grep -q . || ss -Hlnt "( sport = :$kresd_port )" | grep -q .; then
+    echo "bench: 127.0.0.1 port $kresd_port is in use (a kresd left from another run?)" >&2
+    exit 1
+  fi
+  mkdir -p "$work/kresd/cache"
+  cat >"$work/kresd/kresd.conf" <<EOF
+net.listen('127.0.0.1', $kresd_port, { kind = 'dns' })
+trust_anchors.remove('.')
+trust_anchors.add_file('$work/h/root-anchor.ds', true)
+cache.open(64 * MB, 'lmdb://$work/kresd/cache')
+policy.add(policy.all(policy.FORWARD('127.0.0.1@$UPSTREAM_PORT')))
+EOF
+  for i in $(seq 1 "$BENCH_THREADS"); do
+    kresd -n -c "$work/kresd/kresd.conf" "$work/kresd" </dev/null >"$work/kresd/kresd-$i.log" 2>&1 &
+    kresd_pids+="${kresd_pids:+ }$!"
+  done
+else
+  echo "bench: kresd not installed (apt-get install knot-resolver): its columns show -" >&2
+fi
 sleep 0.5
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hwm_kib() { awk '/VmHWM/ { print $2 }' "/proc/$1/status"; }
+pids_of() { # pids_of WHO -> the pids of that server
+  case $1 in proxy) echo "$proxy_pid" ;; unbound) echo "$unbound_pid" ;; kresd) echo "$kresd_pids" ;; esac
+}
+port_of() {
+  case $1 in proxy) echo "$proxy_port" ;; unbound) echo "$REFERENCE_PORT" ;; kresd) echo "$kresd_port" ;; esac
+}
+
+# Summed over every process of a server (kresd runs one per thread).
+cpu_ticks() { local p; for p in $1; do cat "/proc/$p/stat"; done | awk '{ t += $14 + $15 } END { print t }'; }
+status_kib() { local p; for p in $2; do cat "/proc/$p/status"; done | awk -v f="$1:" '$1 == f { t += $2 } END { print t }'; }
 tck=$(getconf CLK_TCK)
 
-# run_dnsperf PORT PID FILE ARGS... -> "qps completed cpu_us_per_query avg_latency_ms"
+# Before measuring: every server answers, validates (ad for a secure name) and rejects a
+# bogus answer (SERVFAIL for a bad signature, and for an expired one).
+check_validates() { # check_validates WHO
+  local who=$1 port i out
+  port=$(port_of "$who")
+  for i in $(seq 1 50); do
+    dig +time=1 +tries=1 @127.0.0.1 -p "$port" . SOA 2>/dev/null | grep -q 'status: NOERROR' && break
+    sleep 0.2
+  done
+  out=$(dig +dnssec +time=2 +tries=2 @127.0.0.1 -p "$port" www.secure-ecdsa.test A 2>&1) || true
+  if ! grep -q 'status: NOERROR' <<<"$out" || ! grep -qE ';; flags:[a-z ]* ad[ ;]' <<<"$out"; then
+    echo "bench: $who (127.0.0.1 port $port) does not validate: www.secure-ecdsa.test A is not NOERROR with ad:" >&2
+    echo "$out" >&2
+    [[ $who == kresd ]] && tail -n 20 "$work"/kresd/kresd-*.log >&2
+    exit 1
+  fi
+  for name in www.badsig.test www.expired.test; do
+    out=$(dig +dnssec +time=2 +tries=2 @127.0.0.1 -p "$port" "$name" A 2>&1) || true
+    if ! grep -q 'status: SERVFAIL' <<<"$out"; then
+      echo "bench: $who (127.0.0.1 port $port) accepts a bogus answer: $name A is not SERVFAIL:" >&2
+      echo "$out" >&2
+      exit 1
+    fi
+  done
+}
+for who in $servers; do check_validates "$who"; done
+
+# run_dnsperf PORT PIDS FILE ARGS... -> "qps completed cpu_us_per_query avg_latency_ms"
 run_dnsperf() {
-  local port=$1 pid=$2 file=$3; shift 3
+  local port=$1 pids=$2 file=$3; shift 3
   local t0 t1 out
-  t0=$(cpu_ticks "$pid")
+  t0=$(cpu_ticks "$pids")
   out=$(dnsperf -s 127.0.0.1 -p "$port" -d "$file" -D -c "$clients" "$@" 2>&1)
-  t1=$(cpu_ticks "$pid")
+  t1=$(cpu_ticks "$pids")
   local qps done lat
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
   done=$(awk '/Queries completed/ { print $3 }' <<<"$out")
@@ -76,26 +146,26 @@ latency_pcts() {
 hits=$work/hits.txt
 printf '%s\n' "www.secure-ecdsa.test A" "www.secure-rsasha256.test A" "nx.secure-ecdsa.test A" \
   "www.wildcard.test A" "foo.wildcard.test A" "www.nsec3.test A" >"$hits"
-# Misses: names nobody asked yet, half for each server; the upstream is warmed first so that
-# both measure validation, not the authoritative servers.
-half=$((BENCH_NAMES / 2))
-seq -f 'h%g.wildcard.test A' 1 "$half" >"$work/miss-proxy.txt"
-seq -f 'h%g.wildcard.test A' $((half + 1)) "$BENCH_NAMES" >"$work/miss-peer.txt"
-seq -f 'w%g.wildcard.test A' 1 "$half" >"$work/wild-proxy.txt"
-seq -f 'w%g.wildcard.test A' $((half + 1)) "$BENCH_NAMES" >"$work/wild-peer.txt"
+# Misses: names nobody asked yet, an equal share for each server; the upstream is warmed first
+# so that all measure validation, not the authoritative servers.
+read -r -a S <<<"$servers"
+share=$((BENCH_NAMES / ${#S[@]}))
+for i in "${!S[@]}"; do
+  seq -f 'h%g.wildcard.test A' $((i * share + 1)) $(((i + 1) * share)) >"$work/miss-${S[$i]}.txt"
+  seq -f 'w%g.wildcard.test A' $((i * share + 1)) $(((i + 1) * share)) >"$work/wild-${S[$i]}.txt"
+done
 cat "$work"/miss-*.txt "$work"/wild-*.txt >"$work/warm.txt"
 echo "bench: warming the upstream with $(wc -l <"$work/warm.txt") names" >&2
 dnsperf -s 127.0.0.1 -p "$UPSTREAM_PORT" -d "$work/warm.txt" -D -n 1 -q 200 >/dev/null 2>&1 || true
 
-for who in proxy peer; do
-  port=$proxy_port pid=$proxy_pid
-  [[ $who == peer ]] && port=$REFERENCE_PORT pid=$peer_pid
+for who in $servers; do
+  port=$(port_of "$who") pids=$(pids_of "$who")
   dnsperf -s 127.0.0.1 -p "$port" -d "$hits" -D -n 2 >/dev/null 2>&1 || true  # fill caches
-  read -r hit_qps _ hit_cpu _ < <(run_dnsperf "$port" "$pid" "$hits" -l "$hit_secs")
+  read -r hit_qps _ hit_cpu _ < <(run_dnsperf "$port" "$pids" "$hits" -l "$hit_secs")
   read -r p50 p99 < <(latency_pcts "$port" "$hits")
-  read -r miss_qps _ miss_cpu _ < <(run_dnsperf "$port" "$pid" "$work/miss-$who.txt" -n 1 -q 100)
-  read -r wild_qps _ wild_cpu _ < <(run_dnsperf "$port" "$pid" "$work/wild-$who.txt" -n 1 -q 100)
-  rss=$(hwm_kib "$pid")
+  read -r miss_qps _ miss_cpu _ < <(run_dnsperf "$port" "$pids" "$work/miss-$who.txt" -n 1 -q 100)
+  read -r wild_qps _ wild_cpu _ < <(run_dnsperf "$port" "$pids" "$work/wild-$who.txt" -n 1 -q 100)
+  rss=$(status_kib VmHWM "$pids")
   declare "r_${who}=$hit_qps $hit_cpu $p50 $p99 $miss_qps $miss_cpu $wild_qps $wild_cpu $rss"
 done
 
@@ -105,25 +175,41 @@ rss_names=${BENCH_RSS_NAMES:-600000}
 if ((rss_names > 0)); then
   seq -f 'm%g.wildcard.test A' 1 "$rss_names" >"$work/rss.txt"
   echo "bench: $rss_names unique names into each cache" >&2
-  for who in proxy peer; do
-    port=$proxy_port pid=$proxy_pid
-    [[ $who == peer ]] && port=$REFERENCE_PORT pid=$peer_pid
-    dnsperf -s 127.0.0.1 -p "$port" -d "$work/rss.txt" -D -c "$clients" -n 1 -q 400 \
+  for who in $servers; do
+    dnsperf -s 127.0.0.1 -p "$(port_of "$who")" -d "$work/rss.txt" -D -c "$clients" -n 1 -q 400 \
       >/dev/null 2>&1 || true
-    declare "rss_${who}=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")"
+    declare "rss_${who}=$(status_kib VmRSS "$(pids_of "$who")")"
   done
 fi
 
 read -r -a P <<<"$r_proxy ${rss_proxy:--}"
-read -r -a U <<<"$r_peer ${rss_peer:--}"
+read -r -a U <<<"$r_unbound ${rss_unbound:--}"
+if [[ -n $kresd_pids ]]; then
+  read -r -a K <<<"$r_kresd ${rss_kresd:--}"
+else
+  K=(- - - - - - - - - -)
+fi
 labels=("cache-hit queries/s" "cache-hit CPU us/query" "cache-hit p50 ms @20k/s" "cache-hit p99 ms @20k/s"
         "miss queries/s (unique names)" "miss CPU us/query" "wildcard-miss queries/s" "wildcard-miss CPU us/query"
         "peak RSS KiB" "RSS KiB after ${rss_names} more names")
-printf '\n%s, %s cores, %s thread(s) each, %s\n' "$(uname -m)" "$(nproc)" "$BENCH_THREADS" \
-  "$(date -u +%Y-%m-%d)"
-printf '| %-30s | %12s | %12s | %8s |\n' "measure" "dnssec-proxy" "unbound" "ratio"
-printf '|%s|%s|%s|%s|\n' "--------------------------------" "--------------" "--------------" "----------"
+kresd_version="not installed"
+command -v kresd >/dev/null && kresd_version=$(kresd --version | awk '{ print $NF }')
+printf '\n%s, %s cores, %s thread(s) each, %s, %s names; unbound %s, kresd %s\n' "$(uname -m)" \
+  "$(nproc)" "$BENCH_THREADS" "$(date -u +%Y-%m-%d)" "$BENCH_NAMES" \
+  "$(unbound -V | awk 'NR == 1 { print $2 }')" "$kresd_version"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+printf '| %-30s | %12s | %12s | %12s | %13s | %11s |\n' "measure" "dnssec-proxy" "unbound" "kresd" \
+  "proxy/unbound" "proxy/kresd"
+printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------------" "--------------" "--------------" \
+  "--------------" "---------------" "-------------"
 for i in "${!labels[@]}"; do
-  ratio=$(awk -v a="${P[$i]}" -v b="${U[$i]}" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-  printf '| %-30s | %12s | %12s | %8s |\n' "${labels[$i]}" "${P[$i]}" "${U[$i]}" "$ratio"
+  printf '| %-30s | %12s | %12s | %12s | %13s | %11s |\n' "${labels[$i]}" "${P[$i]}" "${U[$i]}" \
+    "${K[$i]}" "$(ratio "${P[$i]}" "${U[$i]}")" "$(ratio "${P[$i]}" "${K[$i]}")"
 done
+if [[ -n $kresd_pids ]]; then
+  printf '\nkresd: %s process(es) (single-threaded each) on one port and one 64 MiB LMDB cache;\n' \
+    "$BENCH_THREADS"
+  printf 'its CPU and RSS are sums over them (the shared cache pages count once per process).\n'
+else
+  printf '\nkresd: not installed (apt-get install knot-resolver), not compared.\n'
+fi
