@@ -66,6 +66,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       key_cache_(caches.keys),
       answer_cache_(caches.answers),
       aggressive_cache_(caches.aggressive),
+      shared_(caches),
       group_(caches.loops),
       role_(role) {
   limits_ = validation_limits(config_.limits);
@@ -754,9 +755,17 @@ bool Server::answer_aggressively(const resolver::ClientQuery& query, const Clien
   auto full = resolver::forward_reply(query, *msg, ad, 65535, nullptr);
   send_to(client,
           full.size() <= limit ? full : resolver::forward_reply(query, *msg, ad, limit, nullptr));
-  // Repeats of this name take the answer cache's fast path.
-  answer_cache_.store(query, std::move(full), resolver::Security::Secure, synthesis->valid_until,
-                      now, uv_now(loop_));
+  // A name synthesised twice lately is kept in the answer cache so that its repeats take the
+  // fast path; a name asked once is not: a flood of random names under a signed zone (a
+  // "water torture" attack, one use of RFC 8198) must not evict the answers clients reuse.
+  const size_t h = resolver::CacheKeyHash{}(resolver::CacheKey::of(query));
+  std::atomic<uint64_t>& seen = shared_.synthesised_recently[h % Shared::kSynthesisSlots];
+  if (seen.load(std::memory_order_relaxed) == static_cast<uint64_t>(h)) {
+    answer_cache_.store(query, std::move(full), resolver::Security::Secure,
+                        synthesis->valid_until, now, uv_now(loop_));
+  } else {
+    seen.store(static_cast<uint64_t>(h), std::memory_order_relaxed);
+  }
   return true;
 }
 

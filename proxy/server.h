@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +46,12 @@ struct Shared {
   resolver::KeyCache keys;
   resolver::AnswerCache answers;
   resolver::AggressiveCache aggressive;  // RFC 8198 ([cache] aggressive_nsec)
+  // Hashes of the questions answered by RFC 8198 synthesis lately, on any loop
+  // (direct-mapped, one slot per hash; a lost race only delays caching): the second
+  // synthesis of a question stores it in the answer cache.
+  static constexpr size_t kSynthesisSlots = size_t{1} << 14;
+  std::unique_ptr<std::atomic<uint64_t>[]> synthesised_recently{
+      new std::atomic<uint64_t>[kSynthesisSlots]{}};
   LoopGroup loops;
   Gauges gauges() const;
 };
@@ -199,6 +206,7 @@ class Server {
   resolver::KeyCache& key_cache_;        // shared by every loop
   resolver::AnswerCache& answer_cache_;  // shared by every loop
   resolver::AggressiveCache& aggressive_cache_;  // shared by every loop
+  Shared& shared_;
   LoopGroup& group_;
   LoopRole role_;
   // Queries parked until another loop's flight for the same question lands.

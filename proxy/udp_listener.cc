@@ -21,7 +21,7 @@ UdpListener::UdpListener(uv_loop_t* loop, Server& server) : loop_(loop), server_
 
 std::string UdpListener::start(const SocketAddress& address, PortSharing sharing) {
   name_ = "udp " + to_string(address.get());
-  uv_udp_init(loop_, &handle_);
+  uv_udp_init_ex(loop_, &handle_, AF_UNSPEC | UV_UDP_RECVMMSG);
   handle_.data = this;
   open_ = true;
   // libuv 1.44 cannot set SO_REUSEPORT on Linux: bind the socket ourselves.
@@ -39,16 +39,18 @@ std::string UdpListener::start(const SocketAddress& address, PortSharing sharing
 }
 
 void UdpListener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  // One loop, one datagram at a time: the listener's own buffer is reused for each.
+  // The listener's own buffer, reused for every batch (each datagram is handled before the
+  // next batch is read).
   auto* self = static_cast<UdpListener*>(h->data);
-  buf->base = self->recv_buffer_.data();
-  buf->len = self->recv_buffer_.size();
+  buf->base = self->recv_buffer_.get();
+  buf->len = kSlot * kBatch;
 }
 
 void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
                           unsigned flags) noexcept {
   auto* self = static_cast<UdpListener*>(h->data);
-  if (n <= 0 || from == nullptr) return;  // 0 + null address: nothing to read
+  // 0 + null address: nothing (more) to read; with UV_UDP_MMSG_FREE: the end of a batch.
+  if (n <= 0 || from == nullptr) return;
   if (flags & UV_UDP_PARTIAL) return;     // larger than 64 KiB: cannot be DNS
   UdpClient client{self, {}};
   const size_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
