@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "crypto/algorithm.h"
+#include "crypto/fetched_md.h"
 
 namespace dnsp::crypto {
 namespace {
@@ -19,11 +20,11 @@ const EVP_MD* ds_md(uint8_t digest_type) {
   if (!digest_supported(digest_type)) return nullptr;
   switch (static_cast<DigestType>(digest_type)) {
     case DigestType::Sha1:
-      return EVP_sha1();
+      return md::sha1();
     case DigestType::Sha256:
-      return EVP_sha256();
+      return md::sha256();
     case DigestType::Sha384:
-      return EVP_sha384();
+      return md::sha384();
   }
   return nullptr;
 }
@@ -56,7 +57,7 @@ std::optional<std::vector<uint8_t>> nsec3_hash(uint8_t hash_algorithm,
                                                std::span<const uint8_t> salt, uint16_t iterations) {
   // RFC 5155 §11: hash algorithm 1 is SHA-1, the only one assigned.
   if (hash_algorithm != 1) return std::nullopt;
-  const EVP_MD* md = EVP_sha1();
+  const EVP_MD* md = md::sha1();
   std::vector<uint8_t> hash(static_cast<size_t>(EVP_MD_get_size(md)));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   // IH(salt, x, 0) = H(x || salt)

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/algorithm.h"
+#include "crypto/fetched_md.h"
 
 namespace dnsp::crypto {
 namespace {
@@ -176,18 +177,18 @@ VerifyResult PublicKey::verify(std::span<const uint8_t> signed_data,
   switch (static_cast<Algorithm>(algorithm_)) {
     case Algorithm::RsaSha1:
     case Algorithm::RsaSha1Nsec3Sha1:
-      md = EVP_sha1();
+      md = md::sha1();
       break;
     case Algorithm::RsaSha256:
-      md = EVP_sha256();
+      md = md::sha256();
       break;
     case Algorithm::RsaSha512:
-      md = EVP_sha512();
+      md = md::sha512();
       break;
     case Algorithm::EcdsaP256Sha256:
     case Algorithm::EcdsaP384Sha384:
-      md = algorithm_ == static_cast<uint8_t>(Algorithm::EcdsaP256Sha256) ? EVP_sha256()
-                                                                          : EVP_sha384();
+      md = algorithm_ == static_cast<uint8_t>(Algorithm::EcdsaP256Sha256) ? md::sha256()
+                                                                          : md::sha384();
       // RFC 6605 §4: r and s are each exactly one coordinate long.
       if (signature.size() != 2 * bits_ / 8) return VerifyResult::Invalid;
       der = ecdsa_der_signature(signature);
