@@ -30,8 +30,8 @@ struct CommandLine {
   // answers (for container health checks); nothing else is read or started.
   std::optional<Endpoint> health_check;
   // Non-option arguments. When there are any, positional[0] is a subcommand word
-  // ([a-z][a-z0-9-]*, e.g. "explain") and the rest are its arguments, kept verbatim. No
-  // subcommand exists yet: the proxy rejects them, this only preserves them.
+  // ([a-z][a-z0-9-]*, e.g. "explain") and the rest are its arguments, kept verbatim; main()
+  // dispatches "explain" (proxy/explain.h) and rejects any other.
   std::vector<std::string> positional;
 };
 

@@ -31,6 +31,20 @@ size_t aggressive_share(const config::CacheSettings& c) {
   return c.aggressive_nsec ? c.max_size / 8 : 0;
 }
 
+resolver::Transport transport_of(const ClientRef& client) {
+  return std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
+                                                   : resolver::Transport::Udp;
+}
+
+// [dnssec] negative_trust_anchors as names (config/ checked and normalised them).
+std::vector<resolver::Name> negative_anchors(const config::Config& c) {
+  std::vector<resolver::Name> names;
+  for (const auto& text : c.negative_trust_anchors) {
+    if (auto name = resolver::Name::from_text(text)) names.push_back(*name);
+  }
+  return names;
+}
+
 }  // namespace
 
 Shared::Shared(const config::CacheSettings& c, const config::ValidationLimits& limits)
@@ -70,9 +84,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       group_(caches.loops),
       role_(role) {
   limits_ = validation_limits(config_.limits);
-  for (const auto& text : config_.negative_trust_anchors) {
-    if (auto name = resolver::Name::from_text(text)) negative_anchors_.push_back(*name);
-  }
+  negative_anchors_ = negative_anchors(config_);
 }
 
 void Server::set_trust_anchors(resolver::TrustAnchors anchors) {
@@ -206,10 +218,7 @@ std::vector<std::string> Server::reload(config::Config next,
   }
   // Validation policy for new validations.
   limits_ = validation_limits(next.limits);
-  std::vector<resolver::Name> ntas;
-  for (const auto& text : next.negative_trust_anchors) {
-    if (auto name = resolver::Name::from_text(text)) ntas.push_back(*name);
-  }
+  std::vector<resolver::Name> ntas = negative_anchors(next);
   const bool ntas_changed = ntas != negative_anchors_;
   negative_anchors_ = std::move(ntas);
   if (anchors && *anchors != anchors_) {
@@ -343,8 +352,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
                     {config_, anchors_, limits_, negative_anchors_});
     return;
   }
-  const auto transport = std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
-                                                                   : resolver::Transport::Udp;
+  const auto transport = transport_of(client);
   // The hot path: a validated answer from memory. CD queries always go upstream: the
   // client wants the data as the upstream has it (RFC 4035 §3.2.2).
   if (!query.checking_disabled()) {
@@ -421,8 +429,7 @@ bool Server::answer_stale(uint64_t tid, const ExtendedError& failure) {
   if (it == transactions_.end() || it->second.query.checking_disabled()) return false;
   Transaction& t = it->second;
   if (t.background) return false;  // a failed prefetch: the entry just expires
-  const auto transport = std::holds_alternative<TcpClient>(t.client) ? resolver::Transport::Tcp
-                                                                     : resolver::Transport::Udp;
+  const auto transport = transport_of(t.client);
   std::vector<uint8_t> reply;
   if (!answer_cache_.lookup_stale(t.query, resolver::reply_limit(t.query, transport),
                                   uv_now(loop_), reply)) {
@@ -670,8 +677,7 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
                      << (verdict.reason == resolver::Reason::None
                              ? std::string()
                              : " (" + resolver::ede_text(verdict) + ")"));
-  const auto transport = std::holds_alternative<TcpClient>(t.client) ? resolver::Transport::Tcp
-                                                                     : resolver::Transport::Udp;
+  const auto transport = transport_of(t.client);
   // RFC 4035 §3.2.3 / RFC 6840 §5.7-5.8: AD only for data we proved secure, and only when
   // the client signalled it understands it (DO or AD).
   const auto ad = verdict.security == resolver::Security::Secure && t.query.wants_ad()

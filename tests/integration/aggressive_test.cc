@@ -17,15 +17,6 @@ using namespace dnsp::test;
 
 namespace {
 
-std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
-  auto& h = Hierarchy::get();
-  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
-                                "--trust-anchor", h.anchor(),
-                                "--log-level",    "debug"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<ProxyProcess>(args);
-}
-
 // Client queries sent upstream so far: the debug line "query N: NAME TYPE" (sub-queries
 // log "query N: fetching NAME TYPE", verdicts "query N: Secure").
 size_t upstream_queries(const ProxyProcess& proxy) {

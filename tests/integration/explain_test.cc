@@ -322,15 +322,6 @@ RunResult explain_server(uint16_t port, const std::string& name, const std::stri
                      (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
-std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
-  auto& h = Hierarchy::get();
-  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
-                                "--trust-anchor", h.anchor(),
-                                "--log-level",    "debug"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<ProxyProcess>(args);
-}
-
 }  // namespace
 
 TEST_CASE("explain --server: a running proxy returns the same report, verdict and exit code") {

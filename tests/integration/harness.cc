@@ -130,6 +130,14 @@ RunResult run_command(const std::string& command) {
   return r;
 }
 
+bool tcp_accepts(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  auto a = loopback(port);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
 ProxyProcess::ProxyProcess(std::vector<std::string> args, bool add_listen) {
   port_ = free_port();
   if (add_listen) {
@@ -143,11 +151,7 @@ ProxyProcess::ProxyProcess(std::vector<std::string> args, bool add_listen) {
   if (pid_ < 0) throw std::runtime_error("cannot start " DNSSEC_PROXY_BINARY);
   if (!add_listen) return;
   for (int i = 0; i < 300; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    auto a = loopback(port_);
-    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(fd);
-    if (ok) return;
+    if (tcp_accepts(port_)) return;
     if (!running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -15,6 +15,9 @@ namespace dnsp::test {
 // A port on 127.0.0.1 that is free for both UDP and TCP right now.
 uint16_t free_port();
 
+// True when something accepts a TCP connection on 127.0.0.1:port right now.
+bool tcp_accepts(uint16_t port);
+
 // A scratch directory removed with the object.
 class TempDir {
  public:

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -79,6 +81,17 @@ class Hierarchy {
   bool ok_ = false;
   std::string why_;
 };
+
+// The proxy validating through the hierarchy's upstream with its private root anchor, at
+// debug level (tests count its "query N:" lines); `extra` arguments are appended.
+inline std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
+  auto& h = Hierarchy::get();
+  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
+                                "--trust-anchor", h.anchor(),
+                                "--log-level",    "debug"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return std::make_unique<ProxyProcess>(args);
+}
 
 }  // namespace dnsp::test
 

@@ -16,16 +16,6 @@ using namespace dnsp::test;
 
 namespace {
 
-// The proxy validating through the hierarchy's upstream with its private root anchor.
-std::unique_ptr<ProxyProcess> start_proxy(const std::vector<std::string>& extra = {}) {
-  auto& h = Hierarchy::get();
-  std::vector<std::string> args{"--upstream",     "127.0.0.1:" + std::to_string(h.upstream_port()),
-                                "--trust-anchor", h.anchor(),
-                                "--log-level",    "debug"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<ProxyProcess>(args);
-}
-
 struct Case {
   const char* name;
   const char* type;
