@@ -747,27 +747,25 @@ bool Server::answer_aggressively(const resolver::ClientQuery& query, const Clien
   // RFC 7646: below a negative trust anchor nothing is validated, so nothing is proven.
   if (negative_anchor_for(query.question.name) != nullptr) return false;
   const auto now = wall_clock_now();
-  auto synthesis = aggressive_cache_.synthesise(query.question, now);
+  // Proven from validated records: Secure, so AD as complete() sets it (RFC 6840 §5.7-5.8).
+  const auto ad = query.wants_ad() ? resolver::AdBit::Set : resolver::AdBit::Clear;
+  // The proof in words only for the debug line below; building it costs more than the proof.
+  auto synthesis = aggressive_cache_.answer(
+      query, ad, resolver::reply_limit(query, transport), now,
+      log_enabled(LogLevel::Debug) ? resolver::Wording::Full : resolver::Wording::Failures);
   if (!synthesis) return false;
-  auto msg = resolver::Message::parse(synthesis->message);
-  if (!msg) return false;
   LOG_DEBUG("RFC 8198 synthesis for "
             << query.question.name.to_string() << " " << resolver::to_string(query.question.type)
             << ": " << resolver::to_string(synthesis->kind) << " from records of "
             << synthesis->zone.to_string() << " held (" << synthesis->detail << ")");
-  // Proven from validated records: Secure, so AD as complete() sets it (RFC 6840 §5.7-5.8).
-  const auto ad = query.wants_ad() ? resolver::AdBit::Set : resolver::AdBit::Clear;
-  const size_t limit = resolver::reply_limit(query, transport);
-  auto full = resolver::forward_reply(query, *msg, ad, 65535, nullptr);
-  send_to(client,
-          full.size() <= limit ? full : resolver::forward_reply(query, *msg, ad, limit, nullptr));
+  send_to(client, synthesis->fitted.empty() ? synthesis->message : synthesis->fitted);
   // A name synthesised twice lately is kept in the answer cache so that its repeats take the
   // fast path; a name asked once is not: a flood of random names under a signed zone (a
   // "water torture" attack, one use of RFC 8198) must not evict the answers clients reuse.
   const size_t h = resolver::CacheKeyHash{}(resolver::CacheKey::of(query));
   std::atomic<uint64_t>& seen = shared_.synthesised_recently[h % Shared::kSynthesisSlots];
   if (seen.load(std::memory_order_relaxed) == static_cast<uint64_t>(h)) {
-    answer_cache_.store(query, std::move(full), resolver::Security::Secure,
+    answer_cache_.store(query, std::move(synthesis->message), resolver::Security::Secure,
                         synthesis->valid_until, now, uv_now(loop_));
   } else {
     seen.store(static_cast<uint64_t>(h), std::memory_order_relaxed);

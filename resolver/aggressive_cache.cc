@@ -380,7 +380,20 @@ std::optional<AggressiveCache::It> AggressiveCache::soa(Zone& z, int64_t now) {
   return fresh(*z.soa, now);
 }
 
-std::optional<Synthesis> AggressiveCache::synthesise(const Question& question, int64_t now) {
+std::optional<Synthesis> AggressiveCache::synthesise(const Question& question, int64_t now,
+                                                    Wording wording) {
+  // An upstream's reply: QR RD RA (reply_flags() adds QR and RA), every DNSSEC record kept
+  // (DO), no OPT (no EDNS), never truncated.
+  ClientQuery upstream_style;
+  upstream_style.flags = flag::kRD;
+  upstream_style.question = question;
+  upstream_style.dnssec_ok = true;
+  return answer(upstream_style, AdBit::Clear, 65535, now, wording);
+}
+
+std::optional<Synthesis> AggressiveCache::answer(const ClientQuery& query, AdBit ad, size_t limit,
+                                                 int64_t now, Wording wording) {
+  const Question& question = query.question;
   std::lock_guard lock(mu_);
   if (zones_.empty() || question.klass != RRClass::IN || !synthesisable(question.type)) {
     return std::nullopt;
@@ -397,15 +410,20 @@ std::optional<Synthesis> AggressiveCache::synthesise(const Question& question, i
     }
   }
   if (zone == nullptr) return std::nullopt;
-  const Name apex = zone->apex;
+  const Target target{query, ad, limit, wording};
   std::optional<Synthesis> out;
-  if (!zone->nsecs.empty()) out = from_nsec(*zone, question, now);
-  if (!out && !zone->nsec3s.empty()) out = from_nsec3(*zone, question, now);
-  drop_if_empty(apex);  // expired entries may have left it empty
+  if (!zone->nsecs.empty()) out = from_nsec(*zone, target, now);
+  if (!out && !zone->nsec3s.empty()) out = from_nsec3(*zone, target, now);
+  if (zone->empty()) {  // expired entries have left it empty
+    const Name apex = zone->apex;
+    drop_if_empty(apex);
+  }
   return out;
 }
 
-std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Question& q, int64_t now) {
+std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Target& t, int64_t now) {
+  const Question& q = t.query.question;
+  const Wording wording = t.wording;
   const Name& qname = q.name;
   auto at = nsec_at_or_before(z, qname, now);
   if (!at) return std::nullopt;
@@ -418,9 +436,9 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Question& q, 
     // the NSEC covering qname (RFC 4035 §5.3.4).
     if (ce.label_count() < qname.label_count() && ce.is_subdomain_of(z.apex)) {
       if (auto w = wildcard(z, ce, q.type, now)) {
-        auto proof = prove_wildcard_answer_nsec(records, qname, ce, z.apex);
+        auto proof = prove_wildcard_answer_nsec(records, qname, ce, z.apex, wording);
         if (proof.kind != DenialKind::WildcardAnswerOk) return std::nullopt;
-        return build(q, z, proof, w, std::nullopt, {*at}, now);
+        return build(t, z, proof, w, std::nullopt, {*at}, now);
       }
       if (auto star = ce.prepend(kStar)) {
         if (auto w = nsec_at_or_before(z, *star, now); w && *w != *at) {
@@ -429,12 +447,12 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Question& q, 
             auto s = soa(z, now);
             if (!s) return std::nullopt;
             // RFC 8198 §5.1 (NXDOMAIN) and §5.2 (wildcard NODATA): two NSECs.
-            auto proof = prove_nsec(records, qname, q.type, z.apex);
+            auto proof = prove_nsec(records, qname, q.type, z.apex, wording);
             if (!is_proven(proof.kind)) return std::nullopt;
             if (proof.kind == DenialKind::NoData) {
-              return build(q, z, proof, std::nullopt, s, {*at}, now);  // an empty non-terminal
+              return build(t, z, proof, std::nullopt, s, {*at}, now);  // an empty non-terminal
             }
-            return build(q, z, proof, std::nullopt, s, {*at, *w}, now);
+            return build(t, z, proof, std::nullopt, s, {*at, *w}, now);
           }
         }
       }
@@ -444,12 +462,14 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Question& q, 
   // NXDOMAIN whose one NSEC also covers the wildcard.
   auto s = soa(z, now);
   if (!s) return std::nullopt;
-  auto proof = prove_nsec(records, qname, q.type, z.apex);
+  auto proof = prove_nsec(records, qname, q.type, z.apex, wording);
   if (!is_proven(proof.kind)) return std::nullopt;
-  return build(q, z, proof, std::nullopt, s, {*at}, now);
+  return build(t, z, proof, std::nullopt, s, {*at}, now);
 }
 
-std::optional<Synthesis> AggressiveCache::from_nsec3(Zone& z, const Question& q, int64_t now) {
+std::optional<Synthesis> AggressiveCache::from_nsec3(Zone& z, const Target& t, int64_t now) {
+  const Question& q = t.query.question;
+  const Wording wording = t.wording;
   const Name& qname = q.name;
   const Name apex = z.apex;
   // Hashing is bounded like a validation's proof (CVE-2023-50868); the proof functions hash
@@ -487,9 +507,9 @@ std::optional<Synthesis> AggressiveCache::from_nsec3(Zone& z, const Question& q,
     // RFC 8198 §5.2, RFC 5155 §8.5: NODATA from the NSEC3 matching qname.
     auto s = soa(z, now);
     if (!s || !use(*m)) return std::nullopt;
-    auto proof = prove_nsec3(records, qname, q.type, apex, nl);
+    auto proof = prove_nsec3(records, qname, q.type, apex, nl, wording);
     if (proof.kind != DenialKind::NoData) return std::nullopt;
-    return build(q, z, proof, std::nullopt, s, used, now);
+    return build(t, z, proof, std::nullopt, s, used, now);
   }
   // RFC 5155 §8.3: the closest encloser (an ancestor with a matching NSEC3) and the NSEC3
   // covering the next closer name.
@@ -511,9 +531,9 @@ std::optional<Synthesis> AggressiveCache::from_nsec3(Zone& z, const Question& q,
     // RFC 8198 §5.3, RFC 5155 §8.8: the wildcard expanded, with the NSEC3 covering the next
     // closer name; never under Opt-Out (the proof says OptOut then).
     if (!use(*nc_cover)) return std::nullopt;
-    auto proof = prove_wildcard_answer_nsec3(records, qname, ce, apex, nl);
+    auto proof = prove_wildcard_answer_nsec3(records, qname, ce, apex, nl, wording);
     if (proof.kind != DenialKind::WildcardAnswerOk) return std::nullopt;
-    return build(q, z, proof, w, std::nullopt, used, now);
+    return build(t, z, proof, w, std::nullopt, used, now);
   }
   auto star = ce.prepend(kStar);
   if (!star) return std::nullopt;
@@ -525,53 +545,52 @@ std::optional<Synthesis> AggressiveCache::from_nsec3(Zone& z, const Question& q,
   if (!use(*ce_match) || !use(*nc_cover) || !use(*wc)) return std::nullopt;
   // RFC 8198 §5.1, RFC 5155 §8.4 and §8.7: NXDOMAIN or wildcard NODATA. An Opt-Out span
   // over the next closer name gives OptOut, never one of these (RFC 8198 §4).
-  auto proof = prove_nsec3(records, qname, q.type, apex, nl);
+  auto proof = prove_nsec3(records, qname, q.type, apex, nl, wording);
   if (proof.kind != DenialKind::NxDomain && proof.kind != DenialKind::WildcardNoData) {
     return std::nullopt;
   }
-  return build(q, z, proof, std::nullopt, s, used, now);
+  return build(t, z, proof, std::nullopt, s, used, now);
 }
 
-Synthesis AggressiveCache::build(const Question& q, const Zone& z, const DenialResult& proof,
+Synthesis AggressiveCache::build(const Target& target, const Zone& z, const DenialResult& proof,
                                  const std::optional<It>& wildcard_rrset,
                                  const std::optional<It>& soa, const std::vector<It>& authority,
                                  int64_t now) {
-  std::vector<It> all = authority;
-  if (wildcard_rrset) all.push_back(*wildcard_rrset);
-  if (soa) all.push_back(*soa);
   // RFC 8198 §5.4 and RFC 9077 §3: no record outlives what it was learned with; a negative
   // answer lives min(SOA TTL, SOA MINIMUM, NSEC TTLs) (RFC 2308 §5).
   int64_t ttl = limits_.max_ttl;
   int64_t valid_until = std::numeric_limits<int64_t>::max();
-  for (It it : all) {
+  const auto use = [&](It it) {
     ttl = std::min(ttl, it->ttl_until - now);
     valid_until = std::min(valid_until, it->sig_until);
     touch(it);
-  }
+  };
+  for (It it : authority) use(it);
+  if (wildcard_rrset) use(*wildcard_rrset);
+  if (soa) use(*soa);
   if (soa) ttl = std::min<int64_t>(ttl, (*soa)->soa_minimum);
   const uint32_t t = static_cast<uint32_t>(std::max<int64_t>(ttl, 0));
 
   const RCode rcode = proof.kind == DenialKind::NxDomain ? RCode::NXDomain : RCode::NoError;
-  MessageBuilder b(65535);
-  b.set_header(0, flag::kQR | flag::kRD | flag::kRA |
-                      static_cast<uint16_t>(static_cast<uint16_t>(rcode) & 0xF));
-  (void)b.add_question(q.name, q.type, q.klass);
+  std::vector<ReplyRecord> records;
+  records.reserve(8);
   const auto add = [&](Section section, const Name& owner, const Entry& e) {
-    for (const auto& rd : e.rdatas) (void)b.add_record(section, owner, e.type, RRClass::IN, t, rd);
-    for (const auto& sig : e.rrsigs) {
-      (void)b.add_record(section, owner, RRType::RRSIG, RRClass::IN, t, sig);
-    }
+    for (const auto& rd : e.rdatas) records.push_back({section, &owner, e.type, t, rd});
+    for (const auto& sig : e.rrsigs) records.push_back({section, &owner, RRType::RRSIG, t, sig});
   };
   // RFC 4035 §5.3.4: the expanded RRset is owned by qname; its RRSIG (Labels field
   // unchanged) still verifies over the wildcard.
-  if (wildcard_rrset) add(Section::Answer, q.name, **wildcard_rrset);
+  if (wildcard_rrset) add(Section::Answer, target.query.question.name, **wildcard_rrset);
   if (soa) add(Section::Authority, (*soa)->owner, **soa);
   for (It it : authority) add(Section::Authority, it->owner, *it);
 
   Synthesis out;
   out.kind = proof.kind;
   out.zone = z.apex;
-  out.message = b.finish();
+  out.message = records_reply(target.query, rcode, target.ad, 65535, records);
+  if (out.message.size() > target.limit) {
+    out.fitted = records_reply(target.query, rcode, target.ad, target.limit, records);
+  }
   out.valid_until = valid_until;
   out.detail = proof.detail;
   return out;

@@ -19,6 +19,7 @@
 #include "resolver/key_cache.h"
 #include "resolver/message.h"
 #include "resolver/name.h"
+#include "resolver/replies.h"
 #include "resolver/types.h"
 #include "resolver/validation_trace.h"
 #include "resolver/verdict.h"
@@ -32,15 +33,20 @@ struct AggressiveCacheLimits {
   uint32_t max_nsec3_hashes = 200;      // NSEC3 hash computations per synthesis (CVE-2023-50868)
 };
 
-// An answer built from memory: an upstream-style reply (question, rcode, every record with
-// its RRSIGs, no OPT) to hand to forward_reply() as if the upstream had sent it.
+// An answer built from memory.
 struct Synthesis {
   DenialKind kind = DenialKind::NotProven;  // NxDomain, NoData, WildcardNoData or
                                             // WildcardAnswerOk
   Name zone;
+  // answer(): the reply to the client as forward_reply() makes it, up to 65535 octets (what
+  // the answer cache keeps). synthesise(): as an upstream would send it (ID 0, QR RD RA, every
+  // record with its RRSIGs, no OPT).
   std::vector<uint8_t> message;
+  // answer() only: the reply fitted to the client's limit when `message` exceeds it (TC set),
+  // else empty.
+  std::vector<uint8_t> fitted;
   int64_t valid_until = 0;  // the earliest RRSIG expiration of the records used (unix s)
-  std::string detail;       // the proof, in words, for logs
+  std::string detail;       // the proof, in words, for logs (when asked for)
 };
 
 // Thread-safe: every public call holds the cache's mutex.
@@ -61,8 +67,15 @@ class AggressiveCache {
   // the type or CNAME; needs the zone's SOA), or the wildcard RRset of the type expanded to
   // qname with the NSEC/NSEC3 covering qname (next closer name). nullopt when the records
   // held prove nothing, when the proof rests on an NSEC3 Opt-Out span (RFC 8198 §4,
-  // RFC 5155 §6), and for DS, ANY, RRSIG, NSEC, NSEC3 and meta types.
-  std::optional<Synthesis> synthesise(const Question& question, int64_t now);
+  // RFC 5155 §6), and for DS, ANY, RRSIG, NSEC, NSEC3 and meta types. Synthesis::detail is
+  // empty unless `wording` is Full (the words cost more than the proof; only logs use them).
+  // The reply is written straight for `query` (its ID, case, DO, AD as `ad` says), fitted to
+  // `limit`: no upstream-style message is built and parsed on the way.
+  std::optional<Synthesis> answer(const ClientQuery& query, AdBit ad, size_t limit, int64_t now,
+                                  Wording wording = Wording::Failures);
+  // The same, as an upstream-style message for `question` (tests and tools validate it).
+  std::optional<Synthesis> synthesise(const Question& question, int64_t now,
+                                      Wording wording = Wording::Full);
 
   size_t bytes() const {
     std::lock_guard lock(mu_);
@@ -119,8 +132,15 @@ class AggressiveCache {
   void drop_if_empty(const Name& zone);
   // The entry, or nothing when it has expired (then it is dropped).
   std::optional<It> fresh(It it, int64_t now);
-  std::optional<Synthesis> from_nsec(Zone& z, const Question& q, int64_t now);
-  std::optional<Synthesis> from_nsec3(Zone& z, const Question& q, int64_t now);
+  // What a synthesis is built for: the client's query, AD, the client's size limit.
+  struct Target {
+    const ClientQuery& query;
+    AdBit ad;
+    size_t limit;
+    Wording wording;
+  };
+  std::optional<Synthesis> from_nsec(Zone& z, const Target& t, int64_t now);
+  std::optional<Synthesis> from_nsec3(Zone& z, const Target& t, int64_t now);
   // The zone's SOA for a negative answer (RFC 2308 §3), if held and fresh.
   std::optional<It> soa(Zone& z, int64_t now);
   // The NSEC whose owner is `name`, or else the one before it in canonical order.
@@ -129,7 +149,7 @@ class AggressiveCache {
   std::optional<It> wildcard(Zone& z, const Name& closest_encloser, RRType type, int64_t now);
   // The reply: the wildcard RRset expanded to qname (if any) in the answer section; the SOA
   // (if any) and the NSEC/NSEC3 RRsets of the proof in the authority section, with RRSIGs.
-  Synthesis build(const Question& q, const Zone& z, const DenialResult& proof,
+  Synthesis build(const Target& t, const Zone& z, const DenialResult& proof,
                   const std::optional<It>& wildcard_rrset, const std::optional<It>& soa,
                   const std::vector<It>& authority, int64_t now);
   void touch(It it) { lru_.splice(lru_.begin(), lru_, it); }

@@ -56,6 +56,11 @@ inline std::string_view to_string(DenialKind k) {
   return "?";
 }
 
+// How much a proof says in DenialResult::detail. Full: always (the validator: EDE text, logs,
+// explain). Failures: only when it fails; a proven result has an empty detail (RFC 8198
+// synthesis, which runs a proof on every answer it builds and needs only the kind).
+enum class Wording : uint8_t { Full, Failures };
+
 struct DenialResult {
   DenialKind kind;
   // NxDomain, WildcardNoData, OptOut, WildcardAnswerOk: the closest encloser. NoData, NoDs,

@@ -32,6 +32,34 @@ void MessageBuilder::bump_count(Section s) {
   store_u16(p, static_cast<uint16_t>(load_u16(p) + 1));
 }
 
+bool MessageBuilder::written_equals(uint16_t target, std::span<const uint8_t> suffix) const {
+  // Walks the name written at `target` (this builder wrote it: labels, then a root label or
+  // a pointer to an earlier offset) against the uncompressed `suffix`, octet for octet.
+  size_t p = target;
+  size_t i = 0;
+  while (p < buf_.size() && i < suffix.size()) {
+    const uint8_t len = buf_[p];
+    if ((len & 0xC0) == 0xC0) {
+      if (p + 1 >= buf_.size()) return false;
+      const size_t to = static_cast<size_t>(len & 0x3F) << 8 | buf_[p + 1];
+      if (to >= p) return false;  // only backwards, as written
+      p = to;
+      continue;
+    }
+    if (len != suffix[i]) return false;
+    if (len == 0) return true;
+    if (p + 1 + len > buf_.size() || i + 1 + len > suffix.size() ||
+        !std::equal(buf_.begin() + static_cast<std::ptrdiff_t>(p + 1),
+                    buf_.begin() + static_cast<std::ptrdiff_t>(p + 1 + len),
+                    suffix.begin() + static_cast<std::ptrdiff_t>(i + 1))) {
+      return false;
+    }
+    p += 1 + len;
+    i += 1 + len;
+  }
+  return false;
+}
+
 void MessageBuilder::write_name(const Name& name) {
   const auto wire = name.wire();
   // Try each suffix, longest first, against the names written so far.
@@ -39,10 +67,7 @@ void MessageBuilder::write_name(const Name& name) {
   while (wire[pos] != 0) {
     const auto suffix = wire.subspan(pos);
     for (uint16_t target : name_offsets_) {
-      WireReader r(buf_, target);
-      auto written = r.name();
-      if (written && std::equal(suffix.begin(), suffix.end(), written->wire().begin(),
-                                written->wire().end())) {
+      if (written_equals(target, suffix)) {
         // Labels before the suffix uncompressed, then a pointer.
         for (size_t p = 0; p < pos; p += 1 + wire[p]) {
           if (buf_.size() + p < 0x3FFF && name_offsets_.size() < kMaxCompressionTargets)

@@ -48,6 +48,8 @@ class MessageBuilder {
 
  private:
   void write_name(const Name& name);
+  // True when the name written at offset `target` is exactly `suffix` (same octets).
+  bool written_equals(uint16_t target, std::span<const uint8_t> suffix) const;
   void bump_count(Section s);
 
   size_t max_size_;

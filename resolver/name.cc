@@ -136,6 +136,22 @@ Name Name::lowercased() const {
   return r;
 }
 
+size_t Name::common_labels(const Name& other) const {
+  std::array<uint8_t, 128> oa, ob;
+  const size_t na = label_offsets(wire(), oa);
+  const size_t nb = label_offsets(other.wire(), ob);
+  size_t k = 0;
+  for (; k < std::min(na, nb); ++k) {
+    const uint8_t* la = wire_.data() + oa[na - 1 - k];
+    const uint8_t* lb = other.wire_.data() + ob[nb - 1 - k];
+    if (la[0] != lb[0]) break;
+    size_t i = 1;
+    while (i <= la[0] && ascii_lower(la[i]) == ascii_lower(lb[i])) ++i;
+    if (i <= la[0]) break;
+  }
+  return k;
+}
+
 bool Name::is_subdomain_of(const Name& ancestor) const {
   if (ancestor.size_ > size_) return false;
   // Walk our labels until the remaining suffix has the ancestor's length, then compare.

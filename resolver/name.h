@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,16 @@ class Name {
   static constexpr size_t kMaxLabel = 63;
 
   Name() : size_(1) { wire_[0] = 0; }  // the root
+  // Copies move only the name's own octets: a Name is 256 bytes, most of them unused, and
+  // names are copied on every path (cache keys, proofs, replies).
+  Name(const Name& other) noexcept : size_(other.size_) {
+    std::memcpy(wire_.data(), other.wire_.data(), other.size_);
+  }
+  Name& operator=(const Name& other) noexcept {
+    size_ = other.size_;
+    std::memmove(wire_.data(), other.wire_.data(), other.size_);
+    return *this;
+  }
   static Name root() { return Name(); }
 
   // Presentation format: "example.com", "example.com.", "." ; relative names are taken
@@ -44,6 +55,9 @@ class Name {
   WireResult<Name> prepend(std::span<const uint8_t> label) const;
   Name lowercased() const;
 
+  // How many trailing labels this name and `other` share (case-insensitive): the label
+  // count of their closest common ancestor.
+  size_t common_labels(const Name& other) const;
   // True when this name equals `ancestor` or lies below it.
   bool is_subdomain_of(const Name& ancestor) const;
 
@@ -57,7 +71,8 @@ class Name {
 
  private:
   friend class WireReader;
-  std::array<uint8_t, kMaxWire> wire_{};
+  // Only the first size_ octets are ever written or read (no zeroing: see the copies above).
+  std::array<uint8_t, kMaxWire> wire_;
   uint8_t size_;
 };
 

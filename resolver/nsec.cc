@@ -38,14 +38,6 @@ bool is_proper_subdomain(const Name& name, const Name& ancestor) {
   return name.is_subdomain_of(ancestor) && !(name == ancestor);
 }
 
-// The longest name both `a` and `b` are equal to or below.
-Name common_ancestor(const Name& a, const Name& b) {
-  const size_t n = std::min(a.label_count(), b.label_count());
-  size_t k = 0;
-  while (k < n && a.suffix(k + 1) == b.suffix(k + 1)) ++k;
-  return a.suffix(k);
-}
-
 std::string describe(const NsecRecord& r) {
   return "NSEC " + r.owner.to_string() + " -> " + r.next.to_string();
 }
@@ -95,43 +87,50 @@ std::string unknown(const Lookup& l, const Name& name) {
   return "no NSEC matches or covers " + name.to_string();
 }
 
+// A proven result: its words only when `wording` asks for them on success.
+template <class Words>
+DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Words& words) {
+  return {kind, ce, wording == Wording::Full ? words() : std::string()};
+}
+
 // NODATA from the NSEC owned by qname (RFC 4035 §5.4; for DS, RFC 6840 §4.4).
-DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype) {
+DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype, Wording wording) {
   const TypeBitmap t = types_of(r);
-  const std::string what = describe(r);
+  const auto what = [&] { return describe(r); };
   if (qtype == RRType::DS) {
     // RFC 6840 §4.4: an insecure delegation needs the parent's NSEC: NS set, DS and SOA
     // clear. With SOA set it is the child's apex NSEC, which cannot speak for the parent.
     if (t.contains(RRType::SOA)) {
-      return not_proven(what + " is the child zone's apex NSEC (SOA set): it cannot deny DS");
+      return not_proven(what() + " is the child zone's apex NSEC (SOA set): it cannot deny DS");
     }
-    if (t.contains(RRType::DS)) return not_proven(what + " lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what + " lists CNAME");
+    if (t.contains(RRType::DS)) return not_proven(what() + " lists DS: the DS RRset exists");
+    if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
     if (t.contains(RRType::NS)) {
-      return {DenialKind::NoDs, qname, what + " lists NS without DS: insecure delegation"};
+      return proven(DenialKind::NoDs, qname, wording,
+                    [&] { return what() + " lists NS without DS: insecure delegation"; });
     }
-    return {DenialKind::NotACut, qname, what + " lists neither NS nor SOA: no zone cut"};
+    return proven(DenialKind::NotACut, qname, wording,
+                  [&] { return what() + " lists neither NS nor SOA: no zone cut"; });
   }
-  if (t.contains(qtype)) return not_proven(what + " lists " + to_string(qtype));
+  if (t.contains(qtype)) return not_proven(what() + " lists " + to_string(qtype));
   // RFC 6840 §4.3: a CNAME at qname would have been followed, so NODATA is not proven.
-  if (t.contains(RRType::CNAME)) return not_proven(what + " lists CNAME");
+  if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
   // RFC 6840 §4.1: the parent's NSEC at a cut speaks for DS only, not the child's data.
   if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what +
+    return not_proven(what() +
                       " is the parent side of a zone cut (NS without SOA): it proves "
                       "nothing about " +
                       to_string(qtype));
   }
-  return {DenialKind::NoData, qname, what + " lacks " + to_string(qtype) + " and CNAME"};
+  return proven(DenialKind::NoData, qname, wording,
+                [&] { return what() + " lacks " + to_string(qtype) + " and CNAME"; });
 }
 
 // Where a covering NSEC leaves the closest encloser of `name` (RFC 4035 §5.4): the longest
 // ancestor `name` shares with the NSEC's owner or next name; every longer ancestor lies
 // strictly between them and so does not exist.
 Name closest_encloser_of(const NsecRecord& cover, const Name& name) {
-  Name by_owner = common_ancestor(name, cover.owner);
-  Name by_next = common_ancestor(name, cover.next);
-  return by_owner.label_count() >= by_next.label_count() ? by_owner : by_next;
+  return name.suffix(std::max(name.common_labels(cover.owner), name.common_labels(cover.next)));
 }
 
 }  // namespace
@@ -145,21 +144,20 @@ bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone) {
 }
 
 DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname, RRType qtype,
-                        const Name& zone) {
+                        const Name& zone, Wording wording) {
   if (!qname.is_subdomain_of(zone)) {
     return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
   }
   const Lookup q = look_up(nsecs, qname, zone);
   switch (q.existence) {
     case Existence::Match:
-      return nodata_at(*q.nsec, qname, qtype);
+      return nodata_at(*q.nsec, qname, qtype, wording);
     case Existence::EmptyNonTerminal:
-      if (qtype == RRType::DS) {
-        return {DenialKind::NotACut, qname,
-                describe(*q.nsec) + ": " + qname.to_string() + " is an empty non-terminal"};
-      }
-      return {DenialKind::NoData, qname,
-              describe(*q.nsec) + ": " + qname.to_string() + " is an empty non-terminal"};
+      return proven(qtype == RRType::DS ? DenialKind::NotACut : DenialKind::NoData, qname,
+                    wording, [&] {
+                      return describe(*q.nsec) + ": " + qname.to_string() +
+                             " is an empty non-terminal";
+                    });
     case Existence::Unknown:
       return not_proven(unknown(q, qname));
     case Existence::Covered:
@@ -168,39 +166,43 @@ DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
 
   // Name error (RFC 4035 §5.4): qname is covered; now no wildcard may match it.
   const Name ce = closest_encloser_of(*q.nsec, qname);
-  const std::string qname_proof = describe(*q.nsec) + " covers " + qname.to_string();
+  const auto qname_proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!ce.is_subdomain_of(zone)) {
-    return not_proven(qname_proof + " but its closest encloser is outside the zone");
+    return not_proven(qname_proof() + " but its closest encloser is outside the zone");
   }
   static constexpr uint8_t kStar[] = {'*'};
   auto wildcard = ce.prepend(kStar);
-  if (!wildcard) return not_proven(qname_proof + "; the wildcard name is too long");
+  if (!wildcard) return not_proven(qname_proof() + "; the wildcard name is too long");
   const Lookup w = look_up(nsecs, *wildcard, zone);
   switch (w.existence) {
     case Existence::Match: {
       const TypeBitmap t = types_of(*w.nsec);
       if (t.contains(qtype) || t.contains(RRType::CNAME)) {
-        return not_proven(qname_proof + "; " + describe(*w.nsec) +
+        return not_proven(qname_proof() + "; " + describe(*w.nsec) +
                           " shows the wildcard has the type: expect an expanded answer");
       }
-      return {DenialKind::WildcardNoData, ce,
-              qname_proof + "; " + describe(*w.nsec) + " lacks " + to_string(qtype)};
+      return proven(DenialKind::WildcardNoData, ce, wording, [&] {
+        return qname_proof() + "; " + describe(*w.nsec) + " lacks " + to_string(qtype);
+      });
     }
     case Existence::EmptyNonTerminal:
-      return {DenialKind::WildcardNoData, ce,
-              qname_proof + "; " + describe(*w.nsec) + ": the wildcard " + wildcard->to_string() +
-                  " is an empty non-terminal"};
+      return proven(DenialKind::WildcardNoData, ce, wording, [&] {
+        return qname_proof() + "; " + describe(*w.nsec) + ": the wildcard " +
+               wildcard->to_string() + " is an empty non-terminal";
+      });
     case Existence::Covered:
-      return {DenialKind::NxDomain, ce,
-              qname_proof + "; " + describe(*w.nsec) + " covers " + wildcard->to_string()};
+      return proven(DenialKind::NxDomain, ce, wording, [&] {
+        return qname_proof() + "; " + describe(*w.nsec) + " covers " + wildcard->to_string();
+      });
     case Existence::Unknown:
       break;
   }
-  return not_proven(qname_proof + ", but " + unknown(w, *wildcard));
+  return not_proven(qname_proof() + ", but " + unknown(w, *wildcard));
 }
 
 DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
-                                        const Name& wildcard_closest_encloser, const Name& zone) {
+                                        const Name& wildcard_closest_encloser, const Name& zone,
+                                        Wording wording) {
   if (!is_proper_subdomain(qname, wildcard_closest_encloser) ||
       !wildcard_closest_encloser.is_subdomain_of(zone)) {
     return not_proven("the wildcard's closest encloser " + wildcard_closest_encloser.to_string() +
@@ -216,13 +218,13 @@ DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, co
   // RFC 4035 §5.3.4: the expansion is right only if no name closer to qname exists, i.e.
   // the closest encloser the NSEC proves is the one the RRSIG Labels field names.
   const Name ce = closest_encloser_of(*q.nsec, qname);
-  const std::string proof = describe(*q.nsec) + " covers " + qname.to_string();
+  const auto proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!(ce == wildcard_closest_encloser)) {
-    return not_proven(proof + " but leaves " + ce.to_string() +
+    return not_proven(proof() + " but leaves " + ce.to_string() +
                       " as closest encloser, not the wildcard's " +
                       wildcard_closest_encloser.to_string());
   }
-  return {DenialKind::WildcardAnswerOk, ce, proof};
+  return proven(DenialKind::WildcardAnswerOk, ce, wording, proof);
 }
 
 }  // namespace dnsp::resolver

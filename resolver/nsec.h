@@ -30,7 +30,7 @@ bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone);
 //                   cut) offered for a type other than DS, or owned above the name it would
 //                   prove absent (RFC 6840 §4.1), and the apex NSEC (SOA) offered to deny DS.
 DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname, RRType qtype,
-                        const Name& zone);
+                        const Name& zone, Wording wording = Wording::Full);
 
 // RFC 4035 §5.3.4: a positive answer synthesised from the wildcard at
 // `wildcard_closest_encloser` (the RRSIG Labels field tells which) is valid only when qname
@@ -38,6 +38,7 @@ DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
 // qname and its own closest encloser is exactly `wildcard_closest_encloser`.
 // WildcardAnswerOk or NotProven.
 DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
-                                        const Name& wildcard_closest_encloser, const Name& zone);
+                                        const Name& wildcard_closest_encloser, const Name& zone,
+                                        Wording wording = Wording::Full);
 
 }  // namespace dnsp::resolver

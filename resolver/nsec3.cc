@@ -155,33 +155,43 @@ class Nsec3Proof {
   std::string failure_;
 };
 
+// A proven result: its words only when `wording` asks for them on success.
+template <class Words>
+DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Words& words) {
+  return {kind, ce, wording == Wording::Full ? words() : std::string()};
+}
+
 // NODATA from the NSEC3 matching qname (RFC 5155 §8.5, §8.6; RFC 6840 §4.4).
-DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, RRType qtype) {
+DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, RRType qtype,
+                       Wording wording) {
   const TypeBitmap t = m.types();
-  const std::string what = p.describe(m) + " matches " + qname.to_string();
+  const auto what = [&] { return p.describe(m) + " matches " + qname.to_string(); };
   if (qtype == RRType::DS) {
     // RFC 6840 §4.4: NS set, DS and SOA clear. SOA set means the child's apex NSEC3, which
     // cannot speak for the parent's DS RRset.
     if (t.contains(RRType::SOA)) {
-      return not_proven(what + " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
+      return not_proven(what() + " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
     }
-    if (t.contains(RRType::DS)) return not_proven(what + " and lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what + " and lists CNAME");
+    if (t.contains(RRType::DS)) return not_proven(what() + " and lists DS: the DS RRset exists");
+    if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
     if (t.contains(RRType::NS)) {
-      return {DenialKind::NoDs, qname, what + " and lists NS without DS: insecure delegation"};
+      return proven(DenialKind::NoDs, qname, wording,
+                    [&] { return what() + " and lists NS without DS: insecure delegation"; });
     }
-    return {DenialKind::NotACut, qname, what + " and lists neither NS nor SOA: no zone cut"};
+    return proven(DenialKind::NotACut, qname, wording,
+                  [&] { return what() + " and lists neither NS nor SOA: no zone cut"; });
   }
-  if (t.contains(qtype)) return not_proven(what + " and lists " + to_string(qtype));
-  if (t.contains(RRType::CNAME)) return not_proven(what + " and lists CNAME");
+  if (t.contains(qtype)) return not_proven(what() + " and lists " + to_string(qtype));
+  if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
   // RFC 6840 §4.1: the parent's NSEC3 at a cut speaks for DS only, not the child's data.
   if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what +
+    return not_proven(what() +
                       " and is the parent side of a zone cut (NS without SOA): it "
                       "proves nothing about " +
                       to_string(qtype));
   }
-  return {DenialKind::NoData, qname, what + " and lacks " + to_string(qtype) + " and CNAME"};
+  return proven(DenialKind::NoData, qname, wording,
+                [&] { return what() + " and lacks " + to_string(qtype) + " and CNAME"; });
 }
 
 // The next closer name: the ancestor of qname one label longer than the closest encloser
@@ -198,7 +208,7 @@ std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, ui
 }
 
 DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
-                         const Name& zone, Nsec3Limits& limits) {
+                         const Name& zone, Nsec3Limits& limits, Wording wording) {
   if (!qname.is_subdomain_of(zone)) {
     return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
   }
@@ -207,7 +217,7 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
 
   const auto h_qname = p.hash(qname);
   if (!h_qname) return p.failure();
-  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype);
+  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype, wording);
 
   // RFC 5155 §8.3: the closest encloser is the longest ancestor of qname with a matching
   // NSEC3; the next closer name below it must be covered.
@@ -224,14 +234,15 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
     return not_proven("no NSEC3 matches an ancestor of " + qname.to_string() +
                       " up to the zone apex: no closest encloser proof");
   }
-  const std::string ce_proof =
-      p.describe(*ce_match) + " matches closest encloser " + ce.to_string();
+  const auto ce_proof = [&] {
+    return p.describe(*ce_match) + " matches closest encloser " + ce.to_string();
+  };
   // RFC 6840 §4.1 and RFC 5155 §8.3: a closest encloser at a zone cut (the parent's record:
   // NS without SOA) or a DNAME proves nothing about the names below it.
   const TypeBitmap ce_types = ce_match->types();
   if ((ce_types.contains(RRType::NS) && !ce_types.contains(RRType::SOA)) ||
       ce_types.contains(RRType::DNAME)) {
-    return not_proven(ce_proof + ", which is a zone cut or DNAME: it proves nothing below it");
+    return not_proven(ce_proof() + ", which is a zone cut or DNAME: it proves nothing below it");
   }
 
   const Name nc = next_closer(qname, ce);
@@ -239,49 +250,60 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
   if (!h_nc) return p.failure();
   const Usable* nc_cover = p.cover(*h_nc);
   if (!nc_cover) {
-    return not_proven(ce_proof + ", but no NSEC3 covers the next closer name " + nc.to_string());
+    return not_proven(ce_proof() + ", but no NSEC3 covers the next closer name " +
+                      nc.to_string());
   }
-  const std::string proof =
-      ce_proof + "; " + p.describe(*nc_cover) + " covers next closer " + nc.to_string();
+  const auto proof = [&] {
+    return ce_proof() + "; " + p.describe(*nc_cover) + " covers next closer " + nc.to_string();
+  };
   const bool opt_out = nc_cover->opt_out();
   // RFC 5155 §8.6, RFC 6840 §4.4: for DS, an Opt-Out span over the next closer name is the
   // insecure delegation proof.
   if (qtype == RRType::DS && opt_out) {
-    return {DenialKind::OptOut, ce, proof + " with Opt-Out: an unsigned delegation may exist"};
+    return proven(DenialKind::OptOut, ce, wording,
+                  [&] { return proof() + " with Opt-Out: an unsigned delegation may exist"; });
   }
 
   static constexpr uint8_t kStar[] = {'*'};
   auto wildcard = ce.prepend(kStar);
-  if (!wildcard) return not_proven(proof + "; the wildcard name is too long");
+  if (!wildcard) return not_proven(proof() + "; the wildcard name is too long");
   const auto h_wc = p.hash(*wildcard);
   if (!h_wc) return p.failure();
   // Under an Opt-Out span an unsigned delegation may exist at the next closer name, so the
   // name error or wildcard NODATA below is not proven secure (as Unbound does for NXDOMAIN).
-  const std::string opt_out_note = " (next closer under Opt-Out: may be an unsigned delegation)";
+  const char* const opt_out_note = " (next closer under Opt-Out: may be an unsigned delegation)";
   if (const Usable* w = p.match(*h_wc)) {
     // RFC 5155 §8.7: wildcard NODATA.
     const TypeBitmap t = w->types();
-    const std::string wc_proof =
-        proof + "; " + p.describe(*w) + " matches " + wildcard->to_string();
+    const auto wc_proof = [&] {
+      return proof() + "; " + p.describe(*w) + " matches " + wildcard->to_string();
+    };
     if (t.contains(qtype) || t.contains(RRType::CNAME)) {
-      return not_proven(wc_proof + ", which has the type: expect an expanded answer");
+      return not_proven(wc_proof() + ", which has the type: expect an expanded answer");
     }
-    if (opt_out) return {DenialKind::OptOut, ce, wc_proof + opt_out_note};
-    return {DenialKind::WildcardNoData, ce, wc_proof + " without " + to_string(qtype)};
+    if (opt_out) {
+      return proven(DenialKind::OptOut, ce, wording, [&] { return wc_proof() + opt_out_note; });
+    }
+    return proven(DenialKind::WildcardNoData, ce, wording,
+                  [&] { return wc_proof() + " without " + to_string(qtype); });
   }
   if (const Usable* w = p.cover(*h_wc)) {
     // RFC 5155 §8.4: name error.
-    const std::string nx_proof = proof + "; " + p.describe(*w) + " covers " + wildcard->to_string();
-    if (opt_out) return {DenialKind::OptOut, ce, nx_proof + opt_out_note};
-    return {DenialKind::NxDomain, ce, nx_proof};
+    const auto nx_proof = [&] {
+      return proof() + "; " + p.describe(*w) + " covers " + wildcard->to_string();
+    };
+    if (opt_out) {
+      return proven(DenialKind::OptOut, ce, wording, [&] { return nx_proof() + opt_out_note; });
+    }
+    return proven(DenialKind::NxDomain, ce, wording, nx_proof);
   }
-  return not_proven(proof + ", but no NSEC3 matches or covers the wildcard " +
+  return not_proven(proof() + ", but no NSEC3 matches or covers the wildcard " +
                     wildcard->to_string());
 }
 
 DenialResult prove_wildcard_answer_nsec3(const std::vector<Nsec3Record>& records, const Name& qname,
                                          const Name& closest_encloser, const Name& zone,
-                                         Nsec3Limits& limits) {
+                                         Nsec3Limits& limits, Wording wording) {
   if (!is_proper_subdomain(qname, closest_encloser) || !closest_encloser.is_subdomain_of(zone)) {
     return not_proven("the wildcard's closest encloser " + closest_encloser.to_string() +
                       " is not a proper ancestor of " + qname.to_string() + " in zone " +
@@ -294,12 +316,13 @@ DenialResult prove_wildcard_answer_nsec3(const std::vector<Nsec3Record>& records
   if (!h_nc) return p.failure();
   const Usable* cover = p.cover(*h_nc);
   if (!cover) return not_proven("no NSEC3 covers the next closer name " + nc.to_string());
-  const std::string proof = p.describe(*cover) + " covers next closer " + nc.to_string();
+  const auto proof = [&] { return p.describe(*cover) + " covers next closer " + nc.to_string(); };
   if (cover->opt_out()) {
-    return {DenialKind::OptOut, closest_encloser,
-            proof + " with Opt-Out: an unsigned delegation may exist there"};
+    return proven(DenialKind::OptOut, closest_encloser, wording, [&] {
+      return proof() + " with Opt-Out: an unsigned delegation may exist there";
+    });
   }
-  return {DenialKind::WildcardAnswerOk, closest_encloser, proof};
+  return proven(DenialKind::WildcardAnswerOk, closest_encloser, wording, proof);
 }
 
 }  // namespace dnsp::resolver

@@ -95,6 +95,33 @@ bool on_chain(const RecordView& rr, const std::vector<Name>& chain) {
   return false;
 }
 
+// The reply frame both forward_reply() and records_reply() fill: header, the client's
+// question, the records `add` writes (it returns false when one that must be there did not
+// fit), then the OPT. A reply that does not fit is cut to its question with TC set.
+template <class AddRecords>
+std::vector<uint8_t> fitted_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
+                                  const ExtendedError* ede, const AddRecords& add) {
+  if (static_cast<uint16_t>(rcode) > 15 && !q.has_edns) rcode = RCode::ServFail;
+  const size_t reserve = q.has_edns ? opt_size(ede) : 0;
+  const size_t body_limit = limit > reserve ? limit - reserve : 0;
+
+  MessageBuilder b(body_limit);
+  b.set_header(q.id, reply_flags(q, rcode, ad, 0));
+  const bool truncated =
+      b.add_question(q.question.name, q.question.type, q.question.klass) == Fit::DidNotFit ||
+      !add(b);
+  if (truncated) {
+    // RFC 7766 §5: the client retries over TCP; a partial answer would only mislead.
+    MessageBuilder t(body_limit);
+    t.set_header(q.id, reply_flags(q, rcode, ad, flag::kTC));
+    (void)t.add_question(q.question.name, q.question.type, q.question.klass);
+    finish_opt(t, q, rcode, ede, limit);
+    return t.finish();
+  }
+  finish_opt(b, q, rcode, ede, limit);
+  return b.finish();
+}
+
 }  // namespace
 
 size_t reply_limit(const ClientQuery& q, Transport transport) {
@@ -116,37 +143,34 @@ std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode 
 
 std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream, AdBit ad,
                                    size_t limit, const ExtendedError* ede) {
-  RCode rcode = upstream.rcode();
-  if (static_cast<uint16_t>(rcode) > 15 && !q.has_edns) rcode = RCode::ServFail;
-  const size_t reserve = q.has_edns ? opt_size(ede) : 0;
-  const size_t body_limit = limit > reserve ? limit - reserve : 0;
-
-  MessageBuilder b(body_limit);
-  b.set_header(q.id, reply_flags(q, rcode, ad, 0));
-  bool truncated =
-      b.add_question(q.question.name, q.question.type, q.question.klass) == Fit::DidNotFit;
-  const std::vector<Name> chain = answer_chain(upstream, q.question.name);
-  for (const auto& rr : upstream.records()) {
-    if (truncated) break;
-    if (strip_for_client(q, rr.type)) continue;
-    if (rr.section == Section::Answer && !on_chain(rr, chain)) continue;
-    if (rr.section == Section::Additional) {
-      // RFC 2181 §9: leaving out additional data does not set TC.
-      if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) break;
-      continue;
+  return fitted_reply(q, upstream.rcode(), ad, limit, ede, [&](MessageBuilder& b) {
+    const std::vector<Name> chain = answer_chain(upstream, q.question.name);
+    for (const auto& rr : upstream.records()) {
+      if (strip_for_client(q, rr.type)) continue;
+      if (rr.section == Section::Answer && !on_chain(rr, chain)) continue;
+      if (rr.section == Section::Additional) {
+        // RFC 2181 §9: leaving out additional data does not set TC.
+        if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) break;
+        continue;
+      }
+      if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) return false;
     }
-    truncated = b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit;
-  }
-  if (truncated) {
-    // RFC 7766 §5: the client retries over TCP; a partial answer would only mislead.
-    MessageBuilder t(body_limit);
-    t.set_header(q.id, reply_flags(q, rcode, ad, flag::kTC));
-    (void)t.add_question(q.question.name, q.question.type, q.question.klass);
-    finish_opt(t, q, rcode, ede, limit);
-    return t.finish();
-  }
-  finish_opt(b, q, rcode, ede, limit);
-  return b.finish();
+    return true;
+  });
+}
+
+std::vector<uint8_t> records_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
+                                   std::span<const ReplyRecord> records) {
+  return fitted_reply(q, rcode, ad, limit, nullptr, [&](MessageBuilder& b) {
+    for (const ReplyRecord& rr : records) {
+      if (strip_for_client(q, rr.type)) continue;
+      if (b.add_record(rr.section, *rr.owner, rr.type, RRClass::IN, rr.ttl, rr.rdata) ==
+          Fit::DidNotFit) {
+        return false;
+      }
+    }
+    return true;
+  });
 }
 
 std::vector<uint8_t> upstream_query(const Question& question, uint16_t id) {

@@ -37,6 +37,22 @@ enum class AdBit : uint8_t { Clear, Set };
 std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream, AdBit ad,
                                    size_t limit, const ExtendedError* ede);
 
+// One record of a reply built from records held rather than from an upstream message
+// (RFC 8198 synthesis): class IN, uncompressed RDATA. `owner` outlives the call.
+struct ReplyRecord {
+  Section section;
+  const Name* owner;
+  RRType type;
+  uint32_t ttl;
+  std::span<const uint8_t> rdata;
+};
+
+// What forward_reply() makes of an upstream answer with `rcode` holding exactly `records`
+// (in that order, all on the question's chain, no additional section), without building and
+// parsing that answer first.
+std::vector<uint8_t> records_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
+                                   std::span<const ReplyRecord> records);
+
 // The query we send upstream for `question` (the ID is chosen by the caller or c-ares).
 std::vector<uint8_t> upstream_query(const Question& question, uint16_t id);
 
