@@ -24,7 +24,20 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   if (init_rc != ARES_SUCCESS) {
     return std::string("c-ares initialisation failed: ") + ares_strerror(init_rc);
   }
-  option_mask_ = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+  // SERVERS (none: ares_set_servers_ports_csv sets ours), DOMAINS (none) and LOOKUPS given:
+  // a channel then reads no /etc/resolv.conf, hosts or hostname. Channels are made every
+  // kQueriesPerChannel queries, so that reading was a dozen system calls each time.
+  option_mask_ = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+                 ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NDOTS |
+                 ARES_OPT_SORTLIST | ARES_OPT_NOROTATE;
+  options_.ndots = 1;
+  options_.sortlist = nullptr;
+  options_.nsort = 0;
+  options_.servers = nullptr;
+  options_.nservers = 0;
+  options_.domains = nullptr;
+  options_.ndomains = 0;
+  options_.lookups = const_cast<char*>("b");  // c-ares copies it; "b": DNS, never files
   options_.sock_state_cb = &Upstream::on_sock_state;
   options_.timeout = static_cast<int>(timeout_ms);
   options_.tries = static_cast<int>(attempts);
@@ -113,7 +126,7 @@ void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
   // that each reply finds its own query.
   uint16_t id = 0;
   do {
-    id = static_cast<uint16_t>(arc4random());
+    id = random_.u16();
   } while (!ch->ids.insert(id).second);
   std::vector<uint8_t> packet(query.begin(), query.end());
   if (packet.size() >= 2) {

@@ -3,11 +3,11 @@
 // so replies arrive raw. c-ares handles failover between servers, retries and the TCP
 // retry of truncated replies. Callers identify queries by a tag, never by a pointer.
 //
-// Spoofing resistance (RFC 5452): each query gets a random ID from the system CSPRNG (c-ares
-// 1.18's ares_send keeps the ID it is given); c-ares drops replies whose ID or question
-// differ, and its UDP sockets are connect()ed, so the kernel drops replies from any other
-// address or port. c-ares 1.18 keeps one UDP socket per server for the life
-// of a channel (ARES_OPT_UDP_MAX_QUERIES came in 1.20), so we rotate channels: after
+// Spoofing resistance (RFC 5452): each query gets a random ID from a CSPRNG
+// (crypto/random.h; c-ares 1.18's ares_send keeps the ID it is given); c-ares drops replies
+// whose ID or question differ, and its UDP sockets are connect()ed, so the kernel drops
+// replies from any other address or port. c-ares 1.18 keeps one UDP socket per server for
+// the life of a channel (ARES_OPT_UDP_MAX_QUERIES came in 1.20), so we rotate channels: after
 // kQueriesPerChannel queries a new channel (new sockets, new random source ports) takes
 // the new queries and the old one is destroyed once its last query has ended.
 #pragma once
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "crypto/random.h"
 
 namespace dnsp::proxy {
 
@@ -109,6 +110,7 @@ class Upstream {
   ares_options options_{};
   int option_mask_ = 0;
   std::unique_ptr<Channel> current_;
+  crypto::RandomPool random_;  // query IDs
   std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;
