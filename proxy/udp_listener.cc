@@ -49,9 +49,17 @@ void UdpListener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
 void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
                           unsigned flags) noexcept {
   auto* self = static_cast<UdpListener*>(h->data);
-  // 0 + null address: nothing (more) to read; with UV_UDP_MMSG_FREE: the end of a batch.
+  // libuv 1.44 with recvmmsg: each datagram of a batch comes with UV_UDP_MMSG_CHUNK, then
+  // one call with UV_UDP_MMSG_FREE (0, null address) ends the batch.
+  if (flags & UV_UDP_MMSG_CHUNK) self->in_batch_ = true;
+  if (flags & UV_UDP_MMSG_FREE) {
+    self->in_batch_ = false;
+    self->flush();
+    return;
+  }
+  // 0 + null address: nothing (more) to read.
   if (n <= 0 || from == nullptr) return;
-  if (flags & UV_UDP_PARTIAL) return;     // larger than 64 KiB: cannot be DNS
+  if (flags & UV_UDP_PARTIAL) return;  // larger than 64 KiB: cannot be DNS
   UdpClient client{self, {}};
   const size_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   std::memcpy(&client.address.storage, from, len);
@@ -61,6 +69,41 @@ void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const soc
 
 void UdpListener::send(const SocketAddress& to, std::span<const uint8_t> packet) {
   if (!open_) return;
+  if (!in_batch_) {
+    send_now(to, packet);
+    return;
+  }
+  if (held_ == kBatch) flush();
+  held_packets_[held_].assign(packet.begin(), packet.end());
+  held_to_[held_] = to;
+  ++held_;
+}
+
+void UdpListener::flush() {
+  const size_t n = held_;
+  held_ = 0;
+  if (n == 0 || !open_) return;
+  for (size_t i = 0; i < n; ++i) {
+    held_iov_[i] = {held_packets_[i].data(), held_packets_[i].size()};
+    msghdr& m = held_msgs_[i].msg_hdr;
+    m = {};
+    m.msg_name = &held_to_[i].storage;
+    m.msg_namelen = held_to_[i].is_ipv6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    m.msg_iov = &held_iov_[i];
+    m.msg_iovlen = 1;
+  }
+  uv_os_fd_t fd = -1;
+  size_t sent = 0;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) == 0) {
+    const int rc = ::sendmmsg(fd, held_msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (rc > 0) sent = static_cast<size_t>(rc);
+  }
+  // The rest (the socket buffer filled, or one reply failed): one by one, which queues
+  // what the socket cannot take now and logs what fails.
+  for (size_t i = sent; i < n; ++i) send_now(held_to_[i], held_packets_[i]);
+}
+
+void UdpListener::send_now(const SocketAddress& to, std::span<const uint8_t> packet) {
   uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(const_cast<uint8_t*>(packet.data())),
                            static_cast<unsigned>(packet.size()));
   const int rc = uv_udp_try_send(&handle_, &b, 1, to.get());
@@ -82,6 +125,8 @@ void UdpListener::send(const SocketAddress& to, std::span<const uint8_t> packet)
 
 void UdpListener::close() {
   if (!open_) return;
+  flush();
+  in_batch_ = false;
   open_ = false;
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
 }

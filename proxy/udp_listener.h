@@ -1,7 +1,10 @@
 // UdpListener: one bound UDP socket (RFC 1035 §4.2.1). Hands each datagram to the Server
-// and sends replies, without copying when the socket is writable at once.
+// and sends replies. Replies made while a batch of datagrams read by one recvmmsg(2) is
+// being handled (cache hits, synthesised answers) leave in one sendmmsg(2) at the end of
+// that batch; any other reply is sent at once, without copying when the socket takes it.
 #pragma once
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <array>
@@ -25,7 +28,8 @@ class UdpListener {
 
   // Binds and starts receiving; returns "" or what went wrong.
   std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
-  // Sends at once when the socket takes it; copies the bytes only when it must queue them.
+  // Within a receive batch: copied, sent with the batch's other replies when it ends.
+  // Otherwise: sent at once when the socket takes it; copied only when it must be queued.
   void send(const SocketAddress& to, std::span<const uint8_t> packet);
   void close();
   const std::string& name() const { return name_; }
@@ -34,6 +38,10 @@ class UdpListener {
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
   static void on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockaddr* from,
                       unsigned flags) noexcept;
+  void send_now(const SocketAddress& to, std::span<const uint8_t> packet);
+  // Sends the replies held for the batch: one sendmmsg(2); what it could not take goes
+  // through send_now().
+  void flush();
 
   uv_loop_t* loop_;
   Server& server_;
@@ -46,6 +54,14 @@ class UdpListener {
   static constexpr size_t kSlot = 65536;
   static constexpr size_t kBatch = 20;  // libuv 1.44 reads at most 20 per call
   std::unique_ptr<char[]> recv_buffer_{new char[kSlot * kBatch]};
+  // Replies held while a batch is handled (at most one per datagram of it, but a full set
+  // is flushed early). The vectors keep their capacity: no allocation once warm.
+  bool in_batch_ = false;
+  size_t held_ = 0;
+  std::array<std::vector<uint8_t>, kBatch> held_packets_;
+  std::array<SocketAddress, kBatch> held_to_;
+  std::array<iovec, kBatch> held_iov_{};
+  std::array<mmsghdr, kBatch> held_msgs_{};
 };
 
 }  // namespace dnsp::proxy

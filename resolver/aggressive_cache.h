@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "resolver/cache_mutex.h"
 #include "resolver/denial.h"
 #include "resolver/key_cache.h"
 #include "resolver/message.h"
@@ -154,7 +155,7 @@ class AggressiveCache {
                   const std::vector<It>& authority, int64_t now);
   void touch(It it) { lru_.splice(lru_.begin(), lru_, it); }
 
-  mutable std::mutex mu_;  // every event loop shares one cache (proxy/workers.h)
+  mutable CacheMutex mu_;  // every event loop shares one cache (proxy/workers.h)
   AggressiveCacheLimits limits_;
   Lru lru_;  // most recently used first
   std::unordered_map<Name, Zone, NameHash> zones_;

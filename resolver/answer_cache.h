@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "resolver/cache_mutex.h"
 #include "resolver/client_query.h"
 #include "resolver/ede.h"
 #include "resolver/message.h"
@@ -110,7 +111,7 @@ class AnswerCache {
   void insert(Entry e);
   void erase(Lru::iterator it);
 
-  mutable std::mutex mu_;
+  mutable CacheMutex mu_;
   AnswerCacheLimits limits_;
   Lru lru_;  // most recently used first
   std::unordered_map<CacheKey, Lru::iterator, CacheKeyHash> map_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/public_key.h"
+#include "resolver/cache_mutex.h"
 #include "resolver/name.h"
 #include "resolver/verdict.h"
 
@@ -72,7 +73,7 @@ class KeyCache {
   };
   static size_t cost_of(const KeyEntry& e);
   std::shared_ptr<const KeyEntry> find_locked(const Name& zone, int64_t now) const;
-  mutable std::mutex mu_;
+  mutable CacheMutex mu_;
   size_t max_bytes_;
   size_t bytes_ = 0;
   std::unordered_map<Name, Slot, NameHash> entries_;
