@@ -429,6 +429,14 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Target& t, in
   if (!at) return std::nullopt;
   auto rec = make_nsec_record((*at)->owner, (*at)->rdatas[0]);
   if (!rec) return std::nullopt;
+  // Every proof below needs this NSEC to be owned by qname or to cover it. Its owner sorts
+  // before qname (the map said so), so it covers qname only if qname sorts before its next
+  // name, or the next name is the apex (the chain's last NSEC). A cheap filter: an existing
+  // name between two NSECs held, the usual positive miss, ends here; the proofs check all.
+  if (!(rec->owner == qname) && canonical_compare(qname, rec->next) >= 0 &&
+      !(rec->next == z.apex)) {
+    return std::nullopt;
+  }
   std::vector<NsecRecord> records{*rec};
   if (!(rec->owner == qname)) {
     const Name ce = closest_encloser_of(*rec, qname);
