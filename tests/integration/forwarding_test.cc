@@ -2,6 +2,12 @@
 // loopback port, a mock upstream speaking real DNS, queried with raw sockets and dig.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -432,6 +438,61 @@ TEST_CASE("cache: a repeated query is answered from memory, TTLs counting down")
   // CD queries always go upstream.
   dig(proxy.port(), "+dnssec +cd www.example.test A");
   CHECK(up.udp_queries() + up.tcp_queries() == asked + 1);
+}
+
+TEST_CASE("cache: a burst of hits on one socket is answered in batches, each reply its own") {
+  // Queries that arrive together are read by one recvmmsg and answered by one sendmmsg at
+  // the end of the batch (proxy/udp_listener.h): every reply must still carry its own ID,
+  // the letter case of its own question and its own DO.
+  MockUpstream up;
+  add_example(up);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  REQUIRE(dig(proxy.port(), "+dnssec www.example.test A").status == "NOERROR");
+  REQUIRE(dig(proxy.port(), "www.example.test A").status == "NOERROR");
+  const int asked = up.udp_queries() + up.tcp_queries();
+
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(proxy.port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  constexpr int kQueries = 45;  // more than one batch of 20
+  std::vector<std::string> names(kQueries);
+  for (int i = 0; i < kQueries; ++i) {
+    std::string n = "www.example.test";
+    for (size_t k = 0; k < n.size(); ++k) {
+      if (((i >> (k % 6)) & 1) != 0) n[k] = static_cast<char>(std::toupper(n[k]));
+    }
+    names[i] = n;
+    const auto q = make_query(n, {.id = static_cast<uint16_t>(1000 + i), .edns = true,
+                                  .do_bit = i % 2 == 0});
+    REQUIRE(::sendto(fd, q.data(), q.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                     sizeof(to)) == static_cast<ssize_t>(q.size()));
+  }
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::vector<bool> seen(kQueries, false);
+  for (int got = 0; got < kQueries; ++got) {
+    std::vector<uint8_t> buf(4096);
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    REQUIRE_MESSAGE(n > 0, "reply " << got << " of " << kQueries << " missing");
+    buf.resize(static_cast<size_t>(n));
+    auto m = Message::parse(buf);
+    REQUIRE(m);
+    const int i = m->id() - 1000;
+    REQUIRE(i >= 0);
+    REQUIRE(i < kQueries);
+    CHECK_FALSE(seen[i]);
+    seen[i] = true;
+    CHECK(m->rcode() == RCode::NoError);
+    REQUIRE(m->questions().size() == 1);
+    CHECK(m->questions()[0].name.to_string() == names[i] + ".");
+    // DO set: the A and its RRSIG; not set: the A alone (RFC 4035 §3.2.1).
+    CHECK(m->count(Section::Answer) == (i % 2 == 0 ? 2u : 1u));
+  }
+  ::close(fd);
+  CHECK(up.udp_queries() + up.tcp_queries() == asked);  // all from the cache
 }
 
 TEST_CASE("cache: NXDOMAIN is kept for the SOA minimum (RFC 2308), without SOA not at all") {
