@@ -6,8 +6,11 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
+#include <array>
 #include <cassert>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -29,7 +32,6 @@ using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Free<OSSL_PARAM_BLD_free>>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, Free<OSSL_PARAM_free>>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Free<EVP_PKEY_CTX_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Free<ECDSA_SIG_free>>;
 
 // RFC 3110 §4 and RFC 5702 §2-3: RSA moduli of 512 to 4096 bits; RSASHA512 from 1024.
 constexpr int kRsaMaxBits = 4096;
@@ -114,27 +116,60 @@ Decoded decode_eddsa(Algorithm algorithm, std::span<const uint8_t> key) {
           ed25519 ? 256u : 456u};
 }
 
-// RFC 6605 §4: a signature is r || s, each as long as a coordinate; OpenSSL wants the DER
-// ECDSA-Sig-Value. Empty on an allocation failure.
-std::vector<uint8_t> ecdsa_der_signature(std::span<const uint8_t> r_s) {
+// The digest an RSA or ECDSA algorithm signs with (RFC 3110, 5702, 6605); nullptr for EdDSA.
+const EVP_MD* digest_of(Algorithm algorithm) {
+  switch (algorithm) {
+    case Algorithm::RsaSha1:
+    case Algorithm::RsaSha1Nsec3Sha1:
+      return md::sha1();
+    case Algorithm::RsaSha256:
+    case Algorithm::EcdsaP256Sha256:
+      return md::sha256();
+    case Algorithm::RsaSha512:
+      return md::sha512();
+    case Algorithm::EcdsaP384Sha384:
+      return md::sha384();
+    case Algorithm::Ed25519:
+    case Algorithm::Ed448:
+      break;
+  }
+  return nullptr;
+}
+
+// A DER INTEGER (ITU-T X.690 §8.3) of the big-endian unsigned `value`: leading zero octets
+// dropped (one kept for zero), a zero octet put first when the top bit is set. Returns the
+// octets written to `out` (at most 3 + value.size()).
+size_t der_integer(std::span<const uint8_t> value, uint8_t* out) {
+  size_t i = 0;
+  while (i + 1 < value.size() && value[i] == 0) ++i;
+  const bool pad = (value[i] & 0x80) != 0;
+  const size_t len = value.size() - i + (pad ? 1 : 0);
+  size_t p = 0;
+  out[p++] = 0x02;
+  out[p++] = static_cast<uint8_t>(len);
+  if (pad) out[p++] = 0;
+  std::memcpy(out + p, value.data() + i, value.size() - i);
+  return p + value.size() - i;
+}
+
+// RFC 6605 §4: a signature is r || s, each as long as a coordinate (32 or 48 octets); OpenSSL
+// wants the DER ECDSA-Sig-Value, SEQUENCE { r INTEGER, s INTEGER }. Both fit a one-octet
+// length (at most 2 * 51 octets). Returns the length written to `out`.
+constexpr size_t kMaxEcdsaDer = 2 + 2 * (3 + 48);
+size_t ecdsa_der_signature(std::span<const uint8_t> r_s, uint8_t* out) {
   const size_t half = r_s.size() / 2;
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  BnPtr r(BN_bin2bn(r_s.data(), static_cast<int>(half), nullptr));
-  BnPtr s(BN_bin2bn(r_s.data() + half, static_cast<int>(half), nullptr));
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
-  r.release();  // owned by sig now
-  s.release();
-  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (len <= 0) return {};
-  std::vector<uint8_t> der(static_cast<size_t>(len));
-  unsigned char* out = der.data();
-  if (i2d_ECDSA_SIG(sig.get(), &out) != len) return {};
-  return der;
+  size_t p = 2;
+  p += der_integer(r_s.first(half), out + p);
+  p += der_integer(r_s.subspan(half), out + p);
+  out[0] = 0x30;
+  out[1] = static_cast<uint8_t>(p - 2);
+  return p;
 }
 
 }  // namespace
 
 void PublicKey::PkeyFree::operator()(evp_pkey_st* pkey) const noexcept { EVP_PKEY_free(pkey); }
+void PublicKey::CtxFree::operator()(evp_pkey_ctx_st* ctx) const noexcept { EVP_PKEY_CTX_free(ctx); }
 
 PublicKey::PublicKey(uint8_t algorithm, unsigned bits, PkeyPtr pkey)
     : algorithm_(algorithm), bits_(bits), pkey_(std::move(pkey)) {}
@@ -166,53 +201,53 @@ DecodeResult PublicKey::decode(uint8_t algorithm, std::span<const uint8_t> key) 
     ERR_clear_error();  // whatever OpenSSL queued while rejecting the key
     return {KeyStatus::Malformed, std::nullopt};
   }
-  return {KeyStatus::Ok, PublicKey(algorithm, decoded.bits, PkeyPtr(decoded.pkey))};
+  PublicKey pub(algorithm, decoded.bits, PkeyPtr(decoded.pkey));
+  if (const EVP_MD* md = digest_of(alg)) {
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub.pkey_.get(), nullptr));
+    const bool rsa = alg != Algorithm::EcdsaP256Sha256 && alg != Algorithm::EcdsaP384Sha384;
+    if (ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+        (!rsa || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) == 1) &&
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1) {
+      pub.verify_ctx_.reset(ctx.release());
+    } else {
+      ERR_clear_error();  // verify() takes the EVP_DigestVerify path for this key
+    }
+  }
+  return {KeyStatus::Ok, std::move(pub)};
 }
 
 VerifyResult PublicKey::verify(std::span<const uint8_t> signed_data,
                                std::span<const uint8_t> signature) const {
   assert(pkey_ != nullptr && "verify() on a moved-from PublicKey");
-  const EVP_MD* md = nullptr;  // EdDSA hashes internally: one-shot, no digest (RFC 8080 §4)
-  std::vector<uint8_t> der;    // ECDSA only
-  switch (static_cast<Algorithm>(algorithm_)) {
-    case Algorithm::RsaSha1:
-    case Algorithm::RsaSha1Nsec3Sha1:
-      md = md::sha1();
-      break;
-    case Algorithm::RsaSha256:
-      md = md::sha256();
-      break;
-    case Algorithm::RsaSha512:
-      md = md::sha512();
-      break;
-    case Algorithm::EcdsaP256Sha256:
-    case Algorithm::EcdsaP384Sha384:
-      md = algorithm_ == static_cast<uint8_t>(Algorithm::EcdsaP256Sha256) ? md::sha256()
-                                                                          : md::sha384();
-      // RFC 6605 §4: r and s are each exactly one coordinate long.
-      if (signature.size() != 2 * bits_ / 8) return VerifyResult::Invalid;
-      der = ecdsa_der_signature(signature);
-      if (der.empty()) {
-        ERR_clear_error();
-        return VerifyResult::Error;
-      }
-      signature = der;
-      break;
-    case Algorithm::Ed25519:
-    case Algorithm::Ed448:
-      break;
-    default:
-      return VerifyResult::Unsupported;
+  const auto alg = static_cast<Algorithm>(algorithm_);
+  const EVP_MD* md = digest_of(alg);  // EdDSA: none, it hashes internally (RFC 8080 §4)
+  std::array<uint8_t, kMaxEcdsaDer> der;
+  if (alg == Algorithm::EcdsaP256Sha256 || alg == Algorithm::EcdsaP384Sha384) {
+    // RFC 6605 §4: r and s are each exactly one coordinate long.
+    if (signature.size() != 2 * bits_ / 8) return VerifyResult::Invalid;
+    signature = {der.data(), ecdsa_der_signature(signature, der.data())};
+  } else if (md == nullptr && alg != Algorithm::Ed25519 && alg != Algorithm::Ed448) {
+    return VerifyResult::Unsupported;
   }
 
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey_.get()) != 1) {
-    ERR_clear_error();
-    return VerifyResult::Error;
+  int rc = -1;  // 1: good signature. 0: bad signature. < 0: OpenSSL could not decide.
+  if (verify_ctx_ != nullptr) {
+    // RSA / ECDSA: our digest of the data, then the prepared context's verification.
+    std::array<uint8_t, EVP_MAX_MD_SIZE> digest;
+    unsigned digest_len = 0;
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_dup(verify_ctx_.get()));
+    if (ctx && EVP_Digest(signed_data.data(), signed_data.size(), digest.data(), &digest_len, md,
+                          nullptr) == 1) {
+      rc = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(),
+                           digest_len);
+    }
+  } else {
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, pkey_.get()) == 1) {
+      rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), signed_data.data(),
+                            signed_data.size());
+    }
   }
-  // 1: good signature. 0: bad signature. < 0: OpenSSL could not decide.
-  const int rc = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), signed_data.data(),
-                                  signed_data.size());
   if (rc == 1) return VerifyResult::Valid;
   ERR_clear_error();  // a bad signature queues errors too; leave the queue empty
   return rc == 0 ? VerifyResult::Invalid : VerifyResult::Error;

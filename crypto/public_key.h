@@ -9,7 +9,8 @@
 #include <optional>
 #include <span>
 
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY, kept out of this header.
+struct evp_pkey_st;      // OpenSSL's EVP_PKEY, kept out of this header,
+struct evp_pkey_ctx_st;  // and its EVP_PKEY_CTX.
 
 namespace dnsp::crypto {
 
@@ -57,12 +58,22 @@ class PublicKey {
     void operator()(evp_pkey_st* pkey) const noexcept;
   };
   using PkeyPtr = std::unique_ptr<evp_pkey_st, PkeyFree>;
+  struct CtxFree {
+    void operator()(evp_pkey_ctx_st* ctx) const noexcept;
+  };
+  using CtxPtr = std::unique_ptr<evp_pkey_ctx_st, CtxFree>;
 
   PublicKey(uint8_t algorithm, unsigned bits, PkeyPtr pkey);
 
   uint8_t algorithm_;
   unsigned bits_;
   PkeyPtr pkey_;
+  // RSA and ECDSA: a context set up once for verifying with this key and the algorithm's
+  // digest (EVP_PKEY_verify_init), duplicated for each signature: the per-signature
+  // EVP_DigestVerifyInit looked the algorithm up in OpenSSL's provider store every time.
+  // Never modified after decode(), so threads may duplicate it at once. nullptr: EdDSA
+  // (which signs the data itself, RFC 8080 §4), or OpenSSL refused: then the slow path.
+  CtxPtr verify_ctx_;
 };
 
 // key is engaged exactly when status == KeyStatus::Ok.

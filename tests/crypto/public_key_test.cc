@@ -3,7 +3,16 @@
 #include "crypto/public_key.h"
 
 #include <doctest/doctest.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/crypto/rfc_vectors.h"
 
@@ -293,6 +302,88 @@ TEST_CASE("crypto: a moved PublicKey keeps verifying") {
   third = std::move(second);
   CHECK(third.algorithm() == 14);
   CHECK(third.verify(v.signed_data, v.signature) == VerifyResult::Valid);
+}
+
+}  // namespace dnsp::crypto::test
+
+namespace dnsp::crypto::test {
+namespace {
+
+// r || s (RFC 6605 §4) of an OpenSSL DER signature, each padded to `half` octets.
+Bytes raw_ecdsa(const unsigned char* der, size_t len, size_t half) {
+  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(len));
+  REQUIRE(sig != nullptr);
+  Bytes out(2 * half);
+  REQUIRE(BN_bn2binpad(ECDSA_SIG_get0_r(sig), out.data(), static_cast<int>(half)) ==
+          static_cast<int>(half));
+  REQUIRE(BN_bn2binpad(ECDSA_SIG_get0_s(sig), out.data() + half, static_cast<int>(half)) ==
+          static_cast<int>(half));
+  ECDSA_SIG_free(sig);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("crypto: ECDSA signatures whose r or s has leading zeros or the top bit set verify") {
+  // r and s are re-encoded as DER INTEGERs for OpenSSL: a leading zero octet must go and a
+  // set top bit needs one. 1500 signatures by a fresh key make both cases certain (about 12
+  // have a zero first octet in r or s); each also fails with one bit of the data flipped.
+  for (const char* curve : {"P-256", "P-384"}) {
+    const size_t half = std::string(curve) == "P-256" ? 32 : 48;
+    EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve);
+    REQUIRE(pkey != nullptr);
+    unsigned char point[1 + 2 * 48];
+    size_t point_len = 0;
+    REQUIRE(EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+                                            &point_len) == 1);
+    const PublicKey key = decode_ok(half == 32 ? 13 : 14, {point + 1, point_len - 1});
+    size_t leading_zero = 0;
+    size_t top_bit = 0;
+    for (int i = 0; i < 1500; ++i) {
+      Bytes data(40, static_cast<uint8_t>(i));
+      data[0] = static_cast<uint8_t>(i >> 8);
+      EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+      REQUIRE(EVP_DigestSignInit(ctx, nullptr, half == 32 ? EVP_sha256() : EVP_sha384(), nullptr,
+                                 pkey) == 1);
+      unsigned char der[2 + 2 * (3 + 48)];
+      size_t der_len = sizeof(der);
+      REQUIRE(EVP_DigestSign(ctx, der, &der_len, data.data(), data.size()) == 1);
+      EVP_MD_CTX_free(ctx);
+      const Bytes sig = raw_ecdsa(der, der_len, half);
+      leading_zero += (sig[0] == 0) + (sig[half] == 0);
+      top_bit += (sig[0] >= 0x80) + (sig[half] >= 0x80);
+      REQUIRE(key.verify(data, sig) == VerifyResult::Valid);
+      data[5] ^= 1;
+      REQUIRE(key.verify(data, sig) == VerifyResult::Invalid);
+    }
+    CHECK(leading_zero > 0);
+    CHECK(top_bit > 0);
+    EVP_PKEY_free(pkey);
+  }
+  CHECK(ERR_peek_error() == 0);
+}
+
+TEST_CASE("crypto: one key verifies from several threads at once") {
+  // Event loops share the key cache: verify() duplicates the key's prepared context, which
+  // no thread modifies.
+  const auto v = rfc6605_p256();
+  const PublicKey key = decode_ok(v.algorithm, v.key);
+  std::atomic<int> good{0};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      Bytes flipped = v.signed_data;
+      flipped[0] ^= 1;
+      for (int i = 0; i < 50; ++i) {
+        good += key.verify(v.signed_data, v.signature) == VerifyResult::Valid;
+        bad += key.verify(flipped, v.signature) == VerifyResult::Invalid;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(good == 200);
+  CHECK(bad == 200);
 }
 
 }  // namespace dnsp::crypto::test
