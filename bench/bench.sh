@@ -7,7 +7,9 @@
 # it by hand as root.
 #
 #   bench/bench.sh [BUILD_DIR]        (default: build)
-# Environment: BENCH_NAMES (default 50000) names in the signed zone, SECONDS_HIT (10),
+# Environment: BENCH_NAMES (default 50000) names in the signed zone, BENCH_WILD_NAMES (150000)
+# wildcard names asked of the proxy and kresd, BENCH_ROUNDS (3) interleaved rounds whose
+# median is reported, SECONDS_HIT (5 per round),
 # BENCH_THREADS (default: nproc) event loops for the proxy, threads for Unbound and kresd
 # processes (kresd is single-threaded: N processes share the port with SO_REUSEPORT and one
 # LMDB cache; their CPU and RSS are summed),
@@ -27,7 +29,8 @@ export REFERENCE_THREADS=$BENCH_THREADS
 # dnsperf clients, each its own socket: SO_REUSEPORT spreads sockets, not queries, over the
 # threads of both servers.
 clients=${BENCH_CLIENTS:-8}
-hit_secs=${SECONDS_HIT:-10}
+hit_secs=${SECONDS_HIT:-5}
+rounds=${BENCH_ROUNDS:-3}
 export HIERARCHY_NET=127.0.5 UPSTREAM_PORT=5400 REFERENCE_PORT=5401
 proxy_port=5402 kresd_port=5403
 work=$(mktemp -d /tmp/dnsp-bench.XXXXXX)
@@ -146,27 +149,55 @@ latency_pcts() {
 hits=$work/hits.txt
 printf '%s\n' "www.secure-ecdsa.test A" "www.secure-rsasha256.test A" "nx.secure-ecdsa.test A" \
   "www.wildcard.test A" "foo.wildcard.test A" "www.nsec3.test A" >"$hits"
-# Misses: names nobody asked yet, an equal share for each server; the upstream is warmed first
-# so that all measure validation, not the authoritative servers.
+# Misses: names nobody asked yet, an equal share for each server and round; the upstream is
+# warmed first so that all measure validation, not the authoritative servers. Wildcard
+# misses: BENCH_WILD_NAMES per server for the two that synthesise them from validated NSEC
+# (RFC 8198), fewer for Unbound, which asks the upstream for each one (a rate either way).
 read -r -a S <<<"$servers"
-share=$((BENCH_NAMES / ${#S[@]}))
-for i in "${!S[@]}"; do
-  seq -f 'h%g.wildcard.test A' $((i * share + 1)) $(((i + 1) * share)) >"$work/miss-${S[$i]}.txt"
-  seq -f 'w%g.wildcard.test A' $((i * share + 1)) $(((i + 1) * share)) >"$work/wild-${S[$i]}.txt"
+share=$((BENCH_NAMES / ${#S[@]} / rounds))
+wild=${BENCH_WILD_NAMES:-150000}
+wild_share=$((wild / rounds))
+next=1 wnext=1
+for r in $(seq 1 "$rounds"); do
+  for who in "${S[@]}"; do
+    seq -f 'h%g.wildcard.test A' "$next" $((next + share - 1)) >"$work/miss-$who-$r.txt"
+    next=$((next + share))
+    n=$wild_share
+    [[ $who == unbound ]] && n=$share
+    seq -f 'w%g.wildcard.test A' "$wnext" $((wnext + n - 1)) >"$work/wild-$who-$r.txt"
+    wnext=$((wnext + n))
+  done
 done
-cat "$work"/miss-*.txt "$work"/wild-*.txt >"$work/warm.txt"
+cat "$work"/miss-*.txt "$work"/wild-unbound-*.txt >"$work/warm.txt"
 echo "bench: warming the upstream with $(wc -l <"$work/warm.txt") names" >&2
 dnsperf -s 127.0.0.1 -p "$UPSTREAM_PORT" -d "$work/warm.txt" -D -n 1 -q 200 >/dev/null 2>&1 || true
 
 for who in $servers; do
-  port=$(port_of "$who") pids=$(pids_of "$who")
-  dnsperf -s 127.0.0.1 -p "$port" -d "$hits" -D -n 2 >/dev/null 2>&1 || true  # fill caches
-  read -r hit_qps _ hit_cpu _ < <(run_dnsperf "$port" "$pids" "$hits" -l "$hit_secs")
-  read -r p50 p99 < <(latency_pcts "$port" "$hits")
-  read -r miss_qps _ miss_cpu _ < <(run_dnsperf "$port" "$pids" "$work/miss-$who.txt" -n 1 -q 100)
-  read -r wild_qps _ wild_cpu _ < <(run_dnsperf "$port" "$pids" "$work/wild-$who.txt" -n 1 -q 100)
-  rss=$(status_kib VmHWM "$pids")
-  declare "r_${who}=$hit_qps $hit_cpu $p50 $p99 $miss_qps $miss_cpu $wild_qps $wild_cpu $rss"
+  dnsperf -s 127.0.0.1 -p "$(port_of "$who")" -d "$hits" -D -n 2 >/dev/null 2>&1 || true  # fill caches
+done
+# BENCH_ROUNDS rounds, the servers interleaved (their order rotated each round), so that
+# what the machine does meanwhile falls on all of them; each figure is the median of its
+# rounds.
+declare -A got
+for r in $(seq 1 "$rounds"); do
+  echo "bench: round $r of $rounds" >&2
+  order=("${S[@]:$(((r - 1) % ${#S[@]}))}" "${S[@]:0:$(((r - 1) % ${#S[@]}))}")
+  for who in "${order[@]}"; do
+    port=$(port_of "$who") pids=$(pids_of "$who")
+    read -r hit_qps _ hit_cpu _ < <(run_dnsperf "$port" "$pids" "$hits" -l "$hit_secs")
+    read -r p50 p99 < <(latency_pcts "$port" "$hits")
+    read -r miss_qps _ miss_cpu _ < <(run_dnsperf "$port" "$pids" "$work/miss-$who-$r.txt" -n 1 -q 100)
+    read -r wild_qps _ wild_cpu _ < <(run_dnsperf "$port" "$pids" "$work/wild-$who-$r.txt" -n 1 -q 100)
+    got[$who]+="$hit_qps $hit_cpu $p50 $p99 $miss_qps $miss_cpu $wild_qps $wild_cpu;"
+  done
+done
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+for who in $servers; do
+  row=
+  for col in 1 2 3 4 5 6 7 8; do
+    row+="$(tr ';' '\n' <<<"${got[$who]}" | awk -v c="$col" 'NF { print $c }' | median) "
+  done
+  declare "r_${who}=$row$(status_kib VmHWM "$(pids_of "$who")")"
 done
 
 # Memory under load: BENCH_RSS_NAMES (default 600000) more unique names under the wildcard,
@@ -194,8 +225,8 @@ labels=("cache-hit queries/s" "cache-hit CPU us/query" "cache-hit p50 ms @20k/s"
         "peak RSS KiB" "RSS KiB after ${rss_names} more names")
 kresd_version="not installed"
 command -v kresd >/dev/null && kresd_version=$(kresd --version | awk '{ print $NF }')
-printf '\n%s, %s cores, %s thread(s) each, %s, %s names; unbound %s, kresd %s\n' "$(uname -m)" \
-  "$(nproc)" "$BENCH_THREADS" "$(date -u +%Y-%m-%d)" "$BENCH_NAMES" \
+printf '\n%s, %s cores, %s thread(s) each, %s, %s names, median of %s rounds; unbound %s, kresd %s\n' \
+  "$(uname -m)" "$(nproc)" "$BENCH_THREADS" "$(date -u +%Y-%m-%d)" "$BENCH_NAMES" "$rounds" \
   "$(unbound -V | awk 'NR == 1 { print $2 }')" "$kresd_version"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 printf '| %-30s | %12s | %12s | %12s | %13s | %11s |\n' "measure" "dnssec-proxy" "unbound" "kresd" \
