@@ -41,8 +41,11 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   options_.sock_state_cb = &Upstream::on_sock_state;
   options_.timeout = static_cast<int>(timeout_ms);
   options_.tries = static_cast<int>(attempts);
-  // The channel never reads search domains or hosts files for us: ares_send only.
-  options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+  // The channel never reads search domains or hosts files for us: ares_send only. STAYOPEN:
+  // a channel keeps its socket while idle (c-ares otherwise closes it whenever no query is
+  // outstanding and opens a new one for the next: a dozen system calls each time); channels
+  // rotate every kQueriesPerChannel queries anyway, which is what changes the source port.
+  options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_STAYOPEN;
   if (transport == Transport::Tcp) options_.flags |= ARES_FLAG_USEVC;
   servers_text_ = servers_csv(servers);
   if (auto err = open_channel(); !err.empty()) return err;
