@@ -189,6 +189,8 @@ for r in $(seq 1 "$rounds"); do
     read -r miss_qps _ miss_cpu _ < <(run_dnsperf "$port" "$pids" "$work/miss-$who-$r.txt" -n 1 -q 100)
     read -r wild_qps _ wild_cpu _ < <(run_dnsperf "$port" "$pids" "$work/wild-$who-$r.txt" -n 1 -q 100)
     got[$who]+="$hit_qps $hit_cpu $p50 $p99 $miss_qps $miss_cpu $wild_qps $wild_cpu;"
+    echo "bench: round $r $who: hit $hit_qps q/s $hit_cpu us p50 $p50 p99 $p99 ms;" \
+      "miss $miss_qps q/s $miss_cpu us; wildcard $wild_qps q/s $wild_cpu us" >&2
   done
 done
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -18,6 +18,7 @@ size_t count_offset(Section s) { return 6 + 2 * static_cast<size_t>(s); }
 MessageBuilder::MessageBuilder(size_t max_size) : max_size_(max_size) {
   buf_.reserve(std::min<size_t>(max_size, 1232));
   buf_.assign(kHeaderSize, 0);
+  name_offsets_.reserve(32);  // one allocation for the usual reply's compression targets
 }
 
 void MessageBuilder::set_header(uint16_t id, uint16_t flags) {
