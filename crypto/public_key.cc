@@ -238,8 +238,8 @@ VerifyResult PublicKey::verify(std::span<const uint8_t> signed_data,
     PkeyCtxPtr ctx(EVP_PKEY_CTX_dup(verify_ctx_.get()));
     if (ctx && EVP_Digest(signed_data.data(), signed_data.size(), digest.data(), &digest_len, md,
                           nullptr) == 1) {
-      rc = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(),
-                           digest_len);
+      rc =
+          EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(), digest_len);
     }
   } else {
     MdCtxPtr ctx(EVP_MD_CTX_new());

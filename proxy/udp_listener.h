@@ -8,9 +8,9 @@
 #include <uv.h>
 
 #include <array>
-#include <span>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 

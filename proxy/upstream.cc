@@ -64,8 +64,8 @@ std::string Upstream::servers_csv(const std::vector<config::Endpoint>& servers) 
   return csv;
 }
 
-std::string Upstream::reconfigure(const std::vector<config::Endpoint>& servers,
-                                  uint32_t timeout_ms, uint32_t attempts) {
+std::string Upstream::reconfigure(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
+                                  uint32_t attempts) {
   const ares_options old_options = options_;
   std::string old_servers = servers_text_;
   options_.timeout = static_cast<int>(timeout_ms);
@@ -153,8 +153,8 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
   auto* ch = static_cast<Channel*>(ticket.channel);
   --ch->outstanding;
   ch->ids.erase(ticket.id);
-  UpstreamReply reply{ticket.tag, UpstreamStatus::BadReply, {},
-                      uv_now(ch->owner->loop_) - ticket.sent_ms};
+  UpstreamReply reply{
+      ticket.tag, UpstreamStatus::BadReply, {}, uv_now(ch->owner->loop_) - ticket.sent_ms};
   switch (status) {
     case ARES_SUCCESS:
       reply.status = UpstreamStatus::Answered;

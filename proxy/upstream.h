@@ -110,7 +110,7 @@ class Upstream {
   ares_options options_{};
   int option_mask_ = 0;
   std::unique_ptr<Channel> current_;
-  crypto::RandomPool random_;  // query IDs
+  crypto::RandomPool random_;                      // query IDs
   std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;

@@ -381,7 +381,7 @@ std::optional<AggressiveCache::It> AggressiveCache::soa(Zone& z, int64_t now) {
 }
 
 std::optional<Synthesis> AggressiveCache::synthesise(const Question& question, int64_t now,
-                                                    Wording wording) {
+                                                     Wording wording) {
   // An upstream's reply: QR RD RA (reply_flags() adds QR and RA), every DNSSEC record kept
   // (DO), no OPT (no EDNS), never truncated.
   ClientQuery upstream_style;

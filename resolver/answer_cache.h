@@ -77,8 +77,7 @@ class AnswerCache {
   // RFC 8767 §4-5, for when every upstream failed: the expired answer for `q` if it expired
   // at most stale_window ago (never a bogus one), with every TTL kStaleAnswerTtl and EDE 3
   // (Stale Answer), or 19 (Stale NXDOMAIN Answer) for NXDOMAIN (RFC 8914 §4.4, §4.20).
-  bool lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms,
-                    std::vector<uint8_t>& out);
+  bool lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_ms, std::vector<uint8_t>& out);
 
   size_t bytes() const {
     std::lock_guard lock(mu_);

@@ -153,11 +153,10 @@ DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
     case Existence::Match:
       return nodata_at(*q.nsec, qname, qtype, wording);
     case Existence::EmptyNonTerminal:
-      return proven(qtype == RRType::DS ? DenialKind::NotACut : DenialKind::NoData, qname,
-                    wording, [&] {
-                      return describe(*q.nsec) + ": " + qname.to_string() +
-                             " is an empty non-terminal";
-                    });
+      return proven(
+          qtype == RRType::DS ? DenialKind::NotACut : DenialKind::NoData, qname, wording, [&] {
+            return describe(*q.nsec) + ": " + qname.to_string() + " is an empty non-terminal";
+          });
     case Existence::Unknown:
       return not_proven(unknown(q, qname));
     case Existence::Covered:

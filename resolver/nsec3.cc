@@ -170,7 +170,8 @@ DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, 
     // RFC 6840 §4.4: NS set, DS and SOA clear. SOA set means the child's apex NSEC3, which
     // cannot speak for the parent's DS RRset.
     if (t.contains(RRType::SOA)) {
-      return not_proven(what() + " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
+      return not_proven(what() +
+                        " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
     }
     if (t.contains(RRType::DS)) return not_proven(what() + " and lists DS: the DS RRset exists");
     if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
@@ -250,8 +251,7 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
   if (!h_nc) return p.failure();
   const Usable* nc_cover = p.cover(*h_nc);
   if (!nc_cover) {
-    return not_proven(ce_proof() + ", but no NSEC3 covers the next closer name " +
-                      nc.to_string());
+    return not_proven(ce_proof() + ", but no NSEC3 covers the next closer name " + nc.to_string());
   }
   const auto proof = [&] {
     return ce_proof() + "; " + p.describe(*nc_cover) + " covers next closer " + nc.to_string();

@@ -1,8 +1,7 @@
 // End-to-end tests of the forwarding proxy (issue: foundation): the real binary on a
 // loopback port, a mock upstream speaking real DNS, queried with raw sockets and dig.
-#include <doctest/doctest.h>
-
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -465,8 +464,8 @@ TEST_CASE("cache: a burst of hits on one socket is answered in batches, each rep
       if (((i >> (k % 6)) & 1) != 0) n[k] = static_cast<char>(std::toupper(n[k]));
     }
     names[i] = n;
-    const auto q = make_query(n, {.id = static_cast<uint16_t>(1000 + i), .edns = true,
-                                  .do_bit = i % 2 == 0});
+    const auto q =
+        make_query(n, {.id = static_cast<uint16_t>(1000 + i), .edns = true, .do_bit = i % 2 == 0});
     REQUIRE(::sendto(fd, q.data(), q.size(), 0, reinterpret_cast<const sockaddr*>(&to),
                      sizeof(to)) == static_cast<ssize_t>(q.size()));
   }
