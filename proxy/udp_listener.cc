@@ -50,13 +50,15 @@ void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const soc
                           unsigned flags) noexcept {
   auto* self = static_cast<UdpListener*>(h->data);
   // libuv 1.44 with recvmmsg: each datagram of a batch comes with UV_UDP_MMSG_CHUNK, then
-  // one call with UV_UDP_MMSG_FREE (0, null address) ends the batch.
-  if (flags & UV_UDP_MMSG_CHUNK) self->in_batch_ = true;
-  if (flags & UV_UDP_MMSG_FREE) {
+  // one call with UV_UDP_MMSG_FREE (0, null address) ends the batch. Any call that is not
+  // a chunk ends a batch too, so that no reply can wait for a batch end that never comes.
+  const bool chunk = (flags & UV_UDP_MMSG_CHUNK) != 0;
+  if (!chunk && self->in_batch_) {
     self->in_batch_ = false;
     self->flush();
-    return;
   }
+  if (flags & UV_UDP_MMSG_FREE) return;
+  if (chunk) self->in_batch_ = true;
   // 0 + null address: nothing (more) to read.
   if (n <= 0 || from == nullptr) return;
   if (flags & UV_UDP_PARTIAL) return;  // larger than 64 KiB: cannot be DNS
