@@ -4,6 +4,7 @@
 // NXDOMAIN per zone, other names under the wildcard and other non-existent names are
 // answered from memory with the reference validator's rcode and AD.
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <memory>
 #include <sstream>
@@ -112,6 +113,29 @@ TEST_CASE("aggressive: unique names under a wildcard and non-existent names need
   const std::string log_before = proxy->log();
   CHECK(dig(proxy->port(), "+dnssec w1.wildcard.test A").has_flag("ad"));
   CHECK(proxy->log().size() == log_before.size());
+}
+
+TEST_CASE("aggressive: nothing is synthesised at or below a negative trust anchor") {
+  // RFC 7646: below a negative trust anchor nothing is validated, so records learned before
+  // the anchor was added (the aggressive cache keeps them over a reload) prove nothing now:
+  // a new name there goes upstream and comes back insecure. Other zones are unaffected.
+  REQUIRE_HIERARCHY();
+  TempDir dir;
+  const std::string path = dir.write("proxy.toml", "[log]\nlevel = \"debug\"\n");
+  auto proxy = start_proxy({"--config", path});
+  for (const auto& a : kFirst) check_secure(proxy->port(), a);
+  const size_t learned = upstream_queries(*proxy);
+  dir.write("proxy.toml",
+            "[log]\nlevel = \"debug\"\n[dnssec]\nnegative_trust_anchors = [\"wildcard.test\"]\n");
+  kill(proxy->pid(), SIGHUP);
+  REQUIRE(eventually(
+      [&] { return proxy->log().find("reloaded the configuration") != std::string::npos; }));
+  auto below = dig(proxy->port(), "+dnssec w5.wildcard.test A");
+  CHECK(below.status == "NOERROR");
+  CHECK_FALSE(below.has_flag("ad"));
+  CHECK(upstream_queries(*proxy) == learned + 1);
+  check_secure(proxy->port(), {"nx3.secure-ecdsa.test.", "A", "NXDOMAIN"});  // from memory
+  CHECK(upstream_queries(*proxy) == learned + 1);
 }
 
 TEST_CASE("aggressive: with [cache] aggressive_nsec = false every new name goes upstream") {

@@ -8,9 +8,20 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dnsp::test {
+
+// Waits (at most 3 s) until `pred` holds; its last answer.
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 300; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
 
 // A port on 127.0.0.1 that is free for both UDP and TCP right now.
 uint16_t free_port();

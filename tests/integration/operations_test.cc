@@ -18,16 +18,6 @@ using namespace dnsp::resolver;
 
 namespace {
 
-// Waits (at most 3 s) until `pred` holds.
-template <class Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 300; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
-
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
