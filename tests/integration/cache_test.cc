@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "mock_upstream.h"
+#include "resolver/name.h"
 
 using namespace dnsp::test;
 using namespace dnsp::resolver;
@@ -99,5 +100,36 @@ TEST_CASE("prefetch: a popular answer asked in its last tenth of TTL is refreshe
   auto after = dig(proxy.port(), "www.example.test A");
   CHECK(after.status == "NOERROR");
   CHECK(up.udp_queries() == 2);
+  CHECK(proxy.terminate() == 0);
+}
+
+TEST_CASE("serve-stale: an expired NXDOMAIN comes back with EDE 19 when the upstream fails") {
+  MockUpstream up;
+  MockRule nx;
+  nx.rcode = RCode::NXDomain;
+  std::vector<uint8_t> soa;
+  for (const char* n : {"ns.example.test", "admin.example.test"}) {
+    auto name = *Name::from_text(n);
+    soa.insert(soa.end(), name.wire().begin(), name.wire().end());
+  }
+  for (uint32_t v : {1u, 3600u, 600u, 86400u, 1u}) {  // serial .. minimum = 1 s
+    for (int s = 24; s >= 0; s -= 8) soa.push_back(static_cast<uint8_t>(v >> s));
+  }
+  nx.authority = {{"example.test.", RRType::SOA, 3600, soa}};
+  up.set_rule("gone.example.test", RRType::A, nx);
+  TempDir dir;
+  ProxyProcess proxy(args_for(up, dir, "serve_stale = true\n"));
+  REQUIRE(dig(proxy.port(), "gone.example.test A").status == "NXDOMAIN");
+  MockRule silent;
+  silent.silent = true;
+  up.set_rule("gone.example.test", RRType::A, silent);
+  sleep_ms(1300);  // the negative answer has expired (SOA minimum 1 s, RFC 2308 §5)
+  auto stale = dig(proxy.port(), "gone.example.test A");
+  CHECK(stale.status == "NXDOMAIN");
+  REQUIRE(stale.ede_code.has_value());
+  CHECK(*stale.ede_code == 19);  // RFC 8914 §4.20: Stale NXDOMAIN Answer
+  CHECK(stale.ede_text.find("every upstream failed") != std::string::npos);
+  CHECK(stale.output.find("\t30\tIN\tSOA\t") != std::string::npos);  // RFC 8767 §4: TTL 30
+  CHECK(up.udp_queries() >= 2);  // it did ask first
   CHECK(proxy.terminate() == 0);
 }
