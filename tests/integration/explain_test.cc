@@ -429,6 +429,101 @@ TEST_CASE("explain --server: nothing listening, or a server that ignores the opt
   CHECK(bad.exit_code == 4);
 }
 
+namespace {
+
+// The text of the first EDE option of a reply, or "" when it has none.
+std::string ede_of(const dnsp::resolver::Message& m) {
+  for (const auto& opt : m.edns_options()) {
+    if (opt.code == dnsp::resolver::kEdnsOptionEde && opt.data.size() >= 2) {
+      return std::string(opt.data.begin() + 2, opt.data.end());
+    }
+  }
+  return {};
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "explain --server: past four traces in progress, SERVFAIL with an EDE; freed when they end") {
+  // An upstream that never answers keeps each trace running until its query deadline.
+  MockUpstream up;
+  up.set_default_silent(true);
+  TempDir dir;
+  const auto conf = dir.write("slow.toml",
+                              "[upstream]\ntimeout_ms = 2500\nattempts = 1\n"
+                              "query_timeout_ms = 3000\n");
+  // One event loop: the limit is per loop (ExplainService::kMaxRunning).
+  ProxyProcess proxy(
+      {"--upstream", up.address(), "--config", conf, "--threads", "1", "--log-level", "info"});
+  const auto q =
+      dnsp::resolver::explain_query({*dnsp::resolver::Name::from_text("www.example."),
+                                     dnsp::resolver::RRType::A, dnsp::resolver::RRClass::IN},
+                                    0x4242, dnsp::resolver::ExplainFormat::Text);
+  std::vector<std::unique_ptr<TcpClient>> running;
+  for (int i = 0; i < 4; ++i) {
+    running.push_back(std::make_unique<TcpClient>(proxy.port()));
+    REQUIRE(running.back()->connected());
+    running.back()->send_framed(q);
+  }
+  REQUIRE(eventually([&] { return count_of(proxy.log(), "explain: tracing www.example.") == 4; }));
+
+  TcpClient fifth(proxy.port());
+  REQUIRE(fifth.connected());
+  fifth.send_framed(q);
+  auto busy = fifth.receive(1000);
+  REQUIRE(busy);
+  auto bm = dnsp::resolver::Message::parse(*busy);
+  REQUIRE(bm);
+  CHECK(bm->rcode() == dnsp::resolver::RCode::ServFail);
+  CHECK(bm->id() == 0x4242);
+  CHECK_FALSE(dnsp::resolver::find_explain_reply(*bm));
+  CHECK(ede_of(*bm) == "too many explain traces in progress; try again");
+
+  // The four end at their deadline with a trace each (the upstream did not answer: exit 3).
+  for (auto& c : running) {
+    auto t = c->receive(8000);
+    REQUIRE(t);
+    auto m = dnsp::resolver::Message::parse(*t);
+    REQUIRE(m);
+    auto trace = dnsp::resolver::find_explain_reply(*m);
+    REQUIRE(trace);
+    CHECK(trace->exit_code == 3);
+  }
+  // Their places are free again: the next request is traced, not refused.
+  fifth.send_framed(q);
+  CHECK(eventually([&] { return count_of(proxy.log(), "explain: tracing www.example.") == 5; }));
+  CHECK(proxy.terminate() == 0);
+}
+
+TEST_CASE("explain --server [::1]:PORT: a proxy listening on IPv6 loopback returns the trace") {
+  REQUIRE_HIERARCHY();
+  auto& h = Hierarchy::get();
+  const uint16_t port = free_port();
+  const std::string p = std::to_string(port);
+  ProxyProcess proxy({"--upstream", "127.0.0.1:" + std::to_string(h.upstream_port()),
+                      "--trust-anchor", h.anchor(), "--listen", "[::1]:" + p},
+                     false);
+  REQUIRE(eventually([&] {
+    return run_command("dig @::1 -p " + p + " +tcp +tries=1 +time=1 www.secure-ecdsa.test A")
+               .out.find("status: NOERROR") != std::string::npos;
+  }));
+  auto r = run_command(std::string(DNSSEC_PROXY_BINARY) +
+                       " explain www.secure-ecdsa.test A --no-color --server [::1]:" + p + " 2>&1");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("verdict  secure") != std::string::npos);
+  CHECK(r.out.find("zone secure-ecdsa.test.  secure  (DS at test.)") != std::string::npos);
+  CHECK(proxy.log().find("explain: tracing www.secure-ecdsa.test. A for [::1]:") !=
+        std::string::npos);
+  CHECK(proxy.terminate() == 0);
+}
+
 TEST_CASE("explain --server: UDP gets REFUSED with an EDE; the query path is unaffected") {
   REQUIRE_HIERARCHY();
   auto proxy = start_proxy();
