@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# tests/container/smoke.sh: build the Docker image (Dockerfile at the top) and check it end
+# to end against the private signed hierarchy (tests/fixtures/hierarchy.sh) on loopback.
+# Run it by hand as root where a Docker daemon runs; CI has none, so it is not part of ctest.
+#
+#   tests/container/smoke.sh            build the image, then check it
+#   SKIP_BUILD=1 tests/container/smoke.sh   check an image built before (IMAGE, default
+#                                           dnssec-proxy:smoke)
+#
+# The checked container uses the host's network (--network host) to reach the fixture on
+# 127.0.6.N; the image is built with --network host too, which works on any Linux Docker host
+# and on one without a bridge (dockerd --bridge=none). Needs what the fixture needs:
+# apt-get install -y knot unbound bind9-utils bind9-dnsutils ldnsutils
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+image=${IMAGE:-dnssec-proxy:smoke}
+export HIERARCHY_NET=127.0.6 UPSTREAM_PORT=5600 REFERENCE_PORT=5601
+port=5653
+fixture=$here/tests/fixtures/hierarchy.sh
+work=$(mktemp -d /tmp/dnsp-container.XXXXXX)
+name=dnsp-smoke-$$
+failed=0
+
+cleanup() {
+  docker rm -f "$name" "$name-default" >/dev/null 2>&1 || true
+  docker volume rm "$name-state" >/dev/null 2>&1 || true
+  "$fixture" stop "$work/h" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {  # check DESCRIPTION COMMAND...: PASS when COMMAND succeeds
+  local what=$1
+  shift
+  if "$@"; then
+    echo "PASS  $what"
+  else
+    echo "FAIL  $what"
+    failed=1
+  fi
+}
+has() { grep -q -- "$2" <<<"$1"; }
+
+command -v docker >/dev/null || { echo "smoke: docker not found" >&2; exit 1; }
+docker info >/dev/null 2>&1 || { echo "smoke: no Docker daemon answers (docker info)" >&2; exit 1; }
+if [[ -z ${SKIP_BUILD:-} ]]; then
+  echo "smoke: building $image" >&2
+  docker build --network host -t "$image" "$here" >"$work/build.log" 2>&1 ||
+    { tail -30 "$work/build.log" >&2; echo "smoke: docker build failed" >&2; exit 1; }
+fi
+
+echo "smoke: starting the signed hierarchy" >&2
+"$fixture" build "$work/h" >/dev/null
+"$fixture" start "$work/h" >/dev/null
+mkdir -p "$work/conf"
+cp "$work/h/root-anchor.ds" "$work/conf/"
+cat >"$work/conf/dnssec-proxy.toml" <<EOF
+[server]
+listen = ["127.0.0.1:$port"]
+[upstream]
+servers = ["127.0.0.1:$UPSTREAM_PORT"]
+[dnssec]
+trust_anchor_file = "/etc/dnssec-proxy/root-anchor.ds"
+trust_anchor_state = "/var/lib/dnssec-proxy/root-anchor.state"
+EOF
+chmod 0755 "$work/conf"
+chmod 0644 "$work/conf"/*
+
+docker run -d --name "$name" --network host -v "$work/conf:/etc/dnssec-proxy:ro" \
+  -v "$name-state:/var/lib/dnssec-proxy" "$image" >/dev/null
+for _ in $(seq 1 50); do
+  dig @127.0.0.1 -p "$port" +tries=1 +time=1 . NS >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+check "runs as the unprivileged user dnssec-proxy (uid 999)" \
+  has "$(docker exec "$name" id)" "uid=999(dnssec-proxy)"
+secure=$(dig @127.0.0.1 -p "$port" +dnssec +tries=1 www.secure-ecdsa.test A)
+check "a secure answer: NOERROR with AD and its RRSIG" \
+  bash -c 'grep -q "status: NOERROR" <<<"$1" && grep -q "flags:.* ad" <<<"$1" && grep -q "RRSIG" <<<"$1"' _ "$secure"
+bogus=$(dig @127.0.0.1 -p "$port" +tries=1 www.badsig.test A)
+check "a bogus answer: SERVFAIL with EDE 6 naming the zone" \
+  bash -c 'grep -q "status: SERVFAIL" <<<"$1" && grep -q "EDE: 6 (DNSSEC Bogus): (badsig.test.:" <<<"$1"' _ "$bogus"
+cd_answer=$(dig @127.0.0.1 -p "$port" +cd +tries=1 www.badsig.test A)
+check "with CD the bogus data comes through, without AD" \
+  bash -c 'grep -q "status: NOERROR" <<<"$1" && ! grep -q "flags:.* ad" <<<"$1"' _ "$cd_answer"
+set +e
+explain=$(docker exec "$name" dnssec-proxy explain www.dsmismatch.test A --server "127.0.0.1:$port" --no-color)
+explain_rc=$?
+set -e
+check "docker exec ... explain --server: verdict bogus, exit 2" \
+  bash -c '[[ $2 == 2 ]] && grep -q "verdict  bogus" <<<"$1"' _ "$explain" "$explain_rc"
+check "the HEALTHCHECK command answers" \
+  docker exec "$name" dnssec-proxy --health-check "127.0.0.1:$port"
+check "RFC 5011 state written to the volume" \
+  docker exec "$name" test -s /var/lib/dnssec-proxy/root-anchor.state
+start=$(date +%s%N)
+docker stop "$name" >/dev/null
+took_ms=$((($(date +%s%N) - start) / 1000000))
+check "docker stop (SIGTERM) ends it within 3 s (took $took_ms ms)" test "$took_ms" -lt 3000
+check "its log ends with 'stopped'" has "$(docker logs "$name" 2>&1 | tail -1)" "stopped"
+
+# The image's own configuration, in a network namespace of its own: it binds port 53 on
+# 0.0.0.0 and [::] as uid 999 (the file capability) and its HEALTHCHECK turns healthy (the
+# first check runs after the 30 s interval). There is no upstream there: SERVFAIL, still
+# an answer.
+docker run -d --name "$name-default" --network none "$image" >/dev/null
+sleep 1
+check "default configuration: port 53 bound as uid 999, health check answers" \
+  docker exec "$name-default" dnssec-proxy --health-check 127.0.0.1:53
+health=starting
+for _ in $(seq 1 45); do
+  health=$(docker inspect --format '{{.State.Health.Status}}' "$name-default")
+  [[ $health == starting ]] || break
+  sleep 1
+done
+check "Docker reports the container healthy (was: $health)" test "$health" = healthy
+
+if ((failed)); then
+  echo "smoke: FAILED" >&2
+  exit 1
+fi
+echo "smoke: all checks passed" >&2
