@@ -6,6 +6,10 @@
 #   tests/container/smoke.sh            build the image, then check it
 #   SKIP_BUILD=1 tests/container/smoke.sh   check an image built before (IMAGE, default
 #                                           dnssec-proxy:smoke)
+#   SKIP_SYSTEMD=1 ...                      without the second part: dist/dnssec-proxy.service
+#                                           under systemd as PID 1 in a container
+#                                           (systemd.Dockerfile; needs CAP_SYS_ADMIN and the
+#                                           host's /sys/fs/cgroup, written for cgroup v1 hosts)
 #
 # The checked container uses the host's network (--network host) to reach the fixture on
 # 127.0.6.N; the image is built with --network host too, which works on any Linux Docker host
@@ -22,7 +26,7 @@ name=dnsp-smoke-$$
 failed=0
 
 cleanup() {
-  docker rm -f "$name" "$name-default" >/dev/null 2>&1 || true
+  docker rm -f "$name" "$name-default" "$name-systemd" >/dev/null 2>&1 || true
   docker volume rm "$name-state" >/dev/null 2>&1 || true
   "$fixture" stop "$work/h" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -115,6 +119,39 @@ for _ in $(seq 1 45); do
   sleep 1
 done
 check "Docker reports the container healthy (was: $health)" test "$health" = healthy
+docker rm -f "$name-default" >/dev/null
+
+# dist/dnssec-proxy.service as shipped, under systemd: started, answering, reloaded by
+# `systemctl reload` (config check, then SIGHUP), stopped.
+if [[ -z ${SKIP_SYSTEMD:-} ]]; then
+  echo "smoke: building the systemd image" >&2
+  docker build --network host --build-arg "IMAGE=$image" -t "$image-systemd" \
+    -f "$here/tests/container/systemd.Dockerfile" "$here" >"$work/build-systemd.log" 2>&1 ||
+    { tail -30 "$work/build-systemd.log" >&2; echo "smoke: systemd image build failed" >&2; exit 1; }
+  docker run -d --name "$name-systemd" --network host --cap-add SYS_ADMIN \
+    --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+    --tmpfs /run --tmpfs /run/lock --tmpfs /tmp -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
+    -v "$work/conf:/etc/dnssec-proxy:ro" "$image-systemd" >/dev/null
+  active=
+  for _ in $(seq 1 100); do
+    active=$(docker exec "$name-systemd" systemctl is-active dnssec-proxy 2>/dev/null || true)
+    [[ $active == active ]] && dig @127.0.0.1 -p "$port" +tries=1 +time=1 . NS >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  check "systemd: the unit is active (was: $active)" test "$active" = active
+  sd=$(dig @127.0.0.1 -p "$port" +dnssec +tries=1 www.secure-ecdsa.test A)
+  check "systemd: a secure answer with AD" \
+    bash -c 'grep -q "status: NOERROR" <<<"$1" && grep -q "flags:.* ad" <<<"$1"' _ "$sd"
+  check "systemd: runs under a dynamic user, not root" \
+    bash -c '[[ $(docker exec "$1" sh -c "stat -c %u /proc/\$(pidof dnssec-proxy)") != 0 ]]' _ "$name-systemd"
+  check "systemd: systemctl reload succeeds" docker exec "$name-systemd" systemctl reload dnssec-proxy
+  sleep 0.5
+  check "systemd: the proxy reloaded its configuration" \
+    has "$(docker exec "$name-systemd" journalctl -u dnssec-proxy --no-pager)" "reloaded the configuration"
+  check "systemd: systemctl stop" docker exec "$name-systemd" systemctl stop dnssec-proxy
+  check "systemd: ... and the proxy says it stopped" \
+    has "$(docker exec "$name-systemd" journalctl -u dnssec-proxy --no-pager)" "info: stopped"
+fi
 
 if ((failed)); then
   echo "smoke: FAILED" >&2
