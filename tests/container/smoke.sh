@@ -26,7 +26,7 @@ name=dnsp-smoke-$$
 failed=0
 
 cleanup() {
-  docker rm -f "$name" "$name-default" "$name-systemd" >/dev/null 2>&1 || true
+  docker rm -f "$name" "$name-default" "$name-systemd" "$name-pod" >/dev/null 2>&1 || true
   docker volume rm "$name-state" >/dev/null 2>&1 || true
   "$fixture" stop "$work/h" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -120,6 +120,41 @@ for _ in $(seq 1 45); do
 done
 check "Docker reports the container healthy (was: $health)" test "$health" = healthy
 docker rm -f "$name-default" >/dev/null
+
+# The DaemonSet's container settings (dist/kubernetes), as Docker can give them: its
+# ConfigMap's file (the listen address, the kube-dns upstream and the anchor swapped for the
+# fixture's: no dummy interface or cluster here), uid 999, a read-only root file system,
+# every capability dropped but NET_BIND_SERVICE, its memory limit, a host directory for
+# the state; cluster.local is a negative trust anchor.
+mkdir -p "$work/pod/config" "$work/pod/state"
+chown 999:999 "$work/pod/state"
+cp "$work/h/root-anchor.ds" "$work/pod/config/"
+awk '/dnssec-proxy.toml: \|/ { on = 1; next } on && /^---/ { exit } on { sub(/^    /, ""); print }' \
+  "$here/dist/kubernetes/dnssec-proxy-daemonset.yaml" |
+  sed -e 's/169\.254\.20\.10:53/127.0.0.2:53/' -e "s/\"10\.96\.0\.10\"/\"127.0.0.1:$UPSTREAM_PORT\"/" \
+    -e 's|^\[dnssec\]$|[dnssec]\ntrust_anchor_file = "/etc/dnssec-proxy/root-anchor.ds"|' \
+    >"$work/pod/config/dnssec-proxy.toml"
+chmod -R a+rX "$work/pod/config"
+docker run -d --name "$name-pod" --network host --user 999:999 --read-only --cap-drop ALL \
+  --cap-add NET_BIND_SERVICE --memory 256m -v "$work/pod/config:/etc/dnssec-proxy:ro" \
+  -v "$work/pod/state:/var/lib/dnssec-proxy" "$image" \
+  --config /etc/dnssec-proxy/dnssec-proxy.toml >/dev/null
+for _ in $(seq 1 50); do
+  dig @127.0.0.2 +tries=1 +time=1 . NS >/dev/null 2>&1 && break
+  sleep 0.1
+done
+pod=$(dig @127.0.0.2 +dnssec +tries=1 www.secure-ecdsa.test A)
+check "DaemonSet settings: port 53 as uid 999, read-only root, only NET_BIND_SERVICE: AD" \
+  bash -c 'grep -q "status: NOERROR" <<<"$1" && grep -q "flags:.* ad" <<<"$1"' _ "$pod"
+check "DaemonSet settings: its liveness probe command answers" \
+  docker exec "$name-pod" /usr/bin/dnssec-proxy --health-check 127.0.0.2:53
+check "DaemonSet settings: RFC 5011 state on the host directory" test -s "$work/pod/state/root-anchor.state"
+# The private root proves local. does not exist: validated, that is NXDOMAIN with AD; under
+# the negative trust anchor, NXDOMAIN without it.
+nta=$(dig @127.0.0.2 +dnssec +tries=1 kube-dns.kube-system.svc.cluster.local A)
+check "DaemonSet settings: cluster.local is a negative trust anchor (NXDOMAIN, no AD)" \
+  bash -c 'grep -q "status: NXDOMAIN" <<<"$1" && ! grep -q "flags:.* ad" <<<"$1"' _ "$nta"
+docker rm -f "$name-pod" >/dev/null
 
 # dist/dnssec-proxy.service as shipped, under systemd: started, answering, reloaded by
 # `systemctl reload` (config check, then SIGHUP), stopped.
