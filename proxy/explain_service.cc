@@ -78,7 +78,7 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
     send_(client, resolver::error_reply(query, true, resolver::RCode::FormErr, &ede));
     return;
   }
-  if (stopping_ || requests_.size() >= kMaxRunning) {
+  if (stopping_ || running() >= kMaxRunning) {
     const ExtendedError ede{EdeCode::Other, "too many explain traces in progress; try again"};
     send_(client, resolver::error_reply(query, true, resolver::RCode::ServFail, &ede));
     return;
@@ -128,9 +128,14 @@ void ExplainService::reply(uint64_t id, const resolver::Report& report) {
 
 void ExplainService::end(uint64_t id) {
   auto it = requests_.find(id);
-  if (it == requests_.end()) return;
+  if (it == requests_.end() || it->second.ending) return;
+  it->second.ending = true;
+  ++ending_;
   // Freed once its handles are closed (STYLE §5), not here.
-  it->second.run->close([this, id] { requests_.erase(id); });
+  it->second.run->close([this, id] {
+    requests_.erase(id);
+    --ending_;
+  });
 }
 
 void ExplainService::stop() {

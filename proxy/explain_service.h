@@ -74,13 +74,16 @@ class ExplainService {
               const ClientAddresses& addresses, const DaemonState& state);
   // Ends every run without replying; their handles close on the loop.
   void stop();
-  size_t running() const { return requests_.size(); }
+  // Traces not yet answered (one whose reply is sent no longer counts, though its handles
+  // may still be closing: a client may ask again as soon as it has the reply).
+  size_t running() const { return requests_.size() - ending_; }
 
  private:
   struct Request {
     resolver::ClientQuery query;
     ClientRef client;
     std::unique_ptr<ExplainRun> run;
+    bool ending = false;  // end() called; erased once its handles are closed
   };
   void reply(uint64_t id, const resolver::Report& report);
   void end(uint64_t id);
@@ -89,6 +92,7 @@ class ExplainService {
   Send send_;
   std::unordered_map<uint64_t, Request> requests_;
   uint64_t next_id_ = 1;
+  size_t ending_ = 0;  // requests_ whose handles are closing
   bool stopping_ = false;
 };
 
