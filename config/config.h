@@ -18,6 +18,11 @@
 //       Close a client TCP connection idle this long. 1-60000 ms. Default 10000.
 //   tcp_max_connections = 256
 //       Most client TCP connections open at once. 1-65535. Default 256.
+//   max_queries_in_flight = 10000
+//       Most client queries waiting for an upstream answer or a validation at once, all
+//       event loops together (cache hits and answers synthesised from NSEC do not count).
+//       Past it a query gets SERVFAIL with EDE 0 "too many queries in flight". 1-1000000.
+//       Default 10000.
 //   threads = 2
 //       Event loops, each on its own thread with its own sockets (SO_REUSEPORT), sharing the
 //       caches. 1-64. Default: one per CPU the process may run on (sched_getaffinity; in a
@@ -154,6 +159,7 @@ struct Config {
   uint32_t query_timeout_ms = 5000;     // a client gets SERVFAIL at the latest after this
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
+  uint32_t max_queries_in_flight = 10000;
   uint32_t threads = 0;  // [server] threads: event loops; 0 = one per CPU available
   std::string user;   // [server] user: "" = do not change user
   std::string group;  // [server] group: "" = the user's primary group

@@ -21,10 +21,6 @@ using resolver::RCode;
 
 namespace {
 
-// Queries in flight at once; past it a new query gets SERVFAIL at once rather than
-// memory without bound.
-constexpr size_t kMaxInFlight = 10000;
-
 // [cache] max_size bounds every cache: an eighth for validated keys, an eighth for the
 // NSEC/NSEC3 records of RFC 8198 (when aggressive_nsec is on), the rest for answers.
 size_t aggressive_share(const config::CacheSettings& c) {
@@ -366,7 +362,9 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     }
     if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
   }
-  if (group_.in_flight.load(std::memory_order_relaxed) >= kMaxInFlight) {
+  // [server] max_queries_in_flight, all loops together: past it SERVFAIL at once rather
+  // than memory without bound.
+  if (group_.in_flight.load(std::memory_order_relaxed) >= config_.max_queries_in_flight) {
     ++stats_.overloaded;
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
     send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
@@ -406,7 +404,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
 void Server::prefetch(const resolver::ClientQuery& query) {
   const auto key = flight_key(query);
   // Already being resolved, or busy: the entry simply expires as it would have.
-  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= kMaxInFlight / 2) return;
+  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= config_.max_queries_in_flight / 2) return;
   if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) return;
   const uint64_t tid = next_tid_++;
   ++stats_.prefetches;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <string>
@@ -469,6 +470,39 @@ TEST_CASE("client abuse: a UDP flood gets a defined reply past the in-flight lim
   close(fd);
   CHECK(proxy.running());
   // A clean stop: status 0 (under ASan, LeakSanitizer would make it fail on a leak).
+  CHECK(proxy.terminate() == 0);
+}
+
+TEST_CASE("client abuse: [server] max_queries_in_flight sets that limit, and a reload changes it") {
+  MockUpstream up;
+  up.set_default_silent(true);  // each query stays in flight until its deadline
+  TempDir dir;
+  const std::string upstream = "[upstream]\ntimeout_ms = 4000\nattempts = 1\nquery_timeout_ms = 4000\n";
+  auto args = proxy_args(dir, "[server]\nmax_queries_in_flight = 3\n" + upstream, {up.address()});
+  ProxyProcess proxy(args);
+  auto limit_ede = [](const std::vector<uint8_t>& reply) {
+    auto m = Message::parse(reply);
+    if (!m || m->rcode() != RCode::ServFail) return false;
+    for (const auto& o : m->edns_options()) {
+      if (o.code == 15 && std::string(o.data.begin() + 2, o.data.end()) ==
+                              "too many queries in flight; try again") {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; i < 3; ++i) {  // three distinct questions, none answered yet
+    CHECK_FALSE(udp_exchange(proxy.port(), query("q" + std::to_string(i) + ".limit.test"), 100));
+  }
+  auto fourth = udp_exchange(proxy.port(), query("q3.limit.test"), 1000);
+  REQUIRE(fourth);
+  CHECK(limit_ede(*fourth));
+
+  // Raised by a reload: the next one waits for the upstream like the first three.
+  (void)dir.write("p.toml", "[server]\nmax_queries_in_flight = 10\n" + upstream);
+  kill(proxy.pid(), SIGHUP);
+  REQUIRE(eventually([&] { return proxy.log().find("reloaded the configuration") != std::string::npos; }));
+  CHECK_FALSE(udp_exchange(proxy.port(), query("q4.limit.test"), 500));
   CHECK(proxy.terminate() == 0);
 }
 
