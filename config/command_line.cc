@@ -172,8 +172,9 @@ class Parser {
         if (auto endpoint = parse_endpoint(value, kDnsPort)) {
           cl.health_check = *endpoint;
         } else {
-          error(flag + ": expected the proxy's IP address with optional port (e.g. "
-                       "127.0.0.1:53), got " +
+          error(flag +
+                ": expected the proxy's IP address with optional port (e.g. "
+                "127.0.0.1:53), got " +
                 quoted(value));
         }
         break;

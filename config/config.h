@@ -160,9 +160,9 @@ struct Config {
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
   uint32_t max_queries_in_flight = 10000;
-  uint32_t threads = 0;  // [server] threads: event loops; 0 = one per CPU available
-  std::string user;   // [server] user: "" = do not change user
-  std::string group;  // [server] group: "" = the user's primary group
+  uint32_t threads = 0;            // [server] threads: event loops; 0 = one per CPU available
+  std::string user;                // [server] user: "" = do not change user
+  std::string group;               // [server] group: "" = the user's primary group
   std::string trust_anchor_file;   // "" = built-in root anchors
   std::string trust_anchor_state;  // "" = no RFC 5011 updates
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
@@ -170,7 +170,7 @@ struct Config {
   ValidationLimits limits;
   CacheSettings cache;
   std::optional<Endpoint> metrics_listen;  // [metrics] listen; nullopt = no HTTP listener
-  std::string source{kBuiltInDefaults};  // where it came from: a file path, or kBuiltInDefaults
+  std::string source{kBuiltInDefaults};    // where it came from: a file path, or kBuiltInDefaults
 };
 
 // Parses "1.2.3.4", "1.2.3.4:53", "::1" (bare IPv6, no port), "[::1]" or "[::1]:5353";

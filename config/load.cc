@@ -31,8 +31,8 @@ struct TableSpec {
 const std::array<TableSpec, 7>& table_specs() {
   static const std::array<TableSpec, 7> specs = {{
       {"server",
-       {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "max_queries_in_flight",
-        "threads", "user", "group"}},
+       {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "max_queries_in_flight", "threads",
+        "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
       {"log", {"level"}},

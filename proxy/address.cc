@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstring>
 
 namespace dnsp::proxy {
@@ -36,8 +35,7 @@ int bind_socket(const SocketAddress& address, int type, PortSharing sharing) {
       (type != SOCK_STREAM || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0) &&
       (sharing != PortSharing::ReusePort ||
        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0) &&
-      bind(fd, address.get(),
-           address.is_ipv6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in)) == 0;
+      bind(fd, address.get(), address.is_ipv6() ? sizeof(sockaddr_in6) : sizeof(sockaddr_in)) == 0;
   if (!ok) {
     const int err = errno;
     close(fd);

@@ -152,15 +152,15 @@ void AnchorUpdater::on_reply(UpstreamReply&& reply) {
   }
   if (r.anchors_changed) {
     if (state_->has_active()) {
-      LOG_INFO("RFC 5011: the root trust anchors changed: " << state_->active().ds_rdatas.size()
-                                                           << " DS, "
-                                                           << state_->active().dnskey_rdatas.size()
-                                                           << " DNSKEY");
+      LOG_INFO("RFC 5011: the root trust anchors changed: "
+               << state_->active().ds_rdatas.size() << " DS, "
+               << state_->active().dnskey_rdatas.size() << " DNSKEY");
       apply_(anchors());
     } else {
-      LOG_ERROR("RFC 5011: every root key is revoked: keeping the previous anchors; configure a "
-                "new root anchor (trust_anchor_file) and remove "
-                << config_.trust_anchor_state);
+      LOG_ERROR(
+          "RFC 5011: every root key is revoked: keeping the previous anchors; configure a "
+          "new root anchor (trust_anchor_file) and remove "
+          << config_.trust_anchor_state);
     }
   }
   LOG_INFO("RFC 5011: next root DNSKEY refresh " << resolver::format_utc(r.next_refresh));

@@ -29,9 +29,23 @@ int run_health_check(const config::Endpoint& proxy, int timeout_ms) {
   uint16_t id = 0;
   if (getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint16_t>(getpid());
   // Header (RFC 1035 §4.1.1): ID, RD, one question; then ". NS IN".
-  const std::array<uint8_t, 17> query = {
-      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-      0, 0, 2, 0, 1};
+  const std::array<uint8_t, 17> query = {static_cast<uint8_t>(id >> 8),
+                                         static_cast<uint8_t>(id),
+                                         0x01,
+                                         0x00,
+                                         0,
+                                         1,
+                                         0,
+                                         0,
+                                         0,
+                                         0,
+                                         0,
+                                         0,
+                                         0,
+                                         0,
+                                         2,
+                                         0,
+                                         1};
   const int fd = socket(addr->storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     std::cout << "unhealthy: socket: " << std::strerror(errno) << "\n";

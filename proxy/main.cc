@@ -1,7 +1,8 @@
 // main(): command line and configuration, the upstream list (resolv.conf as the fallback,
 // never ourselves), then one libuv loop until SIGINT or SIGTERM; SIGHUP reloads the
-// configuration, SIGUSR1 logs the statistics ([metrics] listen serves them over HTTP). After binding, it drops to
-// [server] user/group; with [dnssec] trust_anchor_state, RFC 5011 keeps the root anchor.
+// configuration, SIGUSR1 logs the statistics ([metrics] listen serves them over HTTP). After
+// binding, it drops to [server] user/group; with [dnssec] trust_anchor_state, RFC 5011 keeps the
+// root anchor.
 #include <uv.h>
 
 #include <cstdio>
@@ -157,8 +158,9 @@ struct Daemon {
       // RFC 5011 owns the anchors now; its state file is the truth, not the seed.
       if (next.trust_anchor_file != config.trust_anchor_file ||
           next.trust_anchor_state != config.trust_anchor_state) {
-        LOG_WARN("reload: [dnssec] trust_anchor_file and trust_anchor_state take effect at "
-                 "the next restart while RFC 5011 updates are on");
+        LOG_WARN(
+            "reload: [dnssec] trust_anchor_file and trust_anchor_state take effect at "
+            "the next restart while RFC 5011 updates are on");
       }
     } else {
       if (!next.trust_anchor_state.empty()) {
@@ -331,7 +333,8 @@ int main(int argc, char** argv) {
       if (auto err = updater->start(); !err.empty()) return fail_start(err);
     }
     LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
-                             << ", " << cfg.threads << (cfg.threads == 1 ? " thread)" : " threads)"));
+                             << ", " << cfg.threads
+                             << (cfg.threads == 1 ? " thread)" : " threads)"));
     daemon.updater = updater ? &*updater : nullptr;
     uv_run(loop, UV_RUN_DEFAULT);
     LOG_INFO("stopped");

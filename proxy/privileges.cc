@@ -53,7 +53,7 @@ AccountResult resolve_account(const std::string& user, const std::string& group)
     return r;
   }
   if (!group.empty()) {
-    struct group gr{};
+    struct group gr {};
     struct group* gfound = nullptr;
     const auto gid = as_number(group);
     const int ge = gid ? getgrgid_r(static_cast<gid_t>(*gid), &gr, buf.data(), buf.size(), &gfound)
@@ -90,7 +90,8 @@ std::string drop_privileges(const Account& account) {
   if (setgid(account.gid) != 0) return "setgid(" + account.name + "): " + std::strerror(errno);
   if (setuid(account.uid) != 0) return "setuid(" + account.name + "): " + std::strerror(errno);
   // setuid() from root to another uid drops the saved uid too: there is no way back.
-  if (account.uid != 0 && setuid(0) == 0) return "could regain root after dropping to " + account.name;
+  if (account.uid != 0 && setuid(0) == 0)
+    return "could regain root after dropping to " + account.name;
   return "";
 }
 

@@ -154,10 +154,10 @@ std::string Server::open_listener(const config::Endpoint& ep) {
       }
     }
   }
-  Listener listener{ep, std::make_unique<UdpListener>(loop_, *this),
-                    std::make_unique<TcpListener>(
-                        loop_, *this,
-                        TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections})};
+  Listener listener{
+      ep, std::make_unique<UdpListener>(loop_, *this),
+      std::make_unique<TcpListener>(
+          loop_, *this, TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections})};
   auto err = listener.udp->start(*addr, sharing);
   if (err.empty()) err = listener.tcp->start(*addr, sharing);
   if (!err.empty()) {
@@ -181,7 +181,8 @@ std::vector<std::string> Server::reload(config::Config next,
       ++it;
       continue;
     }
-    if (role_.index == 0) LOG_INFO("reload: no longer listening on " << config::to_string(it->endpoint));
+    if (role_.index == 0)
+      LOG_INFO("reload: no longer listening on " << config::to_string(it->endpoint));
     it->udp->close();
     it->tcp->close();
     retired_listeners_.push_back(std::move(*it));
@@ -201,7 +202,8 @@ std::vector<std::string> Server::reload(config::Config next,
     }
   }
   // Upstreams: queries in flight finish on the old servers.
-  if (next.upstreams != config_.upstreams || next.upstream_timeout_ms != config_.upstream_timeout_ms ||
+  if (next.upstreams != config_.upstreams ||
+      next.upstream_timeout_ms != config_.upstream_timeout_ms ||
       next.upstream_attempts != config_.upstream_attempts) {
     for (Upstream* channel : {&upstream_, &upstream_tcp_}) {
       if (auto err = channel->reconfigure(next.upstreams, next.upstream_timeout_ms,
@@ -222,7 +224,8 @@ std::vector<std::string> Server::reload(config::Config next,
     set_trust_anchors(std::move(*anchors));
   } else if (ntas_changed) {
     // Cached verdicts at or below an added or removed negative trust anchor are stale.
-    if (role_.index == 0) LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
+    if (role_.index == 0)
+      LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
     answer_cache_.clear();
   }
   if (next.cache != config_.cache) {
@@ -404,7 +407,8 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
 void Server::prefetch(const resolver::ClientQuery& query) {
   const auto key = flight_key(query);
   // Already being resolved, or busy: the entry simply expires as it would have.
-  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= config_.max_queries_in_flight / 2) return;
+  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= config_.max_queries_in_flight / 2)
+    return;
   if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) return;
   const uint64_t tid = next_tid_++;
   ++stats_.prefetches;
@@ -412,11 +416,12 @@ void Server::prefetch(const resolver::ClientQuery& query) {
   LOG_DEBUG("query " << tid << ": prefetching " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
   add_transaction(
-      tid, Transaction{.query = query,
-                       .client = TcpClient{0},  // no connection has id 0: nothing is sent
-                       .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
-                       .leads = true,
-                       .background = true});
+      tid,
+      Transaction{.query = query,
+                  .client = TcpClient{0},  // no connection has id 0: nothing is sent
+                  .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
+                  .leads = true,
+                  .background = true});
   arm_deadline_timer();
   send_upstream(upstream_, resolver::upstream_query(query.question, 0), tid);
 }
@@ -429,8 +434,8 @@ bool Server::answer_stale(uint64_t tid, const ExtendedError& failure) {
   if (t.background) return false;  // a failed prefetch: the entry just expires
   const auto transport = transport_of(t.client);
   std::vector<uint8_t> reply;
-  if (!answer_cache_.lookup_stale(t.query, resolver::reply_limit(t.query, transport),
-                                  uv_now(loop_), reply)) {
+  if (!answer_cache_.lookup_stale(t.query, resolver::reply_limit(t.query, transport), uv_now(loop_),
+                                  reply)) {
     return false;
   }
   ++stats_.stale_answers;

@@ -5,9 +5,9 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,8 +50,9 @@ struct Shared {
   // (direct-mapped, one slot per hash; a lost race only delays caching): the second
   // synthesis of a question stores it in the answer cache.
   static constexpr size_t kSynthesisSlots = size_t{1} << 14;
-  std::unique_ptr<std::atomic<uint64_t>[]> synthesised_recently{
-      new std::atomic<uint64_t>[kSynthesisSlots]{}};
+  std::unique_ptr<std::atomic<uint64_t>[]> synthesised_recently {
+    new std::atomic<uint64_t>[kSynthesisSlots] {}
+  };
   LoopGroup loops;
   Gauges gauges() const;
 };
@@ -66,8 +67,8 @@ struct LoopRole {
 
 class Server {
  public:
-  Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors,
-         Shared& caches, LoopRole role = {});
+  Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors, Shared& caches,
+         LoopRole role = {});
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -203,8 +204,8 @@ class Server {
   std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;
-  resolver::KeyCache& key_cache_;        // shared by every loop
-  resolver::AnswerCache& answer_cache_;  // shared by every loop
+  resolver::KeyCache& key_cache_;                // shared by every loop
+  resolver::AnswerCache& answer_cache_;          // shared by every loop
   resolver::AggressiveCache& aggressive_cache_;  // shared by every loop
   Shared& shared_;
   LoopGroup& group_;
@@ -219,7 +220,7 @@ class Server {
   bool wake_open_ = false;
   std::mutex landed_mu_;
   std::vector<resolver::CacheKey> landed_;  // guarded by landed_mu_
-  std::vector<uint8_t> hit_buffer_;  // cache hits are written here: its capacity is reused
+  std::vector<uint8_t> hit_buffer_;         // cache hits are written here: its capacity is reused
   resolver::Limits limits_;
   // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below
   // them are not validated. Returns the one that covers `name`, or nullptr.

@@ -36,8 +36,8 @@ std::string Workers::start(size_t total, const config::Config& config,
   return "";
 }
 
-void Workers::run(Worker* w, config::Config config, resolver::TrustAnchors anchors,
-                  Shared* caches, LoopRole role, std::promise<std::string> started) {
+void Workers::run(Worker* w, config::Config config, resolver::TrustAnchors anchors, Shared* caches,
+                  LoopRole role, std::promise<std::string> started) {
   // Signals are the main loop's business (libuv routes them there).
   sigset_t all;
   sigfillset(&all);
@@ -45,8 +45,8 @@ void Workers::run(Worker* w, config::Config config, resolver::TrustAnchors ancho
   uv_loop_init(&w->loop);
   uv_async_init(&w->loop, &w->wake, &Workers::on_wake);
   w->wake.data = w;
-  w->server = std::make_unique<Server>(&w->loop, std::move(config), std::move(anchors), *caches,
-                                       role);
+  w->server =
+      std::make_unique<Server>(&w->loop, std::move(config), std::move(anchors), *caches, role);
   std::string err = w->server->start();
   const bool ok = err.empty();
   started.set_value(std::move(err));

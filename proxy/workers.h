@@ -54,15 +54,15 @@ class Workers {
     uv_loop_t loop{};
     uv_async_t wake{};
     std::mutex mu;
-    std::vector<Task> tasks;  // guarded by mu
+    std::vector<Task> tasks;      // guarded by mu
     bool stop_requested = false;  // guarded by mu
     bool wake_closed = false;     // guarded by mu: uv_async_send no longer allowed
     std::unique_ptr<Server> server;
   };
   static void on_wake(uv_async_t* handle) noexcept;
   // The thread: builds the loop and the server, reports how start() went, then runs.
-  static void run(Worker* w, config::Config config, resolver::TrustAnchors anchors,
-                  Shared* caches, LoopRole role, std::promise<std::string> started);
+  static void run(Worker* w, config::Config config, resolver::TrustAnchors anchors, Shared* caches,
+                  LoopRole role, std::promise<std::string> started);
 
   std::vector<std::unique_ptr<Worker>> workers_;
   bool stopped_ = false;

@@ -93,10 +93,9 @@ bool AnswerCache::lookup_stale(const ClientQuery& q, size_t limit, uint64_t now_
   if (!msg) return false;
   const bool nxdomain = msg->rcode() == RCode::NXDomain;
   const uint64_t age_s = now_ms > e.expires_ms ? (now_ms - e.expires_ms) / 1000 : 0;
-  const ExtendedError ede{
-      nxdomain ? EdeCode::StaleNxdomainAnswer : EdeCode::StaleAnswer,
-      "every upstream failed; serving an answer that expired " + std::to_string(age_s) +
-          " s ago (RFC 8767)"};
+  const ExtendedError ede{nxdomain ? EdeCode::StaleNxdomainAnswer : EdeCode::StaleAnswer,
+                          "every upstream failed; serving an answer that expired " +
+                              std::to_string(age_s) + " s ago (RFC 8767)"};
   const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
   out = forward_reply(q, *msg, ad, limit, &ede);
   lru_.splice(lru_.begin(), lru_, it->second);
@@ -146,8 +145,8 @@ bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_pa
   }
   lru_.splice(lru_.begin(), lru_, it->second);  // most recently used
   ++e.hits;
-  if (prefetch != nullptr && limits_.prefetch && !e.bogus && !e.prefetch_requested &&
-      e.hits >= 2 && (e.expires_ms - now_ms) * 10 < e.expires_ms - e.stored_ms) {
+  if (prefetch != nullptr && limits_.prefetch && !e.bogus && !e.prefetch_requested && e.hits >= 2 &&
+      (e.expires_ms - now_ms) * 10 < e.expires_ms - e.stored_ms) {
     e.prefetch_requested = true;
     *prefetch = true;
   }

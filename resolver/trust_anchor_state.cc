@@ -314,7 +314,8 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
   //                                              1/2*RRSigExpirationInterval))
   last_ttl_ = ttl;
   int64_t interval = std::min<int64_t>(timers.max_refresh, ttl / 2);
-  if (check.valid_until > now) interval = std::min<int64_t>(interval, (check.valid_until - now) / 2);
+  if (check.valid_until > now)
+    interval = std::min<int64_t>(interval, (check.valid_until - now) / 2);
   r.next_refresh = now + std::max(timers.min_refresh, interval);
   return finish();
 }

@@ -46,14 +46,14 @@ TEST_CASE("config: [cache] errors name file, line and key") {
 }
 
 TEST_CASE("config: [cache] serve_stale, max_stale and prefetch") {
-  const auto r = parse_config(
-      "[cache]\nserve_stale = true\nmax_stale = 3600\nprefetch = false\n", "p.toml");
+  const auto r =
+      parse_config("[cache]\nserve_stale = true\nmax_stale = 3600\nprefetch = false\n", "p.toml");
   REQUIRE(r.ok());
   CHECK(r.config.cache.serve_stale);
   CHECK(r.config.cache.max_stale == 3600);
   CHECK_FALSE(r.config.cache.prefetch);
-  const auto bad = parse_config(
-      "[cache]\nserve_stale = \"yes\"\nmax_stale = 0\nprefetch = 1\n", "b.toml");
+  const auto bad =
+      parse_config("[cache]\nserve_stale = \"yes\"\nmax_stale = 0\nprefetch = 1\n", "b.toml");
   REQUIRE(bad.errors.size() == 3);
   CHECK(bad.errors[0].rfind("b.toml:2: cache.serve_stale: expected true or false", 0) == 0);
   CHECK(bad.errors[1].rfind("b.toml:3: cache.max_stale: expected an integer from 1", 0) == 0);

@@ -1,7 +1,6 @@
 // tests/config/command_line_test.cc: argv -> CommandLine and the --help text
 // (config/command_line.h).
 #include "config/command_line.h"
-#include "config/load.h"
 
 #include <doctest/doctest.h>
 
@@ -9,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/load.h"
 #include "printers.h"
 
 namespace dnsp::config {
@@ -210,8 +210,8 @@ namespace {
 TEST_CASE("command line: --threads takes 1 to 64 event loops and replaces [server] threads") {
   CHECK(parse_ok({"--threads", "4"}).threads == 4u);
   CHECK(parse_ok({"--threads=1"}).threads == 1u);
-  CHECK(only_error({"--threads", "0"}).starts_with(
-      "--threads: expected a number of event loops from 1 to 64, got \"0\""));
+  CHECK(only_error({"--threads", "0"})
+            .starts_with("--threads: expected a number of event loops from 1 to 64, got \"0\""));
   CHECK(only_error({"--threads", "65"}).starts_with("--threads: expected"));
   CHECK(only_error({"--threads", "two"}).starts_with("--threads: expected"));
 }

@@ -47,8 +47,9 @@ TEST_CASE("config: [limits] out of range, wrong type or unknown key names file, 
   CHECK(r.errors[2] ==
         "p.toml:4: limits.max_nsec3_iterations: expected an integer from 0 to 2500 (NSEC3 "
         "iterations, RFC 9276), got 2501");
-  CHECK(r.errors[3].starts_with("p.toml:5: limits.max_sigs: unknown key (expected one of: "
-                                "max_signature_checks, max_keys_per_tag,"));
+  CHECK(
+      r.errors[3].starts_with("p.toml:5: limits.max_sigs: unknown key (expected one of: "
+                              "max_signature_checks, max_keys_per_tag,"));
   // The valid default stays where the value was wrong.
   CHECK(r.config.limits.max_signature_checks == 64);
 }

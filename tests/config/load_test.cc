@@ -123,7 +123,8 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
         "[log], [limits], [cache]); level belongs in [log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, max_queries_in_flight, threads, user, group); timeout_ms belongs in [upstream]");
+        "tcp_max_connections, max_queries_in_flight, threads, user, group); timeout_ms belongs in "
+        "[upstream]");
 }
 
 TEST_CASE("config: a table given as a value is reported") {

@@ -48,8 +48,7 @@ struct Hierarchy {
   }
   Bytes example_ds() const {
     return response("example.test.", RRType::DS)
-        .add(Section::Answer, N("example.test."), RRType::DS, {example_key.ds_rdata()},
-             {&test_zsk})
+        .add(Section::Answer, N("example.test."), RRType::DS, {example_key.ds_rdata()}, {&test_zsk})
         .packet();
   }
   Bytes example_dnskey() const {
@@ -76,7 +75,8 @@ struct Seed {
 
 bool write_file(const std::filesystem::path& path, const Bytes& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   return static_cast<bool>(out);
 }
 
@@ -132,13 +132,13 @@ int main(int argc, char** argv) {
       h.response("nx.example.test.", RRType::A, RCode::NXDomain)
           .add(Section::Authority, ex, RRType::SOA, {soa_rdata(ex)}, {&h.example_key})
           .add(Section::Authority, ex, RRType::NSEC,
-               {nsec_rdata(N("www.example.test."), {RRType::NS, RRType::SOA, RRType::RRSIG,
-                                                     RRType::NSEC, RRType::DNSKEY})},
+               {nsec_rdata(N("www.example.test."),
+                           {RRType::NS, RRType::SOA, RRType::RRSIG, RRType::NSEC, RRType::DNSKEY})},
                {&h.example_key})
           .packet();
   // NODATA proven with NSEC3 (no salt, no extra iterations): the NSEC3 at H(www).
-  const auto www_hash = *dnsp::crypto::nsec3_hash(1, canonical_name_wire(N("www.example.test.")),
-                                                  {}, 0);
+  const auto www_hash =
+      *dnsp::crypto::nsec3_hash(1, canonical_name_wire(N("www.example.test.")), {}, 0);
   Bytes next_hash = www_hash;
   next_hash.back() = static_cast<uint8_t>(next_hash.back() + 1);
   const std::string www_label = nsec3_hash_label(N("www.example.test."), {}, 0);
@@ -151,17 +151,16 @@ int main(int argc, char** argv) {
                {nsec3_rdata(0, 0, next_hash, {RRType::A, RRType::RRSIG})}, {&h.example_key})
           .packet();
   const Name www = N("www.example.test.");
-  const Bytes cname = h.response("alias.example.test.", RRType::A)
-                          .add(Section::Answer, N("alias.example.test."), RRType::CNAME,
-                               {Bytes(www.wire().begin(), www.wire().end())},
-                               {&h.example_key})
-                          .add(Section::Answer, N("www.example.test."), RRType::A, {a_rdata(1)},
-                               {&h.example_key})
-                          .packet();
-  const Bytes unsigned_a = h.response("www.unsigned.test.", RRType::A)
-                               .add(Section::Answer, N("www.unsigned.test."), RRType::A,
-                                    {a_rdata(9)})
-                               .packet();
+  const Bytes cname =
+      h.response("alias.example.test.", RRType::A)
+          .add(Section::Answer, N("alias.example.test."), RRType::CNAME,
+               {Bytes(www.wire().begin(), www.wire().end())}, {&h.example_key})
+          .add(Section::Answer, N("www.example.test."), RRType::A, {a_rdata(1)}, {&h.example_key})
+          .packet();
+  const Bytes unsigned_a =
+      h.response("www.unsigned.test.", RRType::A)
+          .add(Section::Answer, N("www.unsigned.test."), RRType::A, {a_rdata(9)})
+          .packet();
 
   const std::vector<Bytes> chain{h.example_ds(), h.test_dnskey(), h.example_dnskey()};
   auto with_chain = [&](const Bytes& answer) {
@@ -175,7 +174,9 @@ int main(int argc, char** argv) {
       {"nxdomain_nsec", 2, with_chain(nxdomain_nsec), Security::Secure},
       {"nodata_nsec3", 1, with_chain(nodata_nsec3), Security::Secure},
       {"cname_chain", 4, with_chain(cname), Security::Secure},
-      {"insecure_delegation", 3, {unsigned_a, h.test_dnskey(), h.unsigned_ds()},
+      {"insecure_delegation",
+       3,
+       {unsigned_a, h.test_dnskey(), h.unsigned_ds()},
        Security::Insecure},
   };
 
@@ -190,7 +191,8 @@ int main(int argc, char** argv) {
               hex += b;
             }
             return hex;
-          }() + "\n",
+          }() +
+          "\n",
       "make_corpus");
   if (!anchors) {
     std::fprintf(stderr, "anchor: %s\n", anchors.error().c_str());

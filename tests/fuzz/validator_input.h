@@ -32,10 +32,8 @@ struct FuzzQuestion {
   resolver::RRType type;
 };
 inline constexpr FuzzQuestion kQuestions[] = {
-    {"www.example.test.", resolver::RRType::A},
-    {"www.example.test.", resolver::RRType::AAAA},
-    {"nx.example.test.", resolver::RRType::A},
-    {"www.unsigned.test.", resolver::RRType::A},
+    {"www.example.test.", resolver::RRType::A},   {"www.example.test.", resolver::RRType::AAAA},
+    {"nx.example.test.", resolver::RRType::A},    {"www.unsigned.test.", resolver::RRType::A},
     {"alias.example.test.", resolver::RRType::A},
 };
 inline constexpr size_t kQuestionCount = sizeof kQuestions / sizeof kQuestions[0];

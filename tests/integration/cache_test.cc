@@ -80,7 +80,8 @@ TEST_CASE("serve-stale: off by default, an expired answer is not served") {
   CHECK(proxy.terminate() == 0);
 }
 
-TEST_CASE("prefetch: a popular answer asked in its last tenth of TTL is refreshed in the background") {
+TEST_CASE(
+    "prefetch: a popular answer asked in its last tenth of TTL is refreshed in the background") {
   MockUpstream up;
   up.set_rule("www.example.test", RRType::A, a_rule("www.example.test.", 10));
   TempDir dir;
@@ -130,6 +131,6 @@ TEST_CASE("serve-stale: an expired NXDOMAIN comes back with EDE 19 when the upst
   CHECK(*stale.ede_code == 19);  // RFC 8914 §4.20: Stale NXDOMAIN Answer
   CHECK(stale.ede_text.find("every upstream failed") != std::string::npos);
   CHECK(stale.output.find("\t30\tIN\tSOA\t") != std::string::npos);  // RFC 8767 §4: TTL 30
-  CHECK(up.udp_queries() >= 2);  // it did ask first
+  CHECK(up.udp_queries() >= 2);                                      // it did ask first
   CHECK(proxy.terminate() == 0);
 }

@@ -179,7 +179,7 @@ TEST_CASE("spoofing: a reply with the wrong ID, question, port or address is ign
     CHECK(reply.rcode() == RCode::NoError);
     CHECK(reply.has_a("192.0.2.1"));
     CHECK_FALSE(reply.has_a("203.0.113.66"));  // the forgery
-    CHECK(up.udp_queries() == 1);               // and no retry was needed
+    CHECK(up.udp_queries() == 1);              // and no retry was needed
   }
 }
 
@@ -267,7 +267,8 @@ TEST_CASE("upstream faults: TC over UDP and over TCP gives SERVFAIL EDE 23, not 
   CHECK(proxy.terminate() == 0);
 }
 
-TEST_CASE("upstream faults: a slow TCP upstream answers within the deadline or gets SERVFAIL at it") {
+TEST_CASE(
+    "upstream faults: a slow TCP upstream answers within the deadline or gets SERVFAIL at it") {
   MockUpstream up;
   MockRule slow;  // 3000 octets: TC over UDP, then the TCP answer comes late
   slow.answer = {{"slow.example.test.", RRType::TXT, 300, txt_rdata(3000)}};
@@ -278,9 +279,9 @@ TEST_CASE("upstream faults: a slow TCP upstream answers within the deadline or g
   slower.tcp_delay_ms = 5000;
   up.set_rule("slower.example.test", RRType::TXT, slower);
   TempDir dir;
-  ProxyProcess proxy(proxy_args(
-      dir, "[upstream]\ntimeout_ms = 1000\nattempts = 1\nquery_timeout_ms = 1200\n",
-      {up.address()}));
+  ProxyProcess proxy(
+      proxy_args(dir, "[upstream]\ntimeout_ms = 1000\nattempts = 1\nquery_timeout_ms = 1200\n",
+                 {up.address()}));
   TcpClient c(proxy.port());
   REQUIRE(c.connected());
   c.send_framed(query("slow.example.test", 1, true, RRType::TXT));
@@ -399,15 +400,16 @@ TEST_CASE("upstream faults: identical queries in flight together all get the who
 
 // --- Client abuse ---
 
-TEST_CASE("client abuse: a UDP flood gets a defined reply past the in-flight limit, memory stays "
-          "bounded, and the proxy answers again afterwards") {
+TEST_CASE(
+    "client abuse: a UDP flood gets a defined reply past the in-flight limit, memory stays "
+    "bounded, and the proxy answers again afterwards") {
   MockUpstream up;
   up.set_default_silent(true);  // every flood query stays in flight until c-ares gives up
   add_www(up);
   TempDir dir;
-  ProxyProcess proxy(proxy_args(
-      dir, "[upstream]\ntimeout_ms = 8000\nattempts = 1\nquery_timeout_ms = 8000\n",
-      {up.address()}));
+  ProxyProcess proxy(
+      proxy_args(dir, "[upstream]\ntimeout_ms = 8000\nattempts = 1\nquery_timeout_ms = 8000\n",
+                 {up.address()}));
   const long rss_before = rss_kib(proxy.pid());
   REQUIRE(rss_before > 0);
 
@@ -477,7 +479,8 @@ TEST_CASE("client abuse: [server] max_queries_in_flight sets that limit, and a r
   MockUpstream up;
   up.set_default_silent(true);  // each query stays in flight until its deadline
   TempDir dir;
-  const std::string upstream = "[upstream]\ntimeout_ms = 4000\nattempts = 1\nquery_timeout_ms = 4000\n";
+  const std::string upstream =
+      "[upstream]\ntimeout_ms = 4000\nattempts = 1\nquery_timeout_ms = 4000\n";
   auto args = proxy_args(dir, "[server]\nmax_queries_in_flight = 3\n" + upstream, {up.address()});
   ProxyProcess proxy(args);
   auto limit_ede = [](const std::vector<uint8_t>& reply) {
@@ -501,7 +504,8 @@ TEST_CASE("client abuse: [server] max_queries_in_flight sets that limit, and a r
   // Raised by a reload: the next one waits for the upstream like the first three.
   (void)dir.write("p.toml", "[server]\nmax_queries_in_flight = 10\n" + upstream);
   kill(proxy.pid(), SIGHUP);
-  REQUIRE(eventually([&] { return proxy.log().find("reloaded the configuration") != std::string::npos; }));
+  REQUIRE(eventually(
+      [&] { return proxy.log().find("reloaded the configuration") != std::string::npos; }));
   CHECK_FALSE(udp_exchange(proxy.port(), query("q4.limit.test"), 500));
   CHECK(proxy.terminate() == 0);
 }

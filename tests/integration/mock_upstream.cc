@@ -145,9 +145,10 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
     const bool wrong_id = rule.forge_first == MockRule::Forgery::WrongId;
     const bool wrong_q = rule.forge_first == MockRule::Forgery::WrongQuestion;
     const Name other = *Name::from_text("forged.invalid.");
-    forged->push_back({build(false, wrong_id ? static_cast<uint16_t>(msg->id() ^ 0x5A5A) : msg->id(),
-                             wrong_q ? other : q.name, &bad),
-                       rule.forge_first});
+    forged->push_back(
+        {build(false, wrong_id ? static_cast<uint16_t>(msg->id() ^ 0x5A5A) : msg->id(),
+               wrong_q ? other : q.name, &bad),
+         rule.forge_first});
     delay_ms = std::max(delay_ms, 100);
   }
   auto packet = build(rule.tc_always, msg->id(), q.name, nullptr);

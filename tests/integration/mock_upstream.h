@@ -43,10 +43,10 @@ struct MockRule {
   // Over UDP, first send a forged reply (answer A 203.0.113.66) of this kind at once, then
   // the real one at least 100 ms later: a spoofing attempt the client must never see.
   Forgery forge_first = Forgery::None;
-  bool garbage = false;     // reply with random octets (the query's ID kept) instead
-  size_t truncate_to = 0;   // cut the reply to this many octets (0: leave it whole)
-  bool tc_always = false;   // TC and no records, over UDP and over TCP
-  int tcp_delay_ms = -1;    // TCP replies only: after this long (-1: delay_ms)
+  bool garbage = false;    // reply with random octets (the query's ID kept) instead
+  size_t truncate_to = 0;  // cut the reply to this many octets (0: leave it whole)
+  bool tc_always = false;  // TC and no records, over UDP and over TCP
+  int tcp_delay_ms = -1;   // TCP replies only: after this long (-1: delay_ms)
 };
 
 class MockUpstream {

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "crypto/digest.h"
-#include "resolver/message_builder.h"
 #include "resolver/canonical.h"
+#include "resolver/message_builder.h"
 #include "resolver/name.h"
 #include "resolver/rdata.h"
 #include "resolver/rrset.h"
@@ -56,8 +56,8 @@ class TestKey {
   // DS RDATA (RFC 4034 §5.1) with a SHA-256 digest.
   std::vector<uint8_t> ds_rdata() const {
     auto d = crypto::ds_digest(2, ds_digest_input(zone_, dnskey_));
-    std::vector<uint8_t> out{static_cast<uint8_t>(tag_ >> 8), static_cast<uint8_t>(tag_),
-                             kEd25519, 2};
+    std::vector<uint8_t> out{static_cast<uint8_t>(tag_ >> 8), static_cast<uint8_t>(tag_), kEd25519,
+                             2};
     out.insert(out.end(), d.digest.begin(), d.digest.end());
     return out;
   }
@@ -69,11 +69,9 @@ class TestKey {
     std::vector<uint8_t> rr;
     put16(rr, to_u16(type));
     rr.push_back(kEd25519);
-    rr.push_back(static_cast<uint8_t>(owner.label_count() -
-                                      (owner.first_label().size() == 1 &&
-                                               owner.first_label()[0] == '*'
-                                           ? 1
-                                           : 0)));
+    rr.push_back(static_cast<uint8_t>(
+        owner.label_count() -
+        (owner.first_label().size() == 1 && owner.first_label()[0] == '*' ? 1 : 0)));
     put32(rr, ttl);
     put32(rr, expiration);
     put32(rr, inception);
@@ -85,8 +83,7 @@ class TestKey {
     if (!sig) throw std::runtime_error("test signer: bad RRSIG");
     RRset set{owner, type, RRClass::IN, ttl, Section::Answer, rdatas, {}};
     const auto data = signed_data(*sig, with_placeholder, set);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                &EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::array<uint8_t, 64> signature{};
     size_t siglen = signature.size();
     if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1 ||
@@ -192,7 +189,10 @@ class SignedResponse {
  public:
   SignedResponse(const Name& qname, RRType qtype, RCode rcode = RCode::NoError,
                  uint32_t inception = 0, uint32_t expiration = 0xFFFFFFFF)
-      : qname_(qname), qtype_(qtype), rcode_(rcode), inception_(inception),
+      : qname_(qname),
+        qtype_(qtype),
+        rcode_(rcode),
+        inception_(inception),
         expiration_(expiration) {}
 
   // Adds the RRset and, for each key in `signers`, an RRSIG over it.
@@ -201,9 +201,8 @@ class SignedResponse {
                       std::vector<const TestKey*> signers = {}, uint32_t ttl = 3600) {
     for (const auto& rd : rdatas) records_.push_back({section, owner, type, ttl, rd});
     for (const TestKey* k : signers) {
-      records_.push_back(
-          {section, owner, RRType::RRSIG, ttl, k->sign(owner, type, ttl, rdatas, inception_,
-                                                       expiration_)});
+      records_.push_back({section, owner, RRType::RRSIG, ttl,
+                          k->sign(owner, type, ttl, rdatas, inception_, expiration_)});
     }
     return *this;
   }

@@ -25,7 +25,7 @@ using Rdata = std::vector<uint8_t>;
 
 constexpr int64_t kDay = 86400;
 constexpr int64_t kT0 = 1800000000;  // 2027-01-15T08:00:00Z
-constexpr uint32_t kTtl = 172800;     // the root's DNSKEY TTL
+constexpr uint32_t kTtl = 172800;    // the root's DNSKEY TTL
 constexpr uint16_t kKsk = 257;
 constexpr uint16_t kRevokedKsk = 257 | DnskeyRdata::kRevoke;
 constexpr uint16_t kZsk = 256;
@@ -88,8 +88,7 @@ class Key {
     REQUIRE(sig);
     RRset set{Name::root(), RRType::DNSKEY, RRClass::IN, kTtl, Section::Answer, rdatas, {}};
     const auto data = signed_data(*sig, with_placeholder, set);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                &EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::array<uint8_t, 64> signature{};
     size_t siglen = signature.size();
     REQUIRE(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) == 1);
@@ -112,7 +111,8 @@ RRset dnskey_rrset(const std::vector<const Key*>& published, const std::vector<c
                    int64_t now) {
   RRset set{Name::root(), RRType::DNSKEY, RRClass::IN, kTtl, Section::Answer, {}, {}};
   for (const Key* k : published) set.rdatas.push_back(k->dnskey());
-  for (const Key* k : signers) set.rrsigs.push_back(k->sign(set.rdatas, now - 3600, now + 20 * kDay));
+  for (const Key* k : signers)
+    set.rrsigs.push_back(k->sign(set.rdatas, now - 3600, now + 20 * kDay));
   return set;
 }
 

@@ -60,7 +60,8 @@ struct TrapZone {
   Bytes dnskey_reply(const std::vector<Bytes>& extra = {}) const {
     std::vector<Bytes> keys{ksk.dnskey_rdata(), zsk.dnskey_rdata()};
     keys.insert(keys.end(), extra.begin(), extra.end());
-    return response(zone, RRType::DNSKEY).add(Section::Answer, zone, RRType::DNSKEY, keys, {&ksk})
+    return response(zone, RRType::DNSKEY)
+        .add(Section::Answer, zone, RRType::DNSKEY, keys, {&ksk})
         .packet();
   }
 };
@@ -68,8 +69,14 @@ struct TrapZone {
 // An RRSIG over `type` naming key `tag` of trap.test. whose signature is junk; `variant`
 // makes each one different (identical RRSIGs are kept once).
 Bytes junk_rrsig(RRType type, uint8_t labels, uint16_t tag, unsigned variant) {
-  Bytes r{static_cast<uint8_t>(to_u16(type) >> 8), static_cast<uint8_t>(to_u16(type)), kEd25519,
-          labels, 0, 0, 0x0e, 0x10};
+  Bytes r{static_cast<uint8_t>(to_u16(type) >> 8),
+          static_cast<uint8_t>(to_u16(type)),
+          kEd25519,
+          labels,
+          0,
+          0,
+          0x0e,
+          0x10};
   for (uint32_t v : {kExpiration, kInception}) {
     for (int s = 24; s >= 0; s -= 8) r.push_back(static_cast<uint8_t>(v >> s));
   }
@@ -119,9 +126,9 @@ Outcome validate(const TrustAnchors& anchors, const Question& q, const Bytes& an
 TEST_CASE("limits: a correctly signed answer of the trap zone is secure (the fixture works)") {
   const TrapZone z;
   const Name www = N("www.trap.test.");
-  const Bytes answer =
-      z.response(www, RRType::A).add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}}, {&z.zsk})
-          .packet();
+  const Bytes answer = z.response(www, RRType::A)
+                           .add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}}, {&z.zsk})
+                           .packet();
   const auto o = validate(z.anchors(), {www, RRType::A, RRClass::IN}, answer,
                           {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
   CHECK(o.verdict.security == Security::Secure);
@@ -216,9 +223,9 @@ Name long_name(size_t labels) {
 TEST_CASE("limits: many NSEC3 records with high iterations end Bogus EDE 6 within budget") {
   const TrapZone z;
   const Name qname = long_name(100);
-  const auto o = validate(z.anchors(), {qname, RRType::A, RRClass::IN},
-                          nsec3_flood(z, qname, 150, 150),
-                          {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
+  const auto o =
+      validate(z.anchors(), {qname, RRType::A, RRClass::IN}, nsec3_flood(z, qname, 150, 150),
+               {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
   CHECK(o.verdict.security == Security::Bogus);
   CHECK(o.verdict.reason == Reason::TooMuchWork);
   CHECK(ede_code(o.verdict.reason) == EdeCode::DnssecBogus);
