@@ -3,70 +3,11 @@
 #include <algorithm>
 
 #include "resolver/ascii.h"
+#include "resolver/rdata_layout.h"
 #include "resolver/wire_reader.h"
 
 namespace dnsp::resolver {
 namespace {
-
-// How RDATA is laid out around the names that canonical form lowercases.
-enum class Kind : uint8_t {
-  Name,        // an uncompressed domain name: lowercased
-  Fixed,       // `size` octets copied as they are
-  CharString,  // <character-string> (RFC 1035 §3.3): length octet + data, copied
-  A6,          // RFC 2874 §3.1.1: prefix length, address suffix, then a name if prefix > 0
-  Rest,        // everything left, copied (bit maps, signatures, ...)
-};
-
-struct Field {
-  Kind kind;
-  uint8_t size = 0;
-};
-
-struct Layout {
-  RRType type;
-  Field fields[6];
-  uint8_t count;
-};
-
-constexpr Field kName{Kind::Name};
-constexpr Field kCharString{Kind::CharString};
-constexpr Field kRest{Kind::Rest};
-constexpr Field fixed(uint8_t size) { return {Kind::Fixed, size}; }
-
-// RFC 4034 §6.2 item 3, minus NSEC (RFC 6840 §5.1). HINFO is listed there but holds only
-// character-strings, so it needs no entry.
-constexpr Layout kLayouts[] = {
-    {RRType::NS, {kName}, 1},
-    {RRType::MD, {kName}, 1},
-    {RRType::MF, {kName}, 1},
-    {RRType::CNAME, {kName}, 1},
-    {RRType::SOA, {kName, kName, kRest}, 3},  // serial .. minimum: 20 octets
-    {RRType::MB, {kName}, 1},
-    {RRType::MG, {kName}, 1},
-    {RRType::MR, {kName}, 1},
-    {RRType::PTR, {kName}, 1},
-    {RRType::MINFO, {kName, kName}, 2},
-    {RRType::MX, {fixed(2), kName}, 2},
-    {RRType::RP, {kName, kName}, 2},
-    {RRType::AFSDB, {fixed(2), kName}, 2},
-    {static_cast<RRType>(21) /* RT, RFC 1183 §3.3 */, {fixed(2), kName}, 2},
-    {RRType::SIG, {fixed(18), kName, kRest}, 3},  // RFC 2535 §4.1 = RRSIG's layout
-    {RRType::PX, {fixed(2), kName, kName}, 3},
-    {RRType::NXT, {kName, kRest}, 2},
-    {RRType::NAPTR, {fixed(4), kCharString, kCharString, kCharString, kName}, 5},
-    {RRType::KX, {fixed(2), kName}, 2},
-    {RRType::SRV, {fixed(6), kName}, 2},
-    {RRType::DNAME, {kName}, 1},
-    {static_cast<RRType>(38) /* A6, RFC 2874 §3.1 */, {{Kind::A6}}, 1},
-    {RRType::RRSIG, {fixed(18), kName, kRest}, 3},  // RFC 4034 §3.1
-};
-
-const Layout* layout_of(RRType type) {
-  for (const auto& l : kLayouts) {
-    if (l.type == type) return &l;
-  }
-  return nullptr;
-}
 
 // Appends the uncompressed name at rdata[pos] lowercased; false when it is not one.
 bool append_lowered_name(std::span<const uint8_t> rdata, size_t& pos, std::vector<uint8_t>& out) {
@@ -88,7 +29,7 @@ bool append_lowered_name(std::span<const uint8_t> rdata, size_t& pos, std::vecto
   return true;
 }
 
-bool append_field(const Field& f, std::span<const uint8_t> rdata, size_t& pos,
+bool append_field(const RdataPart& f, std::span<const uint8_t> rdata, size_t& pos,
                   std::vector<uint8_t>& out) {
   auto copy = [&](size_t n) {
     if (pos + n > rdata.size()) return false;
@@ -97,19 +38,19 @@ bool append_field(const Field& f, std::span<const uint8_t> rdata, size_t& pos,
     return true;
   };
   switch (f.kind) {
-    case Kind::Name:
+    case RdataField::Name:
       return append_lowered_name(rdata, pos, out);
-    case Kind::Fixed:
+    case RdataField::Fixed:
       return copy(f.size);
-    case Kind::CharString:
+    case RdataField::CharString:
       return pos < rdata.size() && copy(1 + size_t{rdata[pos]});
-    case Kind::A6: {
+    case RdataField::A6: {
       if (pos >= rdata.size() || rdata[pos] > 128) return false;
       const uint8_t prefix = rdata[pos];
       if (!copy(1 + (128 - size_t{prefix} + 7) / 8)) return false;
       return prefix == 0 || append_lowered_name(rdata, pos, out);
     }
-    case Kind::Rest:
+    case RdataField::Rest:
       return copy(rdata.size() - pos);
   }
   return false;
@@ -131,11 +72,11 @@ constexpr size_t kRrsigFixedFields = 18;  // Type Covered .. Key Tag (RFC 4034 �
 
 void append_canonical_rdata(RRType type, std::span<const uint8_t> rdata,
                             std::vector<uint8_t>& out) {
-  const Layout* layout = layout_of(type);
+  const RdataLayout* layout = rdata_layout(type);
   size_t pos = 0;
-  if (layout != nullptr) {
+  if (layout != nullptr && layout->lowercase) {
     for (uint8_t i = 0; i < layout->count; ++i) {
-      if (!append_field(layout->fields[i], rdata, pos, out)) break;
+      if (!append_field(layout->parts[i], rdata, pos, out)) break;
     }
   }
   // Whatever no field took (all of it for types without names) is copied unchanged.

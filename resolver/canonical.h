@@ -19,7 +19,8 @@ namespace dnsp::resolver {
 // PTR, HINFO, MINFO, MX, RP, AFSDB, RT, SIG, PX, NXT, NAPTR, KX, SRV, DNAME, A6, RRSIG and
 // NSEC; RFC 6840 §5.1 takes NSEC out of that list (its Next Domain Name keeps its case) and
 // keeps RRSIG in (its Signer's Name is lowered). Every other type is copied unchanged
-// (RFC 3597 §7). RDATA that stops matching its type's layout is copied unchanged from the
+// (RFC 3597 §7); the layouts are resolver/rdata_layout.h, shared with expand_rdata().
+// RDATA that stops matching its type's layout is copied unchanged from the
 // point where it stops: such a record cannot have been signed by a well-formed signer, so
 // its signature simply fails (group_rrsets() already rejects it as BadRdata).
 void append_canonical_rdata(RRType type, std::span<const uint8_t> rdata, std::vector<uint8_t>& out);

@@ -1,90 +1,36 @@
 #include "resolver/rdata.h"
 
+#include "resolver/rdata_layout.h"
 #include "resolver/wire_reader.h"
 
 namespace dnsp::resolver {
-namespace {
-
-// The layout of RDATA fields that matter for decompression.
-enum class Field : uint8_t { Name, U16, U32, Bytes20, CharString, Rest };
-
-struct Layout {
-  RRType type;
-  Field fields[6];
-  uint8_t count;
-};
-
-constexpr Layout kLayouts[] = {
-    {RRType::NS, {Field::Name}, 1},
-    {RRType::MD, {Field::Name}, 1},
-    {RRType::MF, {Field::Name}, 1},
-    {RRType::CNAME, {Field::Name}, 1},
-    {RRType::MB, {Field::Name}, 1},
-    {RRType::MG, {Field::Name}, 1},
-    {RRType::MR, {Field::Name}, 1},
-    {RRType::PTR, {Field::Name}, 1},
-    {RRType::DNAME, {Field::Name}, 1},
-    {RRType::SOA, {Field::Name, Field::Name, Field::Bytes20}, 3},
-    {RRType::MINFO, {Field::Name, Field::Name}, 2},
-    {RRType::RP, {Field::Name, Field::Name}, 2},
-    {RRType::MX, {Field::U16, Field::Name}, 2},
-    {RRType::AFSDB, {Field::U16, Field::Name}, 2},
-    {static_cast<RRType>(21) /* RT */, {Field::U16, Field::Name}, 2},
-    {RRType::KX, {Field::U16, Field::Name}, 2},
-    {RRType::PX, {Field::U16, Field::Name, Field::Name}, 3},
-    {RRType::SRV, {Field::U16, Field::U16, Field::U16, Field::Name}, 4},
-    {RRType::NAPTR,
-     {Field::U16, Field::U16, Field::CharString, Field::CharString, Field::CharString, Field::Name},
-     6},
-    // RRSIG/SIG: type covered .. key tag = 18 octets, then signer, then signature.
-    {RRType::RRSIG, {Field::U16, Field::U16, Field::U32, Field::U32, Field::U32, Field::U16}, 6},
-    {RRType::SIG, {Field::U16, Field::U16, Field::U32, Field::U32, Field::U32, Field::U16}, 6},
-    {RRType::NSEC, {Field::Name, Field::Rest}, 2},
-    {RRType::NXT, {Field::Name, Field::Rest}, 2},
-};
-
-}  // namespace
 
 WireResult<bool> expand_rdata(const Message& msg, const RecordView& rr, std::vector<uint8_t>& out) {
   const auto packet = msg.packet();
-  const Layout* layout = nullptr;
-  for (const auto& l : kLayouts) {
-    if (l.type == rr.type) layout = &l;
-  }
+  const RdataLayout* layout = rdata_layout(rr.type);
   const size_t begin = rr.rdata_offset;
   const size_t end = begin + rr.rdata_length;
-  if (layout == nullptr) {
+  if (layout == nullptr || !layout->decompress) {
     out.insert(out.end(), packet.begin() + begin, packet.begin() + end);
     return true;
   }
   WireReader r(packet, begin, end);
   for (uint8_t i = 0; i < layout->count; ++i) {
-    switch (layout->fields[i]) {
-      case Field::Name: {
+    const RdataPart& part = layout->parts[i];
+    switch (part.kind) {
+      case RdataField::Name: {
         auto n = r.name();
         if (!n) return unexpected(WireError::BadRdata);
         out.insert(out.end(), n->wire().begin(), n->wire().end());
         break;
       }
-      case Field::U16: {
-        auto v = r.bytes(2);
+      case RdataField::Fixed: {
+        auto v = r.bytes(part.size);
         if (!v) return unexpected(WireError::BadRdata);
         out.insert(out.end(), v->begin(), v->end());
         break;
       }
-      case Field::U32: {
-        auto v = r.bytes(4);
-        if (!v) return unexpected(WireError::BadRdata);
-        out.insert(out.end(), v->begin(), v->end());
-        break;
-      }
-      case Field::Bytes20: {
-        auto v = r.bytes(20);
-        if (!v) return unexpected(WireError::BadRdata);
-        out.insert(out.end(), v->begin(), v->end());
-        break;
-      }
-      case Field::CharString: {
+      case RdataField::CharString: {
         auto len = r.u8();
         if (!len) return unexpected(WireError::BadRdata);
         auto v = r.bytes(*len);
@@ -93,22 +39,17 @@ WireResult<bool> expand_rdata(const Message& msg, const RecordView& rr, std::vec
         out.insert(out.end(), v->begin(), v->end());
         break;
       }
-      case Field::Rest:
+      case RdataField::A6:  // never decompressed (see rdata_layout.h)
+      case RdataField::Rest:
         break;
     }
   }
-  // RRSIG/SIG: the signer name follows the fixed 18 octets; the rest is the signature.
-  if (rr.type == RRType::RRSIG || rr.type == RRType::SIG) {
-    auto signer = r.name();
-    if (!signer) return unexpected(WireError::BadRdata);
-    out.insert(out.end(), signer->wire().begin(), signer->wire().end());
-  }
-  // Whatever follows the named fields (bit maps, signatures) is copied as it is.
+  // Whatever follows the named fields (bit maps, signatures) is copied as it is; after a
+  // last field that is not Rest there must be nothing.
   auto rest = r.bytes(r.remaining());
   out.insert(out.end(), rest->begin(), rest->end());
-  if (layout->fields[layout->count - 1] != Field::Rest && rr.type != RRType::RRSIG &&
-      rr.type != RRType::SIG && !rest->empty()) {
-    return unexpected(WireError::BadRdata);  // octets after the last field
+  if (layout->parts[layout->count - 1].kind != RdataField::Rest && !rest->empty()) {
+    return unexpected(WireError::BadRdata);
   }
   return true;
 }

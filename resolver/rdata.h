@@ -18,7 +18,8 @@ namespace dnsp::resolver {
 // RFC 3597 §4: names in RFC 1035 types may be compressed; we also accept compression in
 // RP, AFSDB, RT, SIG, PX, NXT, NAPTR, SRV and in RRSIG, NSEC, DNAME (which senders must
 // not compress, but decompressing an uncompressed name is the identity). Other types are
-// copied as they are. Fails when the RDATA does not match its type's layout.
+// copied as they are. Fails when the RDATA does not match its type's layout. The types and
+// where their names sit: resolver/rdata_layout.h, shared with canonical form.
 WireResult<bool> expand_rdata(const Message& msg, const RecordView& rr, std::vector<uint8_t>& out);
 
 struct SoaRdata {

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "resolver/rdata_layout.h"
 #include "tests/resolver/packet_helpers.h"
 
 namespace dnsp::resolver::wire_test {
@@ -528,6 +529,33 @@ TEST_CASE("rdata: TypeBitmap::contains is false for an empty map or a window cut
   CHECK_FALSE(TypeBitmap{}.contains(RRType::A));
   const Bytes cut = hex("0006 40");  // claims 6 octets, holds 1
   CHECK_FALSE(TypeBitmap{cut}.contains(RRType::A));
+}
+
+TEST_CASE("rdata layouts: one table for decompression and canonical form, Rest only last") {
+  // Every type 0..65535: a layout's Rest (or A6) ends it, and Fixed fields have a size.
+  for (uint32_t t = 0; t <= 0xFFFF; ++t) {
+    const RdataLayout* l = rdata_layout(static_cast<RRType>(t));
+    if (l == nullptr) continue;
+    INFO("type " << t);
+    CHECK(l->type == static_cast<RRType>(t));
+    REQUIRE(l->count >= 1);
+    for (uint8_t i = 0; i < l->count; ++i) {
+      const auto kind = l->parts[i].kind;
+      if (kind == RdataField::Rest || kind == RdataField::A6) CHECK(i == l->count - 1);
+      if (kind == RdataField::Fixed) CHECK(l->parts[i].size > 0);
+    }
+  }
+  // RFC 6840 §5.1: NSEC's next name is uncompressed on receipt but keeps its case.
+  CHECK(rdata_layout(RRType::NSEC)->decompress);
+  CHECK_FALSE(rdata_layout(RRType::NSEC)->lowercase);
+  // RFC 4034 §6.2: RRSIG's signer is both.
+  CHECK(rdata_layout(RRType::RRSIG)->decompress);
+  CHECK(rdata_layout(RRType::RRSIG)->lowercase);
+  // Types without names have no layout: copied as they are both ways.
+  for (RRType t : {RRType::A, RRType::AAAA, RRType::TXT, RRType::DS, RRType::DNSKEY, RRType::NSEC3,
+                   RRType::NSEC3PARAM}) {
+    CHECK(rdata_layout(t) == nullptr);
+  }
 }
 
 }  // namespace
