@@ -59,7 +59,16 @@ std::optional<ExtendedError> explain_refusal(resolver::Transport transport,
   return std::nullopt;
 }
 
-ExplainService::ExplainService(uv_loop_t* loop, Send send) : loop_(loop), send_(std::move(send)) {}
+ExplainService::ExplainService(uv_loop_t* loop, std::atomic<size_t>& everywhere, Send send)
+    : loop_(loop), everywhere_(everywhere), send_(std::move(send)) {}
+
+bool ExplainService::take_place() {
+  size_t n = everywhere_.load();
+  do {
+    if (n >= kMaxRunning) return false;
+  } while (!everywhere_.compare_exchange_weak(n, n + 1));
+  return true;
+}
 
 void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef& client,
                             const ClientAddresses& addresses, const DaemonState& state) {
@@ -78,7 +87,7 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
     send_(client, resolver::error_reply(query, true, resolver::RCode::FormErr, &ede));
     return;
   }
-  if (stopping_ || running() >= kMaxRunning) {
+  if (stopping_ || !take_place()) {
     const ExtendedError ede{EdeCode::Other, "too many explain traces in progress; try again"};
     send_(client, resolver::error_reply(query, true, resolver::RCode::ServFail, &ede));
     return;
@@ -131,6 +140,7 @@ void ExplainService::end(uint64_t id) {
   if (it == requests_.end() || it->second.ending) return;
   it->second.ending = true;
   ++ending_;
+  --everywhere_;  // its place is free once its reply is out
   // Freed once its handles are closed (STYLE §5), not here.
   it->second.run->close([this, id] {
     requests_.erase(id);

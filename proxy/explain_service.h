@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,10 +63,11 @@ struct DaemonState {
 class ExplainService {
  public:
   using Send = std::function<void(const ClientRef&, std::span<const uint8_t>)>;
-  // At most this many traces at once; more get SERVFAIL with an EDE (try again).
+  // At most this many traces at once in all event loops together (`everywhere`, shared by
+  // the loops' services); more get SERVFAIL with an EDE (try again).
   static constexpr size_t kMaxRunning = 4;
 
-  ExplainService(uv_loop_t* loop, Send send);
+  ExplainService(uv_loop_t* loop, std::atomic<size_t>& everywhere, Send send);
   ExplainService(const ExplainService&) = delete;
   ExplainService& operator=(const ExplainService&) = delete;
 
@@ -88,7 +90,11 @@ class ExplainService {
   void reply(uint64_t id, const resolver::Report& report);
   void end(uint64_t id);
 
+  // Takes one of the kMaxRunning places; false when all are taken.
+  bool take_place();
+
   uv_loop_t* loop_;
+  std::atomic<size_t>& everywhere_;
   Send send_;
   std::unordered_map<uint64_t, Request> requests_;
   uint64_t next_id_ = 1;

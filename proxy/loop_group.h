@@ -39,6 +39,8 @@ class LoopGroup {
   // Every loop's queries in flight and client TCP connections, for the global limits.
   std::atomic<size_t> in_flight{0};
   std::atomic<size_t> tcp_connections{0};
+  // Explain traces running in every loop (ExplainService::kMaxRunning in all).
+  std::atomic<size_t> explain_traces{0};
 
  private:
   struct Flight {

@@ -243,7 +243,8 @@ class Server {
 
   // `dnssec-proxy explain --server`: queries with the explain option go there, not upstream.
   ExplainService explain_{
-      loop_, [this](const ClientRef& c, std::span<const uint8_t> packet) { send_to(c, packet); }};
+      loop_, group_.explain_traces,
+      [this](const ClientRef& c, std::span<const uint8_t> packet) { send_to(c, packet); }};
   ClientAddresses addresses_of(const ClientRef& client) const;
 };
 

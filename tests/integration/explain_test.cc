@@ -458,9 +458,10 @@ TEST_CASE(
   const auto conf = dir.write("slow.toml",
                               "[upstream]\ntimeout_ms = 2500\nattempts = 1\n"
                               "query_timeout_ms = 3000\n");
-  // One event loop: the limit is per loop (ExplainService::kMaxRunning).
+  // Two event loops: the limit holds for all of them together (the connections are spread
+  // over the loops' sockets by SO_REUSEPORT).
   ProxyProcess proxy(
-      {"--upstream", up.address(), "--config", conf, "--threads", "1", "--log-level", "info"});
+      {"--upstream", up.address(), "--config", conf, "--threads", "2", "--log-level", "info"});
   const auto q =
       dnsp::resolver::explain_query({*dnsp::resolver::Name::from_text("www.example."),
                                      dnsp::resolver::RRType::A, dnsp::resolver::RRClass::IN},
