@@ -103,9 +103,9 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
   setup.anchors = state.anchors;
   setup.negative_anchors = state.negative_anchors;
   const uint64_t id = next_id_++;
-  auto run =
-      std::make_unique<ExplainRun>(loop_, std::move(setup), query.question,
-                                   [this, id](resolver::Report report) { reply(id, report); });
+  auto run = std::make_unique<ExplainRun>(
+      loop_, std::move(setup), query.question,
+      [this, id](const resolver::Report& report) { reply(id, report); });
   ExplainRun* r = run.get();
   requests_.emplace(id, Request{query, client, std::move(run)});
   if (auto err = r->start(); !err.empty()) {

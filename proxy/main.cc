@@ -323,7 +323,7 @@ int main(int argc, char** argv) {
     }
     // RFC 5011: read (or start) the state file as the account that will rewrite it.
     if (!cfg.trust_anchor_state.empty()) {
-      updater.emplace(loop, cfg, [&daemon](resolver::TrustAnchors updated) {
+      updater.emplace(loop, cfg, [&daemon](const resolver::TrustAnchors& updated) {
         daemon.set_trust_anchors(updated);
       });
       if (auto err = updater->load(configured, proxy::wall_clock_now()); !err.empty()) {

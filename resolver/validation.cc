@@ -44,8 +44,11 @@ Verdict verdict(Security s, Reason r, const Name& zone, std::string detail) {
   return Verdict{s, r, zone, std::move(detail)};
 }
 
-// The worse of two verdicts (Bogus < Indeterminate < Insecure < Secure); ties keep `a`.
-Verdict worse(Verdict a, Verdict b) { return b.security < a.security ? b : a; }
+// `overall` becomes the worse of itself and `v` (Bogus < Indeterminate < Insecure <
+// Secure); a tie keeps `overall`. Copies nothing when `v` is not worse.
+void worsen(Verdict& overall, Verdict&& v) {
+  if (v.security < overall.security) overall = std::move(v);
+}
 
 // An RRset as evidence, not yet checked.
 CheckedRrset checked(const RRset& r, const Name& zone) {
@@ -763,7 +766,7 @@ Step Validation::run() {
   Verdict overall = verdict(Security::Secure, Reason::None, question_.name, "");
   auto need_or = [&](Eval<Verdict>&& e) -> std::optional<NeedRecords> {
     if (auto* n = std::get_if<NeedRecords>(&e)) return *n;
-    overall = worse(overall, std::get<Verdict>(e));
+    worsen(overall, std::get<Verdict>(std::move(e)));
     return std::nullopt;
   };
 
@@ -810,8 +813,8 @@ Step Validation::run() {
           parse_single_name(dname->rdatas.empty() ? std::span<const uint8_t>{}
                                                   : std::span<const uint8_t>(dname->rdatas[0]));
       if (!target) {
-        overall = worse(overall, verdict(Security::Bogus, Reason::MalformedData, dname->owner,
-                                         "malformed DNAME"));
+        worsen(overall,
+               verdict(Security::Bogus, Reason::MalformedData, dname->owner, "malformed DNAME"));
         answered = true;
         break;
       }
@@ -865,8 +868,7 @@ Step Validation::run() {
     return *pending_;
   }
   if (!answered) {
-    overall = worse(overall,
-                    verdict(Security::Bogus, Reason::TooMuchWork, question_.name,
+    worsen(overall, verdict(Security::Bogus, Reason::TooMuchWork, question_.name,
                             "CNAME chain longer than " + std::to_string(limits_.max_cname_chain)));
   }
   note("verdict " + std::string(to_string(overall.security)) +
