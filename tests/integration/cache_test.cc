@@ -108,15 +108,7 @@ TEST_CASE("serve-stale: an expired NXDOMAIN comes back with EDE 19 when the upst
   MockUpstream up;
   MockRule nx;
   nx.rcode = RCode::NXDomain;
-  std::vector<uint8_t> soa;
-  for (const char* n : {"ns.example.test", "admin.example.test"}) {
-    auto name = *Name::from_text(n);
-    soa.insert(soa.end(), name.wire().begin(), name.wire().end());
-  }
-  for (uint32_t v : {1u, 3600u, 600u, 86400u, 1u}) {  // serial .. minimum = 1 s
-    for (int s = 24; s >= 0; s -= 8) soa.push_back(static_cast<uint8_t>(v >> s));
-  }
-  nx.authority = {{"example.test.", RRType::SOA, 3600, soa}};
+  nx.authority = {{"example.test.", RRType::SOA, 3600, soa_rdata(1)}};  // minimum 1 s
   up.set_rule("gone.example.test", RRType::A, nx);
   TempDir dir;
   ProxyProcess proxy(args_for(up, dir, "serve_stale = true\n"));

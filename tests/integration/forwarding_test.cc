@@ -498,15 +498,7 @@ TEST_CASE("cache: NXDOMAIN is kept for the SOA minimum (RFC 2308), without SOA n
   MockUpstream up;
   MockRule nx;
   nx.rcode = RCode::NXDomain;
-  std::vector<uint8_t> soa;
-  for (const char* n : {"ns.example.test", "admin.example.test"}) {
-    auto name = *Name::from_text(n);
-    soa.insert(soa.end(), name.wire().begin(), name.wire().end());
-  }
-  for (uint32_t v : {1u, 3600u, 600u, 86400u, 2u}) {  // serial .. minimum = 2 s
-    for (int s = 24; s >= 0; s -= 8) soa.push_back(static_cast<uint8_t>(v >> s));
-  }
-  nx.authority = {{"example.test.", RRType::SOA, 3600, soa}};
+  nx.authority = {{"example.test.", RRType::SOA, 3600, soa_rdata(2)}};  // minimum 2 s
   up.set_rule("nx.example.test", RRType::A, nx);
   ProxyProcess proxy(forwarding(upstream_args(up)));
   CHECK(dig(proxy.port(), "nx.example.test A").status == "NXDOMAIN");

@@ -259,6 +259,18 @@ std::vector<uint8_t> a_rdata(const std::string& ipv4) {
   return out;
 }
 
+std::vector<uint8_t> soa_rdata(uint32_t minimum) {
+  std::vector<uint8_t> out;
+  for (const char* n : {"ns.example.test", "admin.example.test"}) {
+    const auto name = *dnsp::resolver::Name::from_text(n);
+    out.insert(out.end(), name.wire().begin(), name.wire().end());
+  }
+  for (uint32_t v : {1u, 3600u, 600u, 86400u, minimum}) {  // serial .. minimum
+    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));
+  }
+  return out;
+}
+
 std::vector<uint8_t> txt_rdata(size_t total_octets) {
   std::vector<uint8_t> out;
   while (out.size() < total_octets) {

@@ -108,6 +108,9 @@ class MockUpstream {
 
 // RDATA helpers for rules.
 std::vector<uint8_t> a_rdata(const std::string& ipv4);
+// SOA RDATA: ns.example.test. admin.example.test. 1 3600 600 86400 `minimum` (the negative
+// TTL of RFC 2308 §5 when the record's own TTL is larger).
+std::vector<uint8_t> soa_rdata(uint32_t minimum);
 std::vector<uint8_t> txt_rdata(size_t total_octets);  // character-strings of 'x'
 // An RRSIG-shaped RDATA with a junk signature (no validation happens in these tests).
 std::vector<uint8_t> fake_rrsig_rdata(resolver::RRType covered, const std::string& signer);
