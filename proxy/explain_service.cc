@@ -139,13 +139,9 @@ void ExplainService::end(uint64_t id) {
   auto it = requests_.find(id);
   if (it == requests_.end() || it->second.ending) return;
   it->second.ending = true;
-  ++ending_;
   --everywhere_;  // its place is free once its reply is out
   // Freed once its handles are closed (STYLE §5), not here.
-  it->second.run->close([this, id] {
-    requests_.erase(id);
-    --ending_;
-  });
+  it->second.run->close([this, id] { requests_.erase(id); });
 }
 
 void ExplainService::stop() {

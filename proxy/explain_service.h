@@ -76,9 +76,6 @@ class ExplainService {
               const ClientAddresses& addresses, const DaemonState& state);
   // Ends every run without replying; their handles close on the loop.
   void stop();
-  // Traces not yet answered (one whose reply is sent no longer counts, though its handles
-  // may still be closing: a client may ask again as soon as it has the reply).
-  size_t running() const { return requests_.size() - ending_; }
 
  private:
   struct Request {
@@ -98,7 +95,6 @@ class ExplainService {
   Send send_;
   std::unordered_map<uint64_t, Request> requests_;
   uint64_t next_id_ = 1;
-  size_t ending_ = 0;  // requests_ whose handles are closing
   bool stopping_ = false;
 };
 
