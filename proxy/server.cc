@@ -542,10 +542,11 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   LOG_INFO("query " << tid << ": " << resolver::ede_text(verdict)
                     << "; asking again over TCP before calling it bogus");
   t.retried = true;
+  // What the first try learned from the missing records must not decide the second one;
+  // other zones' bogus entries stay (RFC 9520).
+  if (t.validation) key_cache_.forget_bogus(t.validation->bogus_key_zones());
   t.validation.reset();
   t.answer.reset();
-  // What the first try learned from the missing records must not decide the second one.
-  key_cache_.forget_bogus();
   const uint64_t tag = next_tid_++;
   retry_tags_.emplace(tag, tid);
   send_upstream(upstream_tcp_, resolver::upstream_query(t.query.question, 0), tag);
@@ -687,11 +688,16 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
                       ? resolver::AdBit::Set
                       : resolver::AdBit::Clear;
   const size_t limit = resolver::reply_limit(t.query, transport);
-  auto full =
-      resolver::forward_reply(t.query, t.answer->message, ad, 65535, note ? &*note : nullptr);
-  auto reply = full.size() <= limit ? full
-                                    : resolver::forward_reply(t.query, t.answer->message, ad, limit,
-                                                              note ? &*note : nullptr);
+  // The rule (resolver/proven.h): a secure reply holds only what the validation proved.
+  const auto& finished = std::get<resolver::Finished>(step);
+  const auto build = [&](size_t size) {
+    const ExtendedError* ede = note ? &*note : nullptr;
+    return verdict.security == resolver::Security::Secure
+               ? resolver::secure_reply(t.query, t.answer->message, finished.proven, ad, size, ede)
+               : resolver::forward_reply(t.query, t.answer->message, ad, size, ede);
+  };
+  auto full = build(65535);
+  auto reply = full.size() <= limit ? full : build(limit);
   // RFC 8198: the NSEC/NSEC3 records and wildcards this validation verified answer later
   // misses. Only the leader has the validation; CD answers are never validated.
   if (config_.cache.aggressive_nsec && t.validation &&

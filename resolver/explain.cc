@@ -510,6 +510,11 @@ Cause bogus_cause(const Report& r) {
     case Reason::MalformedData:
       return {"Records do not parse: " + v.detail + ".",
               "Check what the upstream returns with dig +dnssec +cd."};
+    case Reason::InconsistentAnswer:
+      return {"The reply contradicts its own validated records: " + v.detail + ".",
+              "Something between here and " + zone +
+                  " rewrites replies (the upstream, or an on-path attacker): compare dig "
+                  "+dnssec +cd through the upstream with the zone's servers."};
     default:
       break;
   }
@@ -853,6 +858,8 @@ std::string_view reason_id(Reason r) {
       return "crypto_error";
     case Reason::MalformedData:
       return "malformed_data";
+    case Reason::InconsistentAnswer:
+      return "inconsistent_answer";
   }
   return "none";
 }

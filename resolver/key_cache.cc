@@ -35,13 +35,14 @@ std::shared_ptr<const KeyEntry> KeyCache::find_secure_ancestor(const Name& name,
   }
 }
 
-void KeyCache::forget_bogus() {
+void KeyCache::forget_bogus(std::span<const Name> zones) {
   std::lock_guard lock(mu_);
-  std::erase_if(entries_, [&](const auto& kv) {
-    if (kv.second.entry->security != Security::Bogus) return false;
-    bytes_ -= kv.second.cost;
-    return true;
-  });
+  for (const Name& zone : zones) {
+    auto it = entries_.find(zone);
+    if (it == entries_.end() || it->second.entry->security != Security::Bogus) continue;
+    bytes_ -= it->second.cost;
+    entries_.erase(it);
+  }
 }
 
 size_t KeyCache::cost_of(const KeyEntry& e) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -50,8 +51,10 @@ class KeyCache {
   // The deepest Secure entry at or above `name`.
   std::shared_ptr<const KeyEntry> find_secure_ancestor(const Name& name, int64_t now) const;
   void put(std::shared_ptr<const KeyEntry> entry, int64_t now);
-  // Drops every Bogus entry (before asking again, e.g. over another transport).
-  void forget_bogus();
+  // Drops the entries of `zones` that are Bogus (before asking again over another transport:
+  // only those a verdict rests on, so that random names under one broken zone cannot flush
+  // every bogus entry, RFC 9520 §3). A hash lookup per zone, not a scan.
+  void forget_bogus(std::span<const Name> zones);
   size_t size() const {
     std::lock_guard lock(mu_);
     return entries_.size();

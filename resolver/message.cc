@@ -83,8 +83,10 @@ WireResult<Message> Message::parse_impl(std::span<const uint8_t> packet, Depth d
         edns = e;
         continue;
       }
-      records.push_back({*owner, static_cast<RRType>(*type), static_cast<RRClass>(*klass), *ttl,
-                         static_cast<uint16_t>(rdata_offset), *rdlength, section});
+      // RFC 2181 §8: a TTL with the most significant bit set is treated as zero.
+      const uint32_t record_ttl = (*ttl & 0x80000000u) != 0 ? 0 : *ttl;
+      records.push_back({*owner, static_cast<RRType>(*type), static_cast<RRClass>(*klass),
+                         record_ttl, static_cast<uint16_t>(rdata_offset), *rdlength, section});
     }
   }
   if (!r.at_end()) return unexpected(WireError::TrailingData);

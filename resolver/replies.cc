@@ -43,42 +43,47 @@ bool strip_for_client(const ClientQuery& q, RRType type) {
 }
 
 // The names the answer section may speak about: the question name and every name the
-// upstream's CNAME and DNAME records lead to from it (RFC 1034 §3.6.2, RFC 6672 §3).
+// upstream's CNAME and DNAME records lead to from it (RFC 1034 §3.6.2, RFC 6672 §3),
+// followed one link at a time from the question: at most kMaxChainNames names, each found
+// in one pass over the records, so a reply of crafted CNAMEs costs O(records), never more
+// (this runs on cache refits under the cache's mutex).
+constexpr size_t kMaxChainNames = 32;
+
 std::vector<Name> answer_chain(const Message& upstream, const Name& qname) {
   std::vector<Name> chain{qname};
   std::vector<uint8_t> rdata;
-  // Each pass adds at most one name per record: it ends after as many passes as records.
-  for (size_t pass = 0; pass <= upstream.records().size(); ++pass) {
-    const size_t before = chain.size();
+  while (chain.size() < kMaxChainNames) {
+    const Name& current = chain.back();
+    std::optional<Name> next;
     for (const auto& rr : upstream.records()) {
       if (rr.section != Section::Answer) continue;
-      if (rr.type != RRType::CNAME && rr.type != RRType::DNAME) continue;
+      const bool cname = rr.type == RRType::CNAME && rr.owner == current;
+      const bool dname =
+          rr.type == RRType::DNAME && current.is_subdomain_of(rr.owner) && !(current == rr.owner);
+      if (!cname && !dname) continue;
       rdata.clear();
       if (!expand_rdata(upstream, rr, rdata)) continue;
       auto target = parse_single_name(rdata);
       if (!target) continue;
-      for (size_t i = 0; i < chain.size(); ++i) {
-        std::optional<Name> next;
-        if (rr.type == RRType::CNAME && chain[i] == rr.owner) {
-          next = *target;
-        } else if (rr.type == RRType::DNAME && chain[i].is_subdomain_of(rr.owner) &&
-                   !(chain[i] == rr.owner)) {
-          // RFC 6672 §2.2: the owner suffix is replaced by the target.
-          Name n = *target;
-          bool ok = true;
-          for (size_t k = chain[i].label_count() - rr.owner.label_count(); k > 0 && ok; --k) {
-            auto p = n.prepend(chain[i].suffix(rr.owner.label_count() + k).first_label());
-            ok = p.has_value();
-            if (ok) n = *p;
-          }
-          if (ok) next = n;
-        }
-        if (next && std::find(chain.begin(), chain.end(), *next) == chain.end()) {
-          chain.push_back(*next);
-        }
+      if (cname) {
+        next = *target;
+        break;
+      }
+      // RFC 6672 §2.2: the owner suffix is replaced by the target.
+      Name n = *target;
+      bool ok = true;
+      for (size_t k = current.label_count() - rr.owner.label_count(); k > 0 && ok; --k) {
+        auto p = n.prepend(current.suffix(rr.owner.label_count() + k).first_label());
+        ok = p.has_value();
+        if (ok) n = *p;
+      }
+      if (ok) {
+        next = n;
+        break;
       }
     }
-    if (chain.size() == before) break;
+    if (!next || std::find(chain.begin(), chain.end(), *next) != chain.end()) break;
+    chain.push_back(*next);
   }
   return chain;
 }
@@ -154,6 +159,26 @@ std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream
         continue;
       }
       if (b.add_record_from(rr.section, upstream, rr, rr.ttl) == Fit::DidNotFit) return false;
+    }
+    return true;
+  });
+}
+
+std::vector<uint8_t> secure_reply(const ClientQuery& q, const Message& upstream,
+                                  std::span<const ProvenRrset> proven, AdBit ad, size_t limit,
+                                  const ExtendedError* ede) {
+  return fitted_reply(q, upstream.rcode(), ad, limit, ede, [&](MessageBuilder& b) {
+    for (const auto& rr : upstream.records()) {
+      if (strip_for_client(q, rr.type)) continue;
+      // The rule (proven.h): nothing this validation did not prove goes out. Unsigned
+      // authority and additional data (NS, glue) are dropped, as Unbound's
+      // val-clean-additional does; the client's OPT is ours (fitted_reply).
+      const ProvenRrset* p = vouched_for(proven, upstream, rr);
+      if (p == nullptr) continue;
+      if (b.add_record_from(rr.section, upstream, rr, std::min(rr.ttl, p->max_ttl)) ==
+          Fit::DidNotFit) {
+        return false;
+      }
     }
     return true;
   });

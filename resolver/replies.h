@@ -11,6 +11,7 @@
 #include "resolver/ede.h"
 #include "resolver/explain_option.h"
 #include "resolver/message.h"
+#include "resolver/proven.h"
 
 namespace dnsp::resolver {
 
@@ -30,12 +31,19 @@ std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode 
 // What an answer says about its security, as far as the reply is concerned.
 enum class AdBit : uint8_t { Clear, Set };
 
-// The upstream's answer re-addressed to the client: the client's ID, question (with its
-// case) and RD/CD bits, the upstream's rcode and records, AD as given. When it does not
+// The upstream's answer re-addressed to the client, for answers that are not secure (AD is
+// then Clear) and for refitting a reply we built before: the client's ID, question (with its
+// case) and RD/CD bits, the upstream's rcode and records, AD as given. Answer records off the
+// question's CNAME/DNAME chain are dropped. When it does not
 // fit in `limit` octets, the answer and authority sections are dropped and TC is set; the
 // additional section is dropped first without TC (RFC 2181 §9).
 std::vector<uint8_t> forward_reply(const ClientQuery& q, const Message& upstream, AdBit ad,
                                    size_t limit, const ExtendedError* ede);
+// A secure answer: as forward_reply(), but holding only the records `proven` vouches for
+// (the validation's Finished::proven), each TTL capped at its max_ttl (proven.h).
+std::vector<uint8_t> secure_reply(const ClientQuery& q, const Message& upstream,
+                                  std::span<const ProvenRrset> proven, AdBit ad, size_t limit,
+                                  const ExtendedError* ede);
 
 // One record of a reply built from records held rather than from an upstream message
 // (RFC 8198 synthesis): class IN, uncompressed RDATA. `owner` outlives the call.

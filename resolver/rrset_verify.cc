@@ -135,6 +135,7 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
           ok.valid_until = now + static_cast<int32_t>(sig->expiration - now32);
           ok.labels = sig->labels;
           ok.key_tag = key.key_tag;
+          ok.original_ttl = sig->original_ttl;
           return ok;
         }
         case crypto::VerifyResult::Invalid:
@@ -210,6 +211,8 @@ DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
   std::vector<ZoneKey> all_keys = decode_zone_keys(*dnskeys);
   std::vector<const ZoneKey*> trusted;
   for (const auto& k : all_keys) {
+    // RFC 5011 §2.1: a revoked key is no trust point, whatever DS or anchor names it.
+    if ((k.flags & DnskeyRdata::kRevoke) != 0) continue;
     for (const auto& a : anchor_dnskeys) {
       if (a == k.rdata) {
         trusted.push_back(&k);
@@ -257,7 +260,11 @@ DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
   }
   out.security = Security::Secure;
   out.valid_until = check.valid_until;
+  out.ttl = std::min(dnskeys->ttl, check.original_ttl);
   out.signed_by = check.key_tag;
+  // RFC 5011 §2.1: a revoked key signs its own DNSKEY RRset (so resolvers see the
+  // revocation) and nothing else: it must not validate zone data.
+  std::erase_if(all_keys, [](const ZoneKey& k) { return (k.flags & DnskeyRdata::kRevoke) != 0; });
   out.keys = std::move(all_keys);
   return out;
 }

@@ -36,9 +36,10 @@ struct RrsetCheck {
   Security security = Security::Bogus;  // Secure or Bogus
   Reason reason = Reason::None;
   std::string detail;
-  int64_t valid_until = 0;  // the verifying RRSIG's expiration (for cache TTLs)
-  uint8_t labels = 0;       // the verifying RRSIG's labels field (wildcard detection)
-  uint16_t key_tag = 0;     // the key that verified it
+  int64_t valid_until = 0;    // the verifying RRSIG's expiration (for cache TTLs)
+  uint8_t labels = 0;         // the verifying RRSIG's labels field (wildcard detection)
+  uint16_t key_tag = 0;       // the key that verified it
+  uint32_t original_ttl = 0;  // the verifying RRSIG's Original TTL (RFC 4035 §5.3.3)
 };
 
 // RFC 4035 §5.3.1: RRSIGs whose signer is `zone`, covering the RRset's type, inside their
@@ -63,8 +64,10 @@ struct DnskeyCheck {
                                         // digests) or Bogus
   Reason reason = Reason::None;
   std::string detail;
-  std::vector<ZoneKey> keys;  // Secure: every zone key in the RRset, decoded
+  std::vector<ZoneKey> keys;  // Secure: every zone key in the RRset that may sign zone data
+                              // (decoded; revoked keys left out, RFC 5011 §2.1)
   int64_t valid_until = 0;
+  uint32_t ttl = 0;  // Secure: the DNSKEY RRset's TTL, at most its RRSIG's Original TTL
   std::vector<DsKeyMatch> matches;  // the DS records (or anchor DNSKEYs) that matched a key
   uint16_t signed_by = 0;           // Secure: the key tag whose RRSIG over the RRset verified
 };

@@ -19,12 +19,21 @@ const RRset* find_rrset(const std::vector<RRset>& rrsets, const Name& owner, RRT
   return nullptr;
 }
 
-// The signer named by the first parseable RRSIG of an RRset.
+// The signer an RRset is validated with: of its RRSIGs' signers that are the owner or an
+// ancestor of it (RFC 4035 §5.3.1), the closest to the owner; else the first one named (which
+// then fails as a bad signer). An RRSIG added by an attacker cannot pull the RRset into a
+// zone above the one that really signs it.
 std::optional<Name> signer_of(const RRset& rrset) {
+  std::optional<Name> best;
+  std::optional<Name> first;
   for (const auto& s : rrset.rrsigs) {
-    if (auto sig = parse_rrsig(s)) return sig->signer;
+    auto sig = parse_rrsig(s);
+    if (!sig) continue;
+    if (!first) first = sig->signer;
+    if (!rrset.owner.is_subdomain_of(sig->signer)) continue;
+    if (!best || sig->signer.label_count() > best->label_count()) best = sig->signer;
   }
-  return std::nullopt;
+  return best ? best : first;
 }
 
 std::vector<RRset> section_rrsets(const std::vector<RRset>& all, Section s) {
@@ -48,6 +57,18 @@ Verdict verdict(Security s, Reason r, const Name& zone, std::string detail) {
 // Secure); a tie keeps `overall`. Copies nothing when `v` is not worse.
 void worsen(Verdict& overall, Verdict&& v) {
   if (v.security < overall.security) overall = std::move(v);
+}
+
+// RFC 4035 §4.3/§5: data at or below a trust anchor is validated from that anchor down, so
+// an RRSIG whose signer lies above the closest anchor enclosing the owner cannot vouch for it
+// (nor make it insecure through an unsigned zone above an island of trust): Bogus.
+std::optional<Verdict> signer_above_anchor(const TrustAnchors& anchors, const Name& owner,
+                                           const Name& signer) {
+  const TrustAnchor* anchor = anchors.closest_enclosing(owner);
+  if (anchor == nullptr || signer.is_subdomain_of(anchor->zone)) return std::nullopt;
+  return verdict(Security::Bogus, Reason::BadSigner, anchor->zone,
+                 "the RRSIG over " + owner.to_string() + " names signer " + signer.to_string() +
+                     ", above the trust anchor " + anchor->zone.to_string());
 }
 
 // An RRset as evidence, not yet checked.
@@ -98,7 +119,13 @@ Validation::Validation(const TrustAnchors& anchors, KeyCache& keys, const Limits
 
 void Validation::note(std::string line) { trace_.push_back(std::move(line)); }
 
+void Validation::vouch(const RRset& rrset, const RrsetCheck& check) {
+  proven_.push_back(ProvenRrset{rrset.section, rrset.owner, rrset.type,
+                                ttl_cap(check.original_ttl, check.valid_until, now_)});
+}
+
 void Validation::note_cached(const KeyEntry& entry) {
+  if (entry.security == Security::Bogus) bogus_key_zones_.push_back(entry.zone);
   if (evidence_.find_zone(entry.zone) != nullptr) return;
   ZoneTrace& z = evidence_.zone(entry.zone);
   z.ds_source = entry.ds_rdatas.empty() ? DsSource::None : DsSource::KeyCache;
@@ -154,13 +181,14 @@ const Validation::Fetched* Validation::fetched(const Name& name, RRType type) co
   return it == fetched_.end() ? nullptr : &it->second;
 }
 
-Validation::Entry Validation::remember(KeyEntry entry, int64_t valid_until) {
-  // A key entry lives until its signatures expire, at most max_key_ttl; a bogus one only
-  // bogus_ttl (RFC 9520 §3).
-  int64_t until = now_ + limits_.max_key_ttl;
+Validation::Entry Validation::remember(KeyEntry entry, int64_t valid_until, uint32_t ttl) {
+  // A key entry lives until its signatures expire, at most the TTL of the records it rests
+  // on and max_key_ttl; a bogus one only bogus_ttl (RFC 9520 §3).
+  int64_t until = now_ + std::min(limits_.max_key_ttl, ttl);
   if (entry.security == Security::Bogus) until = now_ + limits_.bogus_ttl;
   if (valid_until > now_) until = std::min(until, valid_until);
   entry.expires = until;
+  if (entry.security == Security::Bogus) bogus_key_zones_.push_back(entry.zone);
   evidence_.zone(entry.zone).verdict = entry.verdict;
   note("key entry " + entry.zone.to_string() + ": " + std::string(to_string(entry.security)) +
        (entry.security == Security::Secure
@@ -193,11 +221,14 @@ Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int d
     note_cached(*e);
     return e;
   }
-  if (auto e = keys_.find_insecure_ancestor(zone, now_)) {
+  const TrustAnchor* anchor = anchors_.closest_enclosing(zone);
+  // An insecure delegation above the closest trust anchor says nothing about the island of
+  // trust below it (RFC 4035 §4.3: a configured anchor starts a chain of its own).
+  if (auto e = keys_.find_insecure_ancestor(zone, now_);
+      e && (anchor == nullptr || e->zone.is_subdomain_of(anchor->zone))) {
     note_cached(*e);
     return e;
   }
-  const TrustAnchor* anchor = anchors_.closest_enclosing(zone);
   if (anchor == nullptr) {
     return temporary(Security::Insecure, Reason::NoTrustAnchor, zone,
                      "no trust anchor covers " + zone.to_string());
@@ -232,13 +263,14 @@ Validation::Eval<Validation::Entry> Validation::find_key(const Name& zone, int d
                                   budget_, limits_);
     note("trust anchor " + zone.to_string() + ": DNSKEY " + std::string(to_string(check.security)));
     note_dnskey_check(evidence_.zone(zone), check);
+    const uint32_t ttl = check.ttl;
     KeyEntry e{zone,
                check.security,
                verdict(check.security, check.reason, zone, check.detail),
                std::move(check.keys),
                anchor->ds_rdatas,
                0};
-    return remember(std::move(e), check.valid_until);
+    return remember(std::move(e), check.valid_until, ttl);
   }
   const Fetched* f = fetched(zone, RRType::DS);
   if (f == nullptr) return NeedRecords{zone, RRType::DS};
@@ -308,13 +340,17 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
     }
     auto check = validate_dnskeys(zone, dnskeys, ds->rdatas, {}, now_, budget_, limits_);
     note_dnskey_check(evidence_.zone(zone), check);
+    // RFC 4035 §5.3.3: the entry lives no longer than the DS and DNSKEY RRsets may.
+    const uint32_t ttl = check.security == Security::Secure
+                             ? std::min({check.ttl, ds->ttl, ds_check.original_ttl})
+                             : std::min(ds->ttl, ds_check.original_ttl);
     KeyEntry e{zone,
                check.security,
                verdict(check.security, check.reason, zone, check.detail),
                std::move(check.keys),
                ds->rdatas,
                0};
-    return remember(std::move(e), std::min(check.valid_until, ds_check.valid_until));
+    return remember(std::move(e), std::min(check.valid_until, ds_check.valid_until), ttl);
   }
   // No signed DS RRset: the parent must prove there is none (RFC 4035 §5.2).
   const auto authority = section_rrsets(f.rrsets, Section::Authority);
@@ -360,9 +396,12 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
   const Entry& pe = std::get<Entry>(parent);
   if (pe->security != Security::Secure) return pe;
   Verdict failure;
-  auto proof = prove(authority, *pe, zone, RRType::DS, failure);
+  auto proof = prove(authority, *pe, zone, RRType::DS, failure, Vouch::No);
   last_denial_.purpose = DenialPurpose::NoDs;
   evidence_.zone(zone).no_ds = last_denial_;
+  // An insecure delegation is known for as long as the proof's records may be kept.
+  const uint32_t proof_ttl = last_proof_ttl_;
+  const int64_t proof_until = valid_until_;
   switch (proof.kind) {
     case DenialKind::NoDs:
       return remember(
@@ -374,7 +413,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
                    {},
                    {},
                    0},
-          0);
+          proof_until, proof_ttl);
     case DenialKind::OptOut:
       return remember(KeyEntry{zone,
                                Security::Insecure,
@@ -384,7 +423,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
                                {},
                                {},
                                0},
-                      0);
+                      proof_until, proof_ttl);
     case DenialKind::UnsupportedIterations:
       return remember(KeyEntry{zone,
                                Security::Insecure,
@@ -393,7 +432,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
                                {},
                                {},
                                0},
-                      0);
+                      proof_until, proof_ttl);
     case DenialKind::NotACut:
     case DenialKind::NoData:
     case DenialKind::NxDomain:
@@ -424,8 +463,12 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
   if (depth > static_cast<int>(limits_.max_chain_depth)) {
     return temporary(Security::Bogus, Reason::TooMuchWork, name, "zone walk too deep");
   }
-  if (auto e = keys_.find_insecure_ancestor(name, now_)) return e;
   const TrustAnchor* anchor = anchors_.closest_enclosing(name);
+  // As in find_key: an insecure ancestor counts only at or below the closest anchor.
+  if (auto e = keys_.find_insecure_ancestor(name, now_);
+      e && (anchor == nullptr || e->zone.is_subdomain_of(anchor->zone))) {
+    return e;
+  }
   if (anchor == nullptr) {
     return temporary(Security::Insecure, Reason::NoTrustAnchor, name,
                      "no trust anchor covers " + name.to_string());
@@ -441,6 +484,7 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
   while (current->security == Security::Secure && !(probe == name)) {
     probe = name.suffix(probe.label_count() + 1);
     if (auto e = keys_.find(probe, now_)) {
+      if (e->security == Security::Bogus) bogus_key_zones_.push_back(e->zone);
       current = e;
       zone = probe;
       continue;
@@ -474,7 +518,7 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
                       0);
     }
     Verdict failure;
-    auto proof = prove(authority, *current, probe, RRType::DS, failure);
+    auto proof = prove(authority, *current, probe, RRType::DS, failure, Vouch::No);
     switch (proof.kind) {
       case DenialKind::NoDs:
       case DenialKind::OptOut:
@@ -510,7 +554,8 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
 }
 
 DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry& zone_keys,
-                               const Name& qname, RRType qtype, Verdict& failure) {
+                               const Name& qname, RRType qtype, Verdict& failure, Vouch vouch) {
+  last_proof_ttl_ = UINT32_MAX;
   std::vector<NsecRecord> nsecs;
   std::vector<Nsec3Record> nsec3s;
   DenialTrace seen;
@@ -530,6 +575,8 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
     }
     valid_until_ =
         valid_until_ == 0 ? check.valid_until : std::min(valid_until_, check.valid_until);
+    last_proof_ttl_ = std::min({last_proof_ttl_, r.ttl, check.original_ttl});
+    if (vouch == Vouch::ForReply) this->vouch(r, check);
     for (const auto& rd : r.rdatas) {
       if (r.type == RRType::NSEC) {
         if (auto n = make_nsec_record(r.owner, rd)) nsecs.push_back(std::move(*n));
@@ -592,6 +639,7 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
                                                 to_string(rrset.type) +
                                                 " names a signer that is not an ancestor"));
   }
+  if (auto v = signer_above_anchor(anchors_, rrset.owner, *signer)) return as_evidence(*signer, *v);
   auto k = find_key(*signer, 0);
   if (auto* need = std::get_if<NeedRecords>(&k)) return *need;
   const Entry& ke = std::get<Entry>(k);
@@ -604,9 +652,12 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
     return verdict(Security::Bogus, check.reason, *signer, check.detail);
   }
   valid_until_ = valid_until_ == 0 ? check.valid_until : std::min(valid_until_, check.valid_until);
+  vouch(rrset, check);
   // RFC 4035 §5.3.4: an RRset expanded from a wildcard (RRSIG labels fewer than the
-  // owner's) is secure only with proof that the exact name does not exist.
-  const size_t owner_labels = rrset.owner.label_count();
+  // owner's) is secure only with proof that the exact name does not exist. RFC 4034
+  // §3.1.3: the labels field does not count a leading "*", so an RRset owned by the
+  // wildcard itself (a direct question for "*.zone") has one label more than it says.
+  const size_t owner_labels = rrset.owner.label_count() - (rrset.owner.is_wildcard() ? 1 : 0);
   if (check.labels < owner_labels) {
     const Name closest_encloser = rrset.owner.suffix(check.labels);
     std::vector<NsecRecord> nsecs;
@@ -622,6 +673,7 @@ Validation::Eval<Verdict> Validation::check_rrset(const RRset& rrset,
       auto c = verify_rrset(r, *signer, ke->keys, now_, budget_, limits_);
       seen.records.push_back(checked(r, *signer, c));
       if (c.security != Security::Secure) continue;
+      vouch(r, c);
       for (const auto& rd : r.rdatas) {
         if (r.type == RRType::NSEC) {
           if (auto n = make_nsec_record(r.owner, rd)) nsecs.push_back(std::move(*n));
@@ -702,6 +754,7 @@ Validation::Eval<Verdict> Validation::check_denial(const Name& name, RRType type
                    "the denial for " + name.to_string() + " is signed by " + signer->to_string() +
                        ", which is not an ancestor");
   }
+  if (auto v = signer_above_anchor(anchors_, name, *signer)) return *v;
   auto k = find_key(*signer, 0);
   if (auto* need = std::get_if<NeedRecords>(&k)) return *need;
   const Entry& ke = std::get<Entry>(k);
@@ -710,9 +763,10 @@ Validation::Eval<Verdict> Validation::check_denial(const Name& name, RRType type
     auto c = verify_rrset(*soa, *signer, ke->keys, now_, budget_, limits_);
     if (c.security != Security::Secure)
       return verdict(Security::Bogus, c.reason, *signer, c.detail);
+    vouch(*soa, c);
   }
   Verdict failure;
-  auto proof = prove(authority, *ke, name, type, failure);
+  auto proof = prove(authority, *ke, name, type, failure, Vouch::ForReply);
   last_denial_.purpose = DenialPurpose::NegativeAnswer;
   evidence_.set_denial(last_denial_);
   const bool nxdomain = rcode == RCode::NXDomain;
@@ -763,11 +817,19 @@ Step Validation::run() {
   }
   const auto authority = section_rrsets(answer_rrsets_, Section::Authority);
   valid_until_ = 0;
+  proven_.clear();
   Verdict overall = verdict(Security::Secure, Reason::None, question_.name, "");
-  auto need_or = [&](Eval<Verdict>&& e) -> std::optional<NeedRecords> {
+  // A step's verdict joins `overall`; its zone is returned (the zone a later
+  // inconsistency is reported in), or the record it still needs.
+  auto need_or = [&](Eval<Verdict>&& e) -> Eval<Name> {
     if (auto* n = std::get_if<NeedRecords>(&e)) return *n;
-    worsen(overall, std::get<Verdict>(std::move(e)));
-    return std::nullopt;
+    Verdict v = std::get<Verdict>(std::move(e));
+    Name zone = v.zone;
+    worsen(overall, std::move(v));
+    return zone;
+  };
+  auto inconsistent = [&](const Name& zone, std::string detail) {
+    worsen(overall, verdict(Security::Bogus, Reason::InconsistentAnswer, zone, std::move(detail)));
   };
 
   // Follow the answer from the question name through CNAME and DNAME links (RFC 1034
@@ -791,24 +853,41 @@ Step Validation::run() {
       }
     }
     if (exact != nullptr) {
+      std::optional<Name> zone;
       for (const auto& r : answer_rrsets_) {  // ANY: every RRset at the name
         if (r.section != Section::Answer || !(r.owner == current) || r.type == RRType::RRSIG)
           continue;
         if (question_.type != RRType::ANY && &r != exact) continue;
-        if (auto n = need_or(check_rrset(r, authority))) {
+        auto step = need_or(check_rrset(r, authority));
+        if (auto* n = std::get_if<NeedRecords>(&step)) {
           pending_ = *n;
           break;
         }
+        if (!zone) zone = std::get<Name>(std::move(step));
       }
       if (pending_) break;
+      // RFC 2181 §10.1: a name with a CNAME has no other data; both at once means records
+      // were added to a signed answer (the CNAME would lead clients elsewhere).
+      if (cname != nullptr && question_.type != RRType::CNAME && question_.type != RRType::ANY) {
+        inconsistent(*zone, "the reply holds both a CNAME and a " + to_string(question_.type) +
+                                " RRset at " + current.to_string() + " (RFC 2181 §10.1)");
+      }
+      // RFC 1035 §4.1.1, RFC 6604 §2: NXDOMAIN says the last name of the chain does not
+      // exist, which the validated RRset there contradicts.
+      if (rcode == RCode::NXDomain) {
+        inconsistent(*zone, "the reply says NXDOMAIN, yet " + current.to_string() + " " +
+                                to_string(exact->type) + " is signed and exists");
+      }
       answered = true;
       break;
     }
     if (dname != nullptr) {
-      if (auto n = need_or(check_rrset(*dname, authority))) {
+      auto step = need_or(check_rrset(*dname, authority));
+      if (auto* n = std::get_if<NeedRecords>(&step)) {
         pending_ = *n;
         break;
       }
+      const Name dname_zone = std::get<Name>(std::move(step));
       auto target =
           parse_single_name(dname->rdatas.empty() ? std::span<const uint8_t>{}
                                                   : std::span<const uint8_t>(dname->rdatas[0]));
@@ -818,8 +897,7 @@ Step Validation::run() {
         answered = true;
         break;
       }
-      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target. The
-      // synthesised CNAME is unsigned and accepted because the DNAME is validated.
+      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
       const size_t keep = current.label_count() - dname->owner.label_count();
       Name next = *target;
       bool ok = true;
@@ -836,11 +914,35 @@ Step Validation::run() {
         answered = true;
         break;
       }
+      // RFC 6672 §3.1, §5.3.3: the CNAME synthesised from a DNAME is unsigned and is
+      // accepted only as exactly the substitution the validated DNAME gives, with at most the
+      // DNAME's TTL; one that points elsewhere was forged.
+      if (cname != nullptr) {
+        auto cname_target =
+            parse_single_name(cname->rdatas.empty() ? std::span<const uint8_t>{}
+                                                    : std::span<const uint8_t>(cname->rdatas[0]));
+        if (cname->rdatas.size() != 1 || !cname_target || !(*cname_target == next)) {
+          inconsistent(dname_zone,
+                       "the CNAME at " + current.to_string() + " points to " +
+                           (cname_target ? cname_target->to_string() : std::string("nothing")) +
+                           ", not to " + next.to_string() + " as the DNAME at " +
+                           dname->owner.to_string() + " synthesises (RFC 6672 §3.1)");
+          answered = true;
+          break;
+        }
+        for (const ProvenRrset& p : proven_) {
+          if (p.type == RRType::DNAME && p.owner == dname->owner) {
+            proven_.push_back(ProvenRrset{Section::Answer, current, RRType::CNAME, p.max_ttl});
+            break;
+          }
+        }
+      }
       current = next;
       continue;
     }
     if (cname != nullptr && question_.type != RRType::CNAME) {
-      if (auto n = need_or(check_rrset(*cname, authority))) {
+      auto step = need_or(check_rrset(*cname, authority));
+      if (auto* n = std::get_if<NeedRecords>(&step)) {
         pending_ = *n;
         break;
       }
@@ -852,7 +954,8 @@ Step Validation::run() {
       continue;
     }
     // No data for `current`: the rest of the answer is a denial (RFC 4035 §5.4).
-    if (auto n = need_or(check_denial(current, question_.type, rcode, authority))) {
+    auto step = need_or(check_denial(current, question_.type, rcode, authority));
+    if (auto* n = std::get_if<NeedRecords>(&step)) {
       pending_ = *n;
       break;
     }
@@ -873,7 +976,9 @@ Step Validation::run() {
   }
   note("verdict " + std::string(to_string(overall.security)) +
        (overall.security == Security::Secure ? "" : ": " + ede_text(overall)));
-  return Finished{overall, valid_until_};
+  Finished done{overall, valid_until_, {}};
+  if (overall.security == Security::Secure) done.proven = proven_;
+  return done;
 }
 
 }  // namespace dnsp::resolver

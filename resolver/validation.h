@@ -18,6 +18,7 @@
 #include "resolver/denial.h"
 #include "resolver/key_cache.h"
 #include "resolver/message.h"
+#include "resolver/proven.h"
 #include "resolver/rrset.h"
 #include "resolver/rrset_verify.h"
 #include "resolver/trust_anchor.h"
@@ -33,6 +34,9 @@ struct NeedRecords {
 struct Finished {
   Verdict verdict;
   int64_t valid_until = 0;  // the earliest RRSIG expiration that the verdict rests on
+  // Secure verdicts: every RRset of the answer this validation proved (proven.h), the only
+  // records a reply with AD may carry. Empty for other verdicts.
+  ProvenRrsets proven = {};
 };
 using Step = std::variant<NeedRecords, Finished>;
 
@@ -49,6 +53,9 @@ class Validation {
   const std::vector<std::string>& trace() const { return trace_; }
   // Signature verifications done so far (bounded by Limits::max_signature_checks).
   uint32_t signature_checks() const { return budget_.signature_checks_done; }
+  // The zones whose Bogus key entries this validation made or relied on: what a verdict
+  // reached through them rests on (KeyCache::forget_bogus before a retry).
+  const std::vector<Name>& bogus_key_zones() const { return bogus_key_zones_; }
   // What the verdict rests on, as data (DS, DNSKEY, RRSIGs, proofs), for the explain command.
   const ValidationTrace& evidence() const { return evidence_; }
 
@@ -72,11 +79,19 @@ class Validation {
   Eval<Verdict> check_denial(const Name& name, RRType type, RCode rcode,
                              const std::vector<RRset>& authority);
   // Verifies the NSEC/NSEC3 RRsets among `rrsets` with `zone_keys` and proves the denial.
+  // With Vouch::ForReply, the NSEC/NSEC3 RRsets that verified join proven_ (they are the
+  // answer's own authority records, not a sub-query's).
+  enum class Vouch : uint8_t { ForReply, No };
   DenialResult prove(const std::vector<RRset>& rrsets, const KeyEntry& zone_keys, const Name& qname,
-                     RRType qtype, Verdict& failure);
+                     RRType qtype, Verdict& failure, Vouch vouch);
+  // Records `rrset` of the answer as proven by `check` (a Secure one), TTL capped.
+  void vouch(const RRset& rrset, const RrsetCheck& check);
 
   const Fetched* fetched(const Name& name, RRType type) const;
-  Entry remember(KeyEntry entry, int64_t valid_until);
+  // Caches `entry` until `valid_until` (0: unknown) and at most `ttl` seconds (RFC 4035
+  // §5.3.3: the TTLs of the DS/DNSKEY or NSEC records it rests on), max_key_ttl; a bogus one
+  // bogus_ttl.
+  Entry remember(KeyEntry entry, int64_t valid_until, uint32_t ttl = UINT32_MAX);
   Entry temporary(Security security, Reason reason, const Name& zone, std::string detail);
   void note(std::string line);
   // Adds a key entry found in the cache to the evidence, unless this run recorded it.
@@ -93,6 +108,9 @@ class Validation {
   std::map<std::pair<std::string, uint16_t>, Fetched> fetched_;
   std::optional<NeedRecords> pending_;
   int64_t valid_until_ = 0;
+  std::vector<Name> bogus_key_zones_;
+  ProvenRrsets proven_;          // this run's proven answer RRsets (Finished::proven)
+  uint32_t last_proof_ttl_ = 0;  // the smallest capped TTL of the last prove()'s records
   std::vector<std::string> trace_;
   ValidationTrace evidence_;
   DenialTrace last_denial_;  // what the last prove() saw and concluded

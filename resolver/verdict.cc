@@ -70,6 +70,8 @@ std::string_view to_string(Reason r) {
       return "cryptographic library error";
     case Reason::MalformedData:
       return "malformed records";
+    case Reason::InconsistentAnswer:
+      return "answer contradicts its validated records";
   }
   return "?";
 }
@@ -111,6 +113,7 @@ EdeCode ede_code(Reason r) {
     case Reason::TooMuchWork:
     case Reason::CryptoError:
     case Reason::MalformedData:
+    case Reason::InconsistentAnswer:
       return EdeCode::DnssecBogus;
   }
   return EdeCode::DnssecBogus;

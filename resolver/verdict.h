@@ -41,6 +41,8 @@ enum class Reason : uint8_t {
   TooMuchWork,           // a validation limit was reached (KeyTrap-style input)
   CryptoError,           // OpenSSL failed on a signature: counted as not verified
   MalformedData,         // records whose RDATA does not parse
+  InconsistentAnswer,    // validated records contradict the rest of the reply: rcode, a
+                         // CNAME beside data, a synthesised CNAME unlike its DNAME's
 };
 
 struct Verdict {
