@@ -100,6 +100,7 @@ www.sub.dname.test.           A  SERVFAIL 0 6  192.0.2.16   same
 nx.secure-ed448.test.         A  SERVFAIL 0 12 NOERROR      same
 www.secure-ecdsa384.test.     A  SERVFAIL 0 6  6.6.6.6      same
 www.secure-ed448.test.        A  SERVFAIL 0 -  192.0.2.14   same
+*.wildcard.test.              A  NOERROR  1 -  6.6.6.6      same
 host.ent.secure-rsasha1.test. A  SERVFAIL 0 -  c1999        differs:_Unbound_may_need_more_than_dig's_4_s_for_2000_CNAMEs
 CASES
 # The proxy is still up and answers the genuine data.
