@@ -16,6 +16,7 @@
 #include "resolver/message.h"
 #include "resolver/message_builder.h"
 #include "resolver/replies.h"
+#include "resolver/rrset.h"
 #include "resolver/rrset_verify.h"
 #include "resolver/trust_anchor.h"
 #include "resolver/validation.h"
@@ -92,8 +93,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (const auto* done = std::get_if<Finished>(&step)) {
     (void)ede_text(done->verdict);
-    const auto ad = done->verdict.security == Security::Secure ? AdBit::Set : AdBit::Clear;
-    (void)forward_reply(query, *answer, ad, reply_limit(query, Transport::Udp), nullptr);
+    if (done->verdict.security != Security::Secure) {
+      (void)forward_reply(query, *answer, AdBit::Clear, reply_limit(query, Transport::Udp),
+                          nullptr);
+      return 0;
+    }
+    // The rule (resolver/proven.h), checked on every input: a secure reply holds only
+    // records that came signed (or a CNAME under a DNAME of the reply, RFC 6672 §3.1), each
+    // vouched for, none with a TTL above its cap. The fuzzer looks for violations.
+    const auto reply = secure_reply(query, *answer, done->proven, AdBit::Set, 65535, nullptr);
+    auto parsed = Message::parse(reply);
+    if (!parsed) __builtin_trap();
+    auto grouped = group_rrsets(*answer);
+    if (!grouped) __builtin_trap();  // it validated, so it grouped
+    for (const auto& rr : parsed->records()) {
+      const ProvenRrset* p = vouched_for(done->proven, *parsed, rr);
+      if (p == nullptr || rr.ttl > p->max_ttl) __builtin_trap();
+      if (rr.type == RRType::RRSIG) continue;
+      bool signed_or_synthesised = false;
+      for (const auto& set : *grouped) {
+        if (set.section != rr.section || set.type != rr.type || !(set.owner == rr.owner)) continue;
+        signed_or_synthesised = !set.rrsigs.empty();
+      }
+      for (const auto& set : *grouped) {
+        if (rr.type == RRType::CNAME && set.type == RRType::DNAME &&
+            rr.owner.is_subdomain_of(set.owner) && !(rr.owner == set.owner) &&
+            !set.rrsigs.empty()) {
+          signed_or_synthesised = true;
+        }
+      }
+      if (!signed_or_synthesised) __builtin_trap();
+    }
   }
   return 0;
 }
