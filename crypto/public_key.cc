@@ -35,6 +35,11 @@ using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX_free>>;
 
 // RFC 3110 §4 and RFC 5702 §2-3: RSA moduli of 512 to 4096 bits; RSASHA512 from 1024.
 constexpr int kRsaMaxBits = 4096;
+// Public exponents of at most 35 bits, as BIND (RSA_MAX_PUBEXP_BITS): every verification
+// costs an exponentiation as long as e, so a zone publishing a key with a modulus-sized e
+// would make each of its signatures a private-key-sized operation (a KeyTrap-like CPU
+// cost). Real keys use 65537 (17 bits) or 3.
+constexpr int kRsaMaxExponentBits = 35;
 int rsa_min_bits(Algorithm algorithm) { return algorithm == Algorithm::RsaSha512 ? 1024 : 512; }
 
 // Builds a public EVP_PKEY of `type` ("RSA", "EC") from the parameters in `bld`;
@@ -75,8 +80,10 @@ Decoded decode_rsa(Algorithm algorithm, std::span<const uint8_t> key) {
   if (!e || !n) return {};
   const int bits = BN_num_bits(n.get());
   if (bits < rsa_min_bits(algorithm) || bits > kRsaMaxBits) return {};
-  // An even exponent, 1, or an exponent longer than the modulus is no usable RSA key.
-  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > bits) return {};
+  // An even exponent, 1, or an exponent of more than 35 bits is no usable RSA key.
+  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > kRsaMaxExponentBits) {
+    return {};
+  }
 
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||

@@ -25,7 +25,8 @@ enum class VerifyResult : uint8_t {
 enum class KeyStatus : uint8_t {
   Ok,
   UnsupportedAlgorithm,  // algorithm_supported() is false: RFC 4035 §5.2, not Bogus
-  Malformed,             // the Public Key field does not encode a key of that algorithm
+  Malformed,             // the Public Key field does not encode a key of that algorithm,
+                         // or one outside our limits (RSA modulus size, exponent > 35 bits)
 };
 
 struct DecodeResult;
@@ -34,7 +35,8 @@ class PublicKey {
  public:
   // Decodes the DNSKEY Public Key field `key` for `algorithm`:
   // - RSA (5, 7, 8, 10), RFC 3110 §2: exponent length in 1 octet, or 0 then 2 octets;
-  //   exponent; modulus. Moduli of 512..4096 bits (1024..4096 for RSASHA512, RFC 5702 §3).
+  //   exponent; modulus. Moduli of 512..4096 bits (1024..4096 for RSASHA512, RFC 5702 §3);
+  //   odd exponents of 3 to 35 bits (BIND's bound: a huge e makes verifying costly).
   // - ECDSA (13, 14), RFC 6605 §4: the point's x || y, 64 or 96 octets, on the curve.
   // - EdDSA (15, 16), RFC 8080 §3: the 32 or 57 octet public key.
   static DecodeResult decode(uint8_t algorithm, std::span<const uint8_t> key);

@@ -264,6 +264,30 @@ TEST_CASE("crypto: RSA keys with an even exponent or an exponent of 1 are Malfor
   CHECK(decode_status(8, key) == KeyStatus::Malformed);
 }
 
+// The RSA key of `short_form` (RFC 3110 §2, 1-octet exponent length) with its exponent
+// replaced by the big-endian `exponent`.
+Bytes with_rsa_exponent(std::span<const uint8_t> short_form, const Bytes& exponent) {
+  Bytes out = {static_cast<uint8_t>(exponent.size())};
+  out.insert(out.end(), exponent.begin(), exponent.end());
+  out.insert(out.end(), short_form.begin() + 1 + short_form[0], short_form.end());
+  return out;
+}
+
+TEST_CASE("crypto: RSA public exponents of more than 35 bits are Malformed (as in BIND)") {
+  const Bytes key = rfc5702_rsasha256().key;  // 03 010001 modulus
+  CHECK(decode_status(8, with_rsa_exponent(key, {0x01, 0x00, 0x01})) == KeyStatus::Ok);
+  CHECK(decode_status(8, with_rsa_exponent(key, {0xff, 0xff, 0xff, 0xff})) == KeyStatus::Ok);
+  // 2^34 + 1: 35 bits, the largest size accepted.
+  CHECK(decode_status(8, with_rsa_exponent(key, {0x04, 0, 0, 0, 0x01})) == KeyStatus::Ok);
+  // 2^35 + 1: 36 bits, each verification would cost a long exponentiation (KeyTrap-like).
+  CHECK(decode_status(8, with_rsa_exponent(key, {0x08, 0, 0, 0, 0x01})) == KeyStatus::Malformed);
+  // Leading zero octets do not count: 2^34 + 1 in 8 octets is still 35 bits.
+  CHECK(decode_status(8, with_rsa_exponent(key, {0, 0, 0, 0x04, 0, 0, 0, 0x01})) == KeyStatus::Ok);
+  // An odd exponent as long as the modulus (512 bits).
+  Bytes huge_e(key.size() - 4, 0xff);
+  CHECK(decode_status(8, with_rsa_exponent(key, huge_e)) == KeyStatus::Malformed);
+}
+
 TEST_CASE("crypto: ECDSA keys of the wrong length or off the curve are Malformed") {
   for (const auto& v : {rfc6605_p256(), rfc6605_p384()}) {
     CAPTURE(v.name);
