@@ -1,5 +1,7 @@
 #include "proxy/loop_group.h"
 
+#include <utility>
+
 namespace dnsp::proxy {
 
 void LoopGroup::attach(size_t loop, Notify notify) {
@@ -15,12 +17,14 @@ void LoopGroup::detach(size_t loop) {
 
 LoopGroup::Claim LoopGroup::claim(const resolver::CacheKey& key, size_t loop) {
   std::lock_guard lock(mu_);
-  auto [it, inserted] = flights_.try_emplace(key, Flight{loop, 0});
+  auto [it, inserted] = flights_.try_emplace(key, Flight{loop});
   if (inserted || it->second.leader == loop) {
     it->second.leader = loop;
     return Claim::Lead;
   }
-  it->second.waiting |= uint64_t{1} << loop;
+  std::vector<uint64_t>& waiting = it->second.waiting;
+  if (waiting.size() <= loop / 64) waiting.resize(loop / 64 + 1, 0);
+  waiting[loop / 64] |= uint64_t{1} << (loop % 64);
   return Claim::Elsewhere;
 }
 
@@ -28,10 +32,10 @@ void LoopGroup::land(const resolver::CacheKey& key) {
   std::lock_guard lock(mu_);  // held while notifying: a loop cannot detach meanwhile
   auto it = flights_.find(key);
   if (it == flights_.end()) return;
-  const uint64_t waiting = it->second.waiting;
+  const std::vector<uint64_t> waiting = std::move(it->second.waiting);
   flights_.erase(it);
-  for (size_t loop = 0; loop < loops_.size() && loop < 64; ++loop) {
-    if ((waiting >> loop & 1) != 0 && loops_[loop]) loops_[loop](key);
+  for (size_t loop = 0; loop < loops_.size() && loop / 64 < waiting.size(); ++loop) {
+    if ((waiting[loop / 64] >> (loop % 64) & 1) != 0 && loops_[loop]) loops_[loop](key);
   }
 }
 

@@ -43,9 +43,13 @@ class LoopGroup {
   std::atomic<size_t> explain_traces{0};
 
  private:
+  // Any number of loops ([server] threads defaults to one per CPU, which may be more than
+  // 64): `waiting` is a bitset of as many 64-bit words as the highest loop that parked needs.
+  // It stays empty, allocating nothing, for the flights nobody parks behind (nearly all);
+  // only claim()'s Elsewhere path, which copies the parked query anyway, grows it.
   struct Flight {
     size_t leader = 0;
-    uint64_t waiting = 0;  // bit i: loop i parked queries (at most 64 loops)
+    std::vector<uint64_t> waiting{};  // bit i % 64 of word i / 64: loop i parked queries
   };
   std::mutex mu_;
   std::unordered_map<resolver::CacheKey, Flight, resolver::CacheKeyHash> flights_;
