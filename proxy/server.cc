@@ -813,8 +813,13 @@ void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
   const auto& tcp = std::get<TcpClient>(client);
   auto it = connections_.find(tcp.connection);
   if (it == connections_.end()) return;  // the client went away
-  it->second->send(packet);
-  it->second->answered();
+  // send() may close the connection (a client not reading its replies), which erases it
+  // from connections_: `it` is dead then, but the connection itself lives until its handles
+  // are closed (TcpConnection::on_closed, a later loop iteration), and answered() on a
+  // closing connection only counts.
+  TcpConnection* connection = it->second;
+  connection->send(packet);
+  connection->answered();
 }
 
 void Server::arm_deadline_timer() {
