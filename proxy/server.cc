@@ -265,6 +265,7 @@ void Server::stop() {
   in_flight_.clear();
   for (auto& [key, queries] : parked_) group_.in_flight -= queries.size();
   parked_.clear();
+  parked_ids_.clear();
   subqueries_.clear();
   subquery_by_key_.clear();
   deadlines_.clear();
@@ -298,10 +299,43 @@ void Server::erase_transaction(std::unordered_map<uint64_t, Transaction>::iterat
 }
 
 void Server::park(const resolver::CacheKey& key, std::span<const uint8_t> packet,
-                  const ClientRef& client) {
+                  const ClientRef& client, uint64_t deadline) {
   ++stats_.coalesced;
   ++group_.in_flight;
-  parked_[key].push_back(Parked{{packet.begin(), packet.end()}, client});
+  // The other loop's flight lands by its own deadline, but nothing here should rest on
+  // another loop keeping its promise: a parked query has the deadline it came with.
+  const uint64_t id = next_tid_++;
+  parked_[key].push_back(
+      Parked{{packet.begin(), packet.end()}, client, id, deadlines_.emplace(deadline, id)});
+  parked_ids_.emplace(id, key);
+  arm_deadline_timer();
+}
+
+bool Server::expire_parked(Deadlines::iterator entry) {
+  auto ids = parked_ids_.find(entry->second);
+  if (ids == parked_ids_.end()) return false;
+  const uint64_t id = ids->first;
+  auto list = parked_.find(ids->second);
+  parked_ids_.erase(ids);
+  deadlines_.erase(entry);
+  if (list == parked_.end()) return true;  // cannot happen: woken queries leave parked_ids_
+  auto& queries = list->second;
+  auto p =
+      std::find_if(queries.begin(), queries.end(), [id](const Parked& q) { return q.id == id; });
+  if (p == queries.end()) return true;  // cannot happen either
+  Parked expired = std::move(*p);
+  queries.erase(p);
+  if (queries.empty()) parked_.erase(list);
+  --group_.in_flight;
+  ++stats_.deadline_missed;
+  // It was a ClientQuery when parked; checked again only to build the reply.
+  auto check = resolver::check_query(expired.packet);
+  if (auto* query = std::get_if<resolver::ClientQuery>(&check)) {
+    const ExtendedError ede = resolver::failure_ede(
+        resolver::FetchFailure::Deadline, upstream_.servers_text(), config_.query_timeout_ms);
+    send_to(expired.client, resolver::error_reply(*query, true, RCode::ServFail, &ede));
+  }
+  return true;
 }
 
 void Server::on_wake(uv_async_t* handle) noexcept {
@@ -315,16 +349,25 @@ void Server::on_wake(uv_async_t* handle) noexcept {
     auto node = self->parked_.extract(key);
     if (node.empty()) continue;
     // Asked again: now a cache hit, or (a failure: nothing cached) a flight of our own
-    // that the others follow.
+    // that the others follow, still due by the deadline the query came with.
     for (auto& p : node.mapped()) {
       --self->group_.in_flight;
-      self->handle_query(p.packet, p.client, Requery::Yes);
+      const uint64_t deadline = p.deadline->first;
+      self->deadlines_.erase(p.deadline);
+      self->parked_ids_.erase(p.id);
+      self->resolve(p.packet, p.client, Requery::Yes, deadline);
     }
   }
+  self->arm_deadline_timer();
 }
 
 void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& client,
                           Requery requery) {
+  resolve(packet, client, requery, uv_now(loop_) + config_.query_timeout_ms);
+}
+
+void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, Requery requery,
+                     uint64_t deadline) {
   if (stopping_) return;
   if (requery == Requery::No) {
     ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
@@ -374,7 +417,6 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     return;
   }
   const uint64_t tid = next_tid_++;
-  const uint64_t deadline = uv_now(loop_) + config_.query_timeout_ms;
   const auto key = flight_key(query);
   if (auto leader = in_flight_.find(key); leader != in_flight_.end()) {
     // The same question is already being resolved: wait for its outcome.
@@ -390,7 +432,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
     }
   }
   if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) {
-    park(key, packet, client);
+    park(key, packet, client, deadline);
     return;
   }
   in_flight_[key] = tid;
@@ -839,7 +881,8 @@ void Server::on_deadline(uv_timer_t* t) noexcept {
   const uint64_t now = uv_now(self->loop_);
   while (!self->deadlines_.empty() && self->deadlines_.begin()->first <= now) {
     const uint64_t tid = self->deadlines_.begin()->second;
-    if (self->transactions_.count(tid) == 0) {  // cannot happen; never loop on it
+    if (self->expire_parked(self->deadlines_.begin())) continue;  // a parked query, now gone
+    if (self->transactions_.count(tid) == 0) {                    // cannot happen; never loop on it
       self->deadlines_.erase(self->deadlines_.begin());
       continue;
     }

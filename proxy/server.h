@@ -174,9 +174,16 @@ class Server {
   // Transactions enter and leave through these, which keep the global in-flight count.
   Transaction& add_transaction(uint64_t tid, Transaction t);
   void erase_transaction(std::unordered_map<uint64_t, Transaction>::iterator it);
-  // Another loop resolves this query's question: wait for it to land (LoopGroup).
-  void park(const resolver::CacheKey& key, std::span<const uint8_t> packet,
-            const ClientRef& client);
+  // handle_query() for a query whose reply is due at `deadline` (loop ms).
+  void resolve(std::span<const uint8_t> packet, const ClientRef& client, Requery requery,
+               uint64_t deadline);
+  // Another loop resolves this query's question: wait for it to land (LoopGroup), at most
+  // until `deadline`, the query's own (then SERVFAIL, EDE 22: expire_parked()).
+  void park(const resolver::CacheKey& key, std::span<const uint8_t> packet, const ClientRef& client,
+            uint64_t deadline);
+  // `entry` of deadlines_ is due: when it is a parked query's, removes both and answers
+  // SERVFAIL (EDE 22); false when it is a transaction's (left as it was).
+  bool expire_parked(Deadlines::iterator entry);
   static void on_wake(uv_async_t* handle) noexcept;
   // The structured log line of a bogus verdict (issue: operators grep and ship these).
   void log_bogus(const Transaction& t, const resolver::Verdict& verdict,
@@ -214,8 +221,11 @@ class Server {
   struct Parked {
     std::vector<uint8_t> packet;
     ClientRef client;
+    uint64_t id;                   // shares next_tid_ with the transactions
+    Deadlines::iterator deadline;  // in deadlines_, like a transaction's
   };
   std::unordered_map<resolver::CacheKey, std::vector<Parked>, resolver::CacheKeyHash> parked_;
+  std::unordered_map<uint64_t, resolver::CacheKey> parked_ids_;  // Parked::id -> its key
   uv_async_t wake_{};  // another loop's flight landed: see landed_
   bool wake_open_ = false;
   std::mutex landed_mu_;

@@ -756,3 +756,29 @@ TEST_CASE("client abuse: a TCP client that never reads its replies is closed; th
   CHECK(Message::parse(*r)->id() == 78);
   CHECK(ask(proxy.port(), "www.example.test").has_a("192.0.2.1"));
 }
+
+TEST_CASE("threads: a query parked behind another loop's flight gets SERVFAIL by its deadline") {
+  MockUpstream up;
+  up.set_default_silent(true);  // the flight never lands with an answer
+  TempDir dir;
+  auto args =
+      proxy_args(dir, "[upstream]\ntimeout_ms = 3000\nattempts = 1\nquery_timeout_ms = 1000\n",
+                 {up.address()});
+  args.insert(args.end(), {"--threads", "2"});
+  ProxyProcess proxy(args);
+  // 16 clients on their own sockets (the kernel spreads them over both loops) ask the same
+  // question at once: those on the other loop than the first are parked behind its flight.
+  std::vector<std::thread> clients;
+  std::vector<Reply> replies(16);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    clients.emplace_back([&, i] { replies[i] = ask(proxy.port(), "silent.example.test", 3000); });
+  }
+  for (auto& c : clients) c.join();
+  for (const auto& r : replies) {
+    REQUIRE(r.msg);
+    CHECK(r.rcode() == RCode::ServFail);
+    CHECK(r.ede() == 22);
+    // query_timeout_ms from its arrival, not a second one from the flight's landing.
+    CHECK(r.took < milliseconds(1000 + 600));
+  }
+}
