@@ -1,8 +1,5 @@
 #include "proxy/anchor_updater.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -12,6 +9,7 @@
 
 #include "proxy/clock.h"
 #include "proxy/log.h"
+#include "proxy/state_file.h"
 #include "resolver/message.h"
 #include "resolver/replies.h"
 #include "resolver/rrset.h"
@@ -178,30 +176,7 @@ void AnchorUpdater::on_timer(uv_timer_t* t) noexcept {
 }
 
 std::string AnchorUpdater::save() const {
-  const std::string& path = config_.trust_anchor_state;
-  const std::string tmp = path + ".new";
-  const std::string text = state_->to_text();
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      return "cannot write " + tmp + ": " + std::strerror(e);
-    }
-    done += static_cast<size_t>(n);
-  }
-  // The new state reaches the disk before it replaces the old one.
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return "cannot write " + tmp + ": " + std::strerror(errno);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return "cannot replace " + path + ": " + std::strerror(errno);
-  }
-  return "";
+  return write_state_file(config_.trust_anchor_state, state_->to_text());
 }
 
 }  // namespace dnsp::proxy

@@ -1,0 +1,14 @@
+// write_state_file: replaces a small state file the proxy keeps across restarts (the RFC
+// 5011 trust anchor state, proxy/anchor_updater.h) by writing PATH.new and renaming it over
+// PATH, so that a crash leaves either the old file or the new one, never half of one.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dnsp::proxy {
+
+// Writes `text` to `path` through `path`.new; "" or what went wrong (naming the file).
+std::string write_state_file(const std::string& path, std::string_view text);
+
+}  // namespace dnsp::proxy
