@@ -8,7 +8,10 @@
 
 namespace dnsp::proxy {
 
-// Writes `text` to `path` through `path`.new; "" or what went wrong (naming the file).
+// Writes `text` to `path` through `path`.new (created afresh: a stale one is removed, a
+// symlink there never followed), fsyncs it, renames it over `path` and fsyncs the
+// directory. `path` keeps its mode; a new file is 0644 less the umask. "" or what went
+// wrong, naming the file; PATH.new does not remain after a failure.
 std::string write_state_file(const std::string& path, std::string_view text);
 
 }  // namespace dnsp::proxy
