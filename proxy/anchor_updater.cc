@@ -145,7 +145,8 @@ void AnchorUpdater::on_reply(UpstreamReply&& reply) {
   if (!r.validated) {
     LOG_WARN("RFC 5011: root DNSKEY RRset not accepted: " << r.why);
   }
-  if (!r.changes.empty()) {
+  // Accepted: the last RRSIG inception moved, even when no key changed state.
+  if (!r.changes.empty() || r.validated) {
     if (auto err = save(); !err.empty()) LOG_ERROR("RFC 5011: " << err);
   }
   if (r.anchors_changed) {

@@ -115,6 +115,26 @@ uint32_t original_ttl(const RRset& rrset) {
   return ttl != 0 ? ttl : rrset.ttl;
 }
 
+// The latest inception (unix time, RFC 4034 §3.1.5 serial arithmetic around `now`) among
+// the RRSIGs of `dnskeys` that validate it on their own from `trusted`; 0 when none does.
+int64_t latest_trusted_inception(const Name& zone, const RRset& dnskeys, const TrustAnchor& trusted,
+                                 int64_t now, const Limits& limits) {
+  int64_t latest = 0;
+  const uint32_t now32 = static_cast<uint32_t>(now);
+  for (const auto& rrsig : dnskeys.rrsigs) {
+    auto sig = parse_rrsig(rrsig);
+    if (!sig) continue;
+    RRset one = dnskeys;
+    one.rrsigs = {rrsig};
+    Budget budget(limits);
+    const DnskeyCheck check =
+        validate_dnskeys(zone, &one, trusted.ds_rdatas, trusted.dnskey_rdatas, now, budget, limits);
+    if (check.security != Security::Secure) continue;
+    latest = std::max(latest, now + static_cast<int32_t>(sig->inception - now32));
+  }
+  return latest;
+}
+
 }  // namespace
 
 std::string_view to_string(KeyState state) {
@@ -230,6 +250,17 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
     r.why = check.detail.empty() ? "the DNSKEY RRset does not validate" : check.detail;
     return finish();
   }
+  // RFC 5011's timers assume the RRsets seen move forward in time. An older RRset, replayed
+  // while its signatures are still valid, would reset AddPend keys (gone from it) or make
+  // Valid ones Missing: only an RRset signed no earlier than the last one accepted counts.
+  const int64_t inception = latest_trusted_inception(zone_, *dnskeys, trusted, now, limits);
+  if (inception < last_inception_) {
+    r.why = "the DNSKEY RRset's newest RRSIG inception, " + format_utc(inception) +
+            ", is older than that of the last one accepted, " + format_utc(last_inception_) +
+            ": an old RRset replayed, ignored";
+    return finish();
+  }
+  last_inception_ = inception;
   r.validated = true;
 
   // Keys of the RRset that RFC 5011 tracks (KSKs), not revoked.
@@ -325,7 +356,8 @@ std::string TrustAnchorState::to_text() const {
   out << "; dnssec-proxy RFC 5011 trust anchor state for " << zone_.to_string()
       << " (rewritten by the proxy after every change)\n"
       << "; ZONE STATE SINCE RECORD. States: SEED (a configured DS not yet seen), ADDPEND,\n"
-      << "; VALID, MISSING (still trusted), REVOKED, REMOVED (never trusted again).\n";
+      << "; VALID, MISSING (still trusted), REVOKED, REMOVED (never trusted again).\n"
+      << "; INCEPTION: the RRSIG inception of the last DNSKEY RRset accepted.\n";
   const std::string zone = zone_.to_string();
   for (const auto& ds : ds_seeds_) {
     out << zone << " SEED - DS " << ds_text(ds) << "\n";
@@ -333,6 +365,10 @@ std::string TrustAnchorState::to_text() const {
   for (const auto& k : keys_) {
     out << zone << " " << state_word(k.state) << " " << format_utc(k.since) << " DNSKEY "
         << dnskey_text(k.dnskey) << " ; key tag " << k.key_tag() << "\n";
+  }
+  if (last_inception_ != 0) {
+    out << zone << " INCEPTION " << format_utc(last_inception_)
+        << " ; of the last DNSKEY RRset accepted: older ones are replays\n";
   }
   return out.str();
 }
@@ -355,6 +391,16 @@ Result<TrustAnchorState, std::string> TrustAnchorState::parse(std::string_view t
     }
     std::string rest;
     std::getline(fields, rest);
+    if (state_text == "INCEPTION") {  // no record: a time, then at most a comment
+      const size_t more = rest.find_first_not_of(" \t\r");
+      if (more != std::string::npos && rest[more] != ';') {
+        return unexpected(where + "expected ZONE INCEPTION TIME");
+      }
+      if (!parse_utc(since_text, s.last_inception_)) {
+        return unexpected(where + "bad time \"" + since_text +
+                          "\" (expected YYYY-MM-DDTHH:MM:SSZ)");
+      }
+    }
     auto zone = Name::from_text(zone_text);
     if (!zone) return unexpected(where + "bad zone name \"" + zone_text + "\"");
     if (have_zone && !(*zone == s.zone_)) {
@@ -363,6 +409,7 @@ Result<TrustAnchorState, std::string> TrustAnchorState::parse(std::string_view t
     }
     s.zone_ = *zone;
     have_zone = true;
+    if (state_text == "INCEPTION") continue;
     std::optional<KeyState> state;
     for (KeyState k : {KeyState::AddPend, KeyState::Valid, KeyState::Missing, KeyState::Revoked,
                        KeyState::Removed}) {

@@ -65,11 +65,16 @@ class TrustAnchorState {
   // One line per seed and per key: "ZONE STATE SINCE RECORD", e.g.
   //   . VALID 2026-11-25T16:44:13Z DNSKEY 257 3 8 AwEAA... ; key tag 20326
   //   . SEED - DS 38696 8 2 683D... ; not yet seen
+  // and, once an RRset was accepted, the latest RRSIG inception over it:
+  //   . INCEPTION 2026-11-20T00:00:00Z ; ...
   std::string to_text() const;
 
   // Applies the DNSKEY RRset of zone() fetched at `now` (with its RRSIGs; `dnskeys` null when
   // the zone sent none). RFC 5011 §2: the RRset counts only when signed by a trusted key
   // (Valid, Missing, or matching a seed); a revocation counts when the revoked key signed it.
+  // An RRset whose newest trusted RRSIG has an inception earlier than that of the last RRset
+  // accepted is an old one replayed (its signatures may still be valid): it moves no state
+  // (validated = false). The same inception again is the same RRset fetched again.
   RefreshResult observe(const RRset* dnskeys, int64_t now, const AnchorTimers& timers = {});
   // RFC 5011 §2.3 retryTime after a fetch that got no reply at all.
   int64_t retry_time(int64_t now, const AnchorTimers& timers = {}) const;
@@ -88,6 +93,9 @@ class TrustAnchorState {
   std::vector<std::vector<uint8_t>> ds_seeds_;  // DS RDATA
   std::vector<TrackedKey> keys_;
   uint32_t last_ttl_ = 0;  // original TTL of the last validated RRset (RFC 5011 §2.3)
+  // The latest RRSIG inception (unix time) by a trusted key over the last RRset accepted;
+  // 0 before the first. Kept in the state file: an older RRset replayed is ignored.
+  int64_t last_inception_ = 0;
 };
 
 // The anchors to validate with: `configured`, with the state's zone anchored by the keys

@@ -290,6 +290,44 @@ TEST_CASE("rfc5011: a trusted key absent from the RRset is Missing and still tru
   CHECK(state_of(s, k2) == KeyState::Valid);
 }
 
+TEST_CASE("rfc5011: an older DNSKEY RRset replayed changes no state (RRSIG inception)") {
+  const Key k1(1, kKsk), k2(3, kKsk);
+  auto s = TrustAnchorState::seeded(ds_anchor(k1), kT0);
+  const RRset old_set = dnskey_rrset({&k1}, {&k1}, kT0);  // still within its validity
+  REQUIRE(s.observe(&old_set, kT0).validated);
+  const RRset both = dnskey_rrset({&k1, &k2}, {&k1}, kT0 + kDay);
+  REQUIRE(s.observe(&both, kT0 + kDay).validated);
+  REQUIRE(state_of(s, k2) == KeyState::AddPend);
+  // The old RRset again (an attacker's replay): k2 would leave AddPend for Start.
+  RefreshResult r = s.observe(&old_set, kT0 + 2 * kDay);
+  CHECK_FALSE(r.validated);
+  CHECK(r.why.find("older than that of the last one accepted") != std::string::npos);
+  CHECK(r.changes.empty());
+  CHECK(state_of(s, k2) == KeyState::AddPend);
+  // The same RRset as last time (active refresh between re-signings) still counts.
+  CHECK(s.observe(&both, kT0 + 3 * kDay).validated);
+  // The state file keeps the last inception: after a restart the replay is still ignored.
+  auto back = TrustAnchorState::parse(s.to_text(), "root.state");
+  REQUIRE(back.has_value());
+  CHECK(back->to_text() == s.to_text());
+  CHECK_FALSE(back->observe(&old_set, kT0 + 4 * kDay).validated);
+  CHECK(state_of(*back, k2) == KeyState::AddPend);
+}
+
+TEST_CASE("rfc5011: an older RRset without a trusted key, replayed, does not make it Missing") {
+  const Key k1(1, kKsk), k2(3, kKsk);
+  TrustAnchorState s =
+      TrustAnchorState::seeded(TrustAnchor{Name::root(), {}, {k1.dnskey(), k2.dnskey()}}, kT0);
+  const RRset only_k1 = dnskey_rrset({&k1}, {&k1}, kT0);
+  s.observe(&only_k1, kT0);
+  REQUIRE(state_of(s, k2) == KeyState::Missing);
+  const RRset back = dnskey_rrset({&k1, &k2}, {&k1}, kT0 + kDay);
+  s.observe(&back, kT0 + kDay);
+  REQUIRE(state_of(s, k2) == KeyState::Valid);
+  CHECK_FALSE(s.observe(&only_k1, kT0 + 2 * kDay).validated);
+  CHECK(state_of(s, k2) == KeyState::Valid);
+}
+
 TEST_CASE("rfc5011: the state file text reads back to the same state") {
   Key k1(1, kKsk);
   const Key k2(3, kKsk), k3(4, kKsk), other(5, kKsk);
@@ -334,6 +372,10 @@ TEST_CASE("rfc5011: a damaged state file is an error naming the file and line") 
         "root.state:1: bad time \"2027-13-01T00:00:00Z\" (expected YYYY-MM-DDTHH:MM:SSZ)");
   CHECK(error(". VALID 2027-01-01T00:00:00Z DNSKEY 257 3 15 !!!!\n").starts_with("root.state:1: "));
   CHECK(error(". SEED - DNSKEY 257 3 15 AAAA\n") == "root.state:1: a SEED is a DS record");
+  CHECK(error(". INCEPTION 2027-13-01T00:00:00Z\n") ==
+        "root.state:1: bad time \"2027-13-01T00:00:00Z\" (expected YYYY-MM-DDTHH:MM:SSZ)");
+  CHECK(error(". INCEPTION 2027-01-01T00:00:00Z DNSKEY 257 3 15 AAAA\n") ==
+        "root.state:1: expected ZONE INCEPTION TIME");
   CHECK(error(". VALID 2027-01-01T00:00:00Z DNSKEY 257 3 15 AAAA\nexample. VALID "
               "2027-01-01T00:00:00Z DNSKEY 257 3 15 AAAA\n")
             .starts_with("root.state:2: zone example. differs"));
