@@ -18,6 +18,10 @@
 //       Close a client TCP connection idle this long. 1-60000 ms. Default 10000.
 //   tcp_max_connections = 256
 //       Most client TCP connections open at once. 1-65535. Default 256.
+//   tcp_max_queries_per_connection = 100
+//       Most queries of one TCP connection read and not answered yet; past it the
+//       connection is not read until replies drain (RFC 7766 §6.2.1.1 pipelining), so one
+//       client cannot take all of max_queries_in_flight. 1-65535. Default 100.
 //   max_queries_in_flight = 10000
 //       Most client queries waiting for an upstream answer or a validation at once, all
 //       event loops together (cache hits and answers synthesised from NSEC do not count).
@@ -159,6 +163,7 @@ struct Config {
   uint32_t query_timeout_ms = 5000;     // a client gets SERVFAIL at the latest after this
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
+  uint32_t tcp_max_queries_per_connection = 100;
   uint32_t max_queries_in_flight = 10000;
   uint32_t threads = 0;            // [server] threads: event loops; 0 = one per CPU available
   std::string user;                // [server] user: "" = do not change user

@@ -20,6 +20,7 @@ namespace {
 constexpr uint32_t kMaxTimeoutMs = 60000;
 constexpr uint32_t kMaxAttempts = 10;
 constexpr uint32_t kMaxTcpConnections = 65535;
+constexpr uint32_t kMaxTcpQueriesPerConnection = 65535;
 constexpr uint32_t kMaxQueriesInFlight = 1000000;
 constexpr size_t kMaxShownChars = 60;
 
@@ -31,8 +32,8 @@ struct TableSpec {
 const std::array<TableSpec, 7>& table_specs() {
   static const std::array<TableSpec, 7> specs = {{
       {"server",
-       {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "max_queries_in_flight", "threads",
-        "user", "group"}},
+       {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
+        "max_queries_in_flight", "threads", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
       {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
       {"log", {"level"}},
@@ -189,6 +190,9 @@ class Checker {
       } else if (name == "tcp_max_connections") {
         read_integer(node, "server.tcp_max_connections", 1, kMaxTcpConnections, "",
                      config_.tcp_max_connections);
+      } else if (name == "tcp_max_queries_per_connection") {
+        read_integer(node, "server.tcp_max_queries_per_connection", 1, kMaxTcpQueriesPerConnection,
+                     "", config_.tcp_max_queries_per_connection);
       } else if (name == "max_queries_in_flight") {
         read_integer(node, "server.max_queries_in_flight", 1, kMaxQueriesInFlight, "",
                      config_.max_queries_in_flight);

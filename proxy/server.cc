@@ -154,10 +154,11 @@ std::string Server::open_listener(const config::Endpoint& ep) {
       }
     }
   }
-  Listener listener{
-      ep, std::make_unique<UdpListener>(loop_, *this),
-      std::make_unique<TcpListener>(
-          loop_, *this, TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections})};
+  Listener listener{ep, std::make_unique<UdpListener>(loop_, *this),
+                    std::make_unique<TcpListener>(
+                        loop_, *this,
+                        TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections,
+                                  config_.tcp_max_queries_per_connection})};
   auto err = listener.udp->start(*addr, sharing);
   if (err.empty()) err = listener.tcp->start(*addr, sharing);
   if (!err.empty()) {
@@ -190,6 +191,7 @@ std::vector<std::string> Server::reload(config::Config next,
   }
   config_.tcp_idle_timeout_ms = next.tcp_idle_timeout_ms;  // for listeners opened from now on
   config_.tcp_max_connections = next.tcp_max_connections;
+  config_.tcp_max_queries_per_connection = next.tcp_max_queries_per_connection;
   for (const auto& ep : next.listen) {
     const bool open = std::any_of(listeners_.begin(), listeners_.end(),
                                   [&ep](const Listener& l) { return l.endpoint == ep; });

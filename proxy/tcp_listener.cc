@@ -21,8 +21,11 @@ constexpr size_t kMaxWriteQueue = 1 << 20;
 
 // --- TcpConnection ---
 
-TcpConnection::TcpConnection(Server& server, uint64_t id, uint32_t idle_timeout_ms)
-    : server_(server), id_(id), idle_timeout_ms_(idle_timeout_ms) {}
+TcpConnection::TcpConnection(Server& server, uint64_t id, const TcpLimits& limits)
+    : server_(server),
+      id_(id),
+      idle_timeout_ms_(limits.idle_timeout_ms),
+      max_pending_(limits.max_queries_per_connection) {}
 
 bool TcpConnection::accept(uv_loop_t* loop, uv_stream_t* listener) {
   uv_tcp_init(loop, &tcp_);
@@ -30,6 +33,9 @@ bool TcpConnection::accept(uv_loop_t* loop, uv_stream_t* listener) {
   ++open_handles_;
   uv_timer_init(loop, &idle_);
   idle_.data = this;
+  ++open_handles_;
+  uv_timer_init(loop, &resume_);
+  resume_.data = this;
   ++open_handles_;
   if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return false;
   uv_tcp_nodelay(&tcp_, 1);
@@ -65,6 +71,7 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noex
       return;
     }
     self->peer_done_ = true;
+    self->reading_ = false;
     uv_read_stop(s);
     if (self->pending_ == 0) self->close();
     return;
@@ -77,7 +84,7 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noex
 
 void TcpConnection::take_frames() {
   size_t pos = 0;
-  while (!closing_ && inbuf_.size() - pos >= 2) {
+  while (!closing_ && pending_ < max_pending_ && inbuf_.size() - pos >= 2) {
     const size_t len = size_t{inbuf_[pos]} << 8 | inbuf_[pos + 1];
     if (len == 0) {  // no DNS message is empty: the stream is out of step
       close();
@@ -90,6 +97,31 @@ void TcpConnection::take_frames() {
     pos += 2 + len;
   }
   if (pos > 0 && !closing_) inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<long>(pos));
+  // [server] tcp_max_queries_per_connection: RFC 7766 §6.2.1.1 lets a server bound how
+  // many pipelined queries it takes from one connection. Past it we stop reading rather
+  // than answer SERVFAIL: TCP flow control makes the client wait, and queries that are
+  // merely early are not failed. Either way one connection cannot hold every slot of
+  // max_queries_in_flight.
+  if (!closing_ && reading_ && pending_ >= max_pending_) {
+    reading_ = false;
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+  }
+}
+
+void TcpConnection::on_resume(uv_timer_t* t) noexcept {
+  auto* self = static_cast<TcpConnection*>(t->data);
+  if (self->closing_ || self->reading_ || self->peer_done_ ||
+      self->pending_ >= self->max_pending_) {
+    return;
+  }
+  self->take_frames();  // what was read before it paused; may pause it again
+  if (self->closing_ || self->pending_ >= self->max_pending_) return;
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&self->tcp_), &TcpConnection::on_alloc,
+                    &TcpConnection::on_read) != 0) {
+    self->close();
+    return;
+  }
+  self->reading_ = true;
 }
 
 void TcpConnection::send(std::span<const uint8_t> packet) {
@@ -136,6 +168,9 @@ std::optional<SocketAddress> TcpConnection::local() const {
 void TcpConnection::answered() {
   if (pending_ > 0) --pending_;
   if (!closing_) touch();
+  if (!closing_ && !reading_ && !peer_done_ && pending_ < max_pending_) {
+    uv_timer_start(&resume_, &TcpConnection::on_resume, 0, 0);
+  }
   if (peer_done_ && pending_ == 0) close();
 }
 
@@ -156,6 +191,7 @@ void TcpConnection::close() {
   server_.connection_closed(id_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TcpConnection::on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), &TcpConnection::on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&resume_), &TcpConnection::on_closed);
 }
 
 void TcpConnection::on_closed(uv_handle_t* h) noexcept {
@@ -193,8 +229,7 @@ std::string TcpListener::start(const SocketAddress& address, PortSharing sharing
 void TcpListener::on_connection(uv_stream_t* s, int status) noexcept {
   auto* self = static_cast<TcpListener*>(s->data);
   if (status < 0) return;
-  auto* conn = new TcpConnection(self->server_, self->server_.next_connection_id(),
-                                 self->limits_.idle_timeout_ms);
+  auto* conn = new TcpConnection(self->server_, self->server_.next_connection_id(), self->limits_);
   if (!conn->accept(self->loop_, s)) {
     self->server_.connection_opened(conn);
     conn->close();

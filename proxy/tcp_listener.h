@@ -1,6 +1,6 @@
 // TcpListener and TcpConnection: DNS over TCP (RFC 1035 §4.2.2, RFC 7766): 2-octet length
 // framing, several queries per connection answered as each completes (out of order),
-// an idle timeout, and a cap on open connections.
+// an idle timeout, a cap on open connections, and one on each connection's queries in flight.
 #pragma once
 
 #include <uv.h>
@@ -20,11 +20,12 @@ class Server;
 struct TcpLimits {
   uint32_t idle_timeout_ms;
   uint32_t max_connections;
+  uint32_t max_queries_per_connection;  // read and not answered yet ([server])
 };
 
 class TcpConnection {
  public:
-  TcpConnection(Server& server, uint64_t id, uint32_t idle_timeout_ms);
+  TcpConnection(Server& server, uint64_t id, const TcpLimits& limits);
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
@@ -44,14 +45,21 @@ class TcpConnection {
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) noexcept;
   static void on_idle(uv_timer_t* t) noexcept;
   static void on_closed(uv_handle_t* h) noexcept;
+  static void on_resume(uv_timer_t* t) noexcept;
   void take_frames();
   void touch();
 
   Server& server_;
   uint64_t id_;
   uint32_t idle_timeout_ms_;
+  uint32_t max_pending_;
   uv_tcp_t tcp_{};
   uv_timer_t idle_{};
+  // Past max_pending_ the socket is not read (reading_ false); once a reply brings it
+  // below, this timer (0 ms: the next loop iteration, outside the Server's call that
+  // answered) handles the frames already buffered and reads again.
+  uv_timer_t resume_{};
+  bool reading_ = true;
   int open_handles_ = 0;
   bool closing_ = false;
   bool peer_done_ = false;  // the client sent EOF: close once every query is answered

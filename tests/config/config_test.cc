@@ -31,6 +31,7 @@ TEST_CASE("config: built-in defaults") {
   CHECK(config.query_timeout_ms == 5000);
   CHECK(config.tcp_idle_timeout_ms == 10000);
   CHECK(config.tcp_max_connections == 256);
+  CHECK(config.tcp_max_queries_per_connection == 100);
   CHECK(config.max_queries_in_flight == 10000);
   CHECK(config.trust_anchor_file.empty());
   CHECK(config.log_level == LogLevel::Info);

@@ -37,6 +37,7 @@ constexpr std::string_view kFullFile = R"(# every key, none at its default
 listen = ["127.0.0.2:5353", "[::1]:5354", "0.0.0.0"]
 tcp_idle_timeout_ms = 2000
 tcp_max_connections = 16
+tcp_max_queries_per_connection = 7
 max_queries_in_flight = 500
 [upstream]
 servers = ["127.0.0.1:5300", "[::1]:5301", "9.9.9.9"]
@@ -58,6 +59,7 @@ TEST_CASE("config: a file setting every key is read into Config") {
   CHECK(c.listen == std::vector<Endpoint>{{"127.0.0.2", 5353}, {"::1", 5354}, {"0.0.0.0", 53}});
   CHECK(c.tcp_idle_timeout_ms == 2000);
   CHECK(c.tcp_max_connections == 16);
+  CHECK(c.tcp_max_queries_per_connection == 7);
   CHECK(c.max_queries_in_flight == 500);
   CHECK(c.upstreams == std::vector<Endpoint>{{"127.0.0.1", 5300}, {"::1", 5301}, {"9.9.9.9", 53}});
   CHECK(c.upstream_timeout_ms == 800);
@@ -100,7 +102,8 @@ TEST_CASE("config: an empty file gives the defaults") {
 TEST_CASE("config: unknown key is reported with file, line and key") {
   CHECK(only_error("[server]\nlisten = [\"127.0.0.1\"]\n\nlisten_port = 53\n") ==
         "FILE:4: server.listen_port: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, max_queries_in_flight, threads, user, group)");
+        "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
+        "user, group)");
   CHECK(only_error("[log]\nfile = \"/var/log/x\"\n") ==
         "FILE:2: log.file: unknown key (expected one of: level)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
@@ -114,7 +117,8 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
         "[dnssec], [log], [limits], [cache])");
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, max_queries_in_flight, threads, user, group)");
+        "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
+        "user, group)");
 }
 
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
@@ -123,7 +127,8 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
         "[log], [limits], [cache]); level belongs in [log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
-        "tcp_max_connections, max_queries_in_flight, threads, user, group); timeout_ms belongs in "
+        "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
+        "user, group); timeout_ms belongs in "
         "[upstream]");
 }
 
@@ -167,6 +172,9 @@ TEST_CASE("config: out-of-range numbers are reported") {
         "FILE:2: upstream.attempts: expected an integer from 1 to 10 (tries per server), got 11");
   CHECK(only_error("[server]\ntcp_max_connections = 0\n") ==
         "FILE:2: server.tcp_max_connections: expected an integer from 1 to 65535, got 0");
+  CHECK(only_error("[server]\ntcp_max_queries_per_connection = 0\n") ==
+        "FILE:2: server.tcp_max_queries_per_connection: expected an integer from 1 to 65535, "
+        "got 0");
   CHECK(only_error("[server]\nmax_queries_in_flight = 0\n") ==
         "FILE:2: server.max_queries_in_flight: expected an integer from 1 to 1000000, got 0");
   CHECK(only_error("[server]\ntcp_idle_timeout_ms = 4294967297\n") ==

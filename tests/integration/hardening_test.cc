@@ -782,3 +782,43 @@ TEST_CASE("threads: a query parked behind another loop's flight gets SERVFAIL by
     CHECK(r.took < milliseconds(1000 + 600));
   }
 }
+
+TEST_CASE("client abuse: one TCP connection cannot take every query in flight") {
+  MockUpstream up;
+  up.set_default_silent(true);  // every query of the TCP client waits for its deadline
+  add_www(up);
+  TempDir dir;
+  // The default tcp_max_queries_per_connection (100) is below max_queries_in_flight.
+  ProxyProcess proxy(proxy_args(dir,
+                                "[server]\nmax_queries_in_flight = 150\n"
+                                "[upstream]\ntimeout_ms = 3000\nattempts = 1\n"
+                                "query_timeout_ms = 1000\n",
+                                {up.address()}));
+  TcpClient greedy(proxy.port());
+  REQUIRE(greedy.connected());
+  std::vector<uint8_t> frames;
+  for (int i = 0; i < 150; ++i) {
+    const auto q = query("q" + std::to_string(i) + ".silent.test", static_cast<uint16_t>(i));
+    frames.push_back(static_cast<uint8_t>(q.size() >> 8));
+    frames.push_back(static_cast<uint8_t>(q.size()));
+    frames.insert(frames.end(), q.begin(), q.end());
+  }
+  greedy.send_raw(frames);
+  std::this_thread::sleep_for(milliseconds(200));
+  // Another client still gets its query in flight (no "too many queries in flight").
+  CHECK(ask(proxy.port(), "www.example.test").has_a("192.0.2.1"));
+  // The greedy client gets every reply, the last ones after the first have drained: none
+  // of them is the overload SERVFAIL.
+  std::set<uint16_t> ids;
+  for (int i = 0; i < 150; ++i) {
+    auto r = greedy.receive(3000);
+    if (!r) break;
+    auto m = Message::parse(*r);
+    REQUIRE(m);
+    ids.insert(m->id());
+    Reply reply;
+    reply.msg.emplace(std::move(*m));
+    CHECK(reply.ede() == 22);
+  }
+  CHECK(ids.size() == 150);
+}
