@@ -1,5 +1,10 @@
 #include "proxy/metrics_listener.h"
 
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "proxy/log.h"
@@ -134,6 +139,75 @@ std::string http_response(std::string_view status, std::string_view content_type
   return r;
 }
 
+bool same_letters(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The value of the request head's Host field (RFC 9110 §7.2), trimmed; nullopt when absent.
+std::optional<std::string_view> host_field(std::string_view head) {
+  size_t pos = head.find('\n');  // past the request line
+  while (pos != std::string_view::npos && pos + 1 < head.size()) {
+    const size_t start = pos + 1;
+    const size_t end = head.find('\n', start);
+    std::string_view line = head.substr(start, end == std::string_view::npos ? end : end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) break;  // end of the header fields
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && same_letters(line.substr(0, colon), "host")) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+        value.remove_suffix(1);
+      }
+      return value;
+    }
+    pos = end;
+  }
+  return std::nullopt;
+}
+
+bool is_port(std::string_view s) {
+  if (s.empty() || s.size() > 5) return false;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return true;
+}
+
+// DNS rebinding: a page on attacker.example whose name is made to resolve to 127.0.0.1 can
+// read this listener from the victim's browser, which then sends "Host: attacker.example".
+// Only a Host naming the listener by address (IPv4, or [IPv6], with an optional port) or as
+// localhost can come from a page of our own origin.
+bool host_allowed(std::string_view host) {
+  std::string_view name = host;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && !(rest.front() == ':' && is_port(rest.substr(1)))) return false;
+    const std::string v6(host.substr(1, close - 1));
+    in6_addr a6{};
+    return inet_pton(AF_INET6, v6.c_str(), &a6) == 1;
+  }
+  if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
+    if (!is_port(host.substr(colon + 1))) return false;
+    name = host.substr(0, colon);
+  }
+  if (same_letters(name, "localhost")) return true;
+  const std::string v4(name);
+  in_addr a4{};
+  return inet_pton(AF_INET, v4.c_str(), &a4) == 1;
+}
+
 }  // namespace
 
 void MetricsListener::respond(Connection* c) {
@@ -148,6 +222,12 @@ void MetricsListener::respond(Connection* c) {
   target = target.substr(0, target.find('?'));  // Prometheus may add query parameters
   if (c->request.size() > kMaxRequestBytes || sp2 == std::string_view::npos) {
     c->response = http_response("400 Bad Request", "text/plain", "bad request\n");
+  } else if (const auto host = host_field(req); host && !host_allowed(*host)) {
+    // No Host at all (HTTP/1.0 tools) is served: browsers always send one.
+    c->response = http_response(
+        "403 Forbidden", "text/plain",
+        "dnssec-proxy serves metrics only for a Host that is an IP address or localhost "
+        "(DNS rebinding)\n");
   } else if (method != "GET" && method != "HEAD") {
     c->response =
         http_response("405 Method Not Allowed", "text/plain", "only GET\n", "Allow: GET, HEAD\r\n");

@@ -1,7 +1,9 @@
 // MetricsListener: a minimal HTTP/1.1 server on the proxy's libuv loop for [metrics] listen.
 // It answers `GET /metrics` with the Prometheus text format and closes the connection
-// (Connection: close); anything else gets 404 or 405. Requests are bounded (8 KiB of header,
-// 5 s to send it, 64 connections at once) so a scraper cannot hold memory or sockets.
+// (Connection: close); anything else gets 404 or 405, and a request whose Host is not an
+// IP address or localhost gets 403 (a page whose name was rebound to us: DNS rebinding).
+// Requests are bounded (8 KiB of header, 5 s to send it, 64 connections at once) so a
+// scraper cannot hold memory or sockets.
 #pragma once
 
 #include <uv.h>

@@ -197,6 +197,44 @@ TEST_CASE("metrics: curl scrapes Prometheus text from [metrics] listen; SIGUSR1 
   CHECK(proxy.terminate() == 0);
 }
 
+TEST_CASE("metrics: only a Host that is an IP address or localhost is served (DNS rebinding)") {
+  TempDir dir;
+  const std::string anchors = dir.write("no-anchors", "; validation off\n");
+  MockUpstream up;
+  const uint16_t port = free_port();
+  const uint16_t metrics = free_port();
+  const std::string path = dir.write(
+      "proxy.toml", "[server]\nlisten = [\"127.0.0.1:" + std::to_string(port) +
+                        "\"]\n[upstream]\nservers = [\"" + up.address() +
+                        "\"]\n[dnssec]\ntrust_anchor_file = \"" + anchors +
+                        "\"\n[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics) + "\"\n");
+  ProxyProcess proxy({"--config", path}, false);
+  REQUIRE(eventually([&] { return tcp_accepts(metrics); }));
+  const std::string url = "http://127.0.0.1:" + std::to_string(metrics) + "/metrics";
+  const auto with_host = [&](const std::string& host) {
+    return run_command("curl -sS --max-time 5 -o - -w '\\nHTTP %{http_code}\\n' -H 'Host: " + host +
+                       "' '" + url + "'")
+        .out;
+  };
+  const std::string m = std::to_string(metrics);
+  for (const std::string& host :
+       std::vector<std::string>{"127.0.0.1:" + m, "127.0.0.1", "[::1]:" + m, "[::1]",
+                                "localhost:" + m, "LocalHost", "192.0.2.7:80"}) {
+    CAPTURE(host);
+    CHECK(with_host(host).find("HTTP 200") != std::string::npos);
+  }
+  // A name, as a browser sends it for a page whose name was rebound to 127.0.0.1.
+  for (const std::string& host :
+       std::vector<std::string>{"attacker.example:" + m, "attacker.example", "127.0.0.1.nip.io",
+                                "[::1", "::1", "127.0.0.1:80:80", "localhost.attacker.example"}) {
+    CAPTURE(host);
+    const std::string out = with_host(host);
+    CHECK(out.find("HTTP 403") != std::string::npos);
+    CHECK(out.find("only for a Host that is an IP address or localhost") != std::string::npos);
+    CHECK(out.find("dnssec_proxy_") == std::string::npos);
+  }
+}
+
 TEST_CASE("metrics: no HTTP listener unless [metrics] listen is set") {
   MockUpstream up;
   TempDir dir;
