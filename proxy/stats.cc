@@ -142,6 +142,9 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.sample("coalesced_total", "", t(&Stats::coalesced));
   e.family("dropped_total", "counter", "Packets dropped without a reply (undecodable).");
   e.sample("dropped_total", "", t(&Stats::dropped));
+  e.family("udp_replies_dropped_total", "counter",
+           "UDP replies dropped because the socket's send queue was full.");
+  e.sample("udp_replies_dropped_total", "", t(&Stats::udp_replies_dropped));
   e.family("overloaded_total", "counter",
            "Queries answered SERVFAIL at once because too many were in flight.");
   e.sample("overloaded_total", "", t(&Stats::overloaded));

@@ -38,13 +38,14 @@ struct Stats {
   // Client side.
   Counter queries_udp;
   Counter queries_tcp;
-  Counter cache_hits;       // answered from the answer cache (no upstream query)
-  Counter coalesced;        // waited for an identical query already in flight
-  Counter dropped;          // undecodable packets, no reply (RFC 1035 §4.1.1 header)
-  Counter overloaded;       // SERVFAIL because too many queries were in flight
-  Counter deadline_missed;  // SERVFAIL after query_timeout_ms
-  Counter stale_answers;    // RFC 8767: expired answers served because upstreams failed
-  Counter prefetches;       // background refreshes of popular cached answers
+  Counter cache_hits;           // answered from the answer cache (no upstream query)
+  Counter coalesced;            // waited for an identical query already in flight
+  Counter dropped;              // undecodable packets, no reply (RFC 1035 §4.1.1 header)
+  Counter overloaded;           // SERVFAIL because too many queries were in flight
+  Counter udp_replies_dropped;  // UDP replies not sent: the socket's send queue was full
+  Counter deadline_missed;      // SERVFAIL after query_timeout_ms
+  Counter stale_answers;        // RFC 8767: expired answers served because upstreams failed
+  Counter prefetches;           // background refreshes of popular cached answers
   std::array<Counter, 16> responses_by_rcode;  // every reply sent, by header RCODE
 
   // Verdicts, one per client reply that went through validation (not cache hits).

@@ -15,6 +15,12 @@ struct SendRequest {
   std::vector<uint8_t> packet;
 };
 
+// Replies queued for a socket whose buffer is full, at most (libuv's count of queued
+// octets). Beyond, a reply is dropped, as the kernel drops a datagram when its buffer is
+// full: a client retries over UDP or TCP. Without a bound a flood of queries (or of
+// spoofed ones aimed at a victim) made the queue, and our memory, grow without end.
+constexpr size_t kMaxSendQueue = 1 << 20;
+
 }  // namespace
 
 UdpListener::UdpListener(uv_loop_t* loop, Server& server) : loop_(loop), server_(server) {}
@@ -115,6 +121,12 @@ void UdpListener::send_now(const SocketAddress& to, std::span<const uint8_t> pac
     return;
   }
   // The socket buffer is full: queue it, owning the bytes until the send completes.
+  if (uv_udp_get_send_queue_size(&handle_) + packet.size() > kMaxSendQueue) {
+    ++server_.stats().udp_replies_dropped;
+    LOG_DEBUG("reply to " << to_string(to.get()) << " dropped: " << name_
+                          << " has 1 MiB of replies queued already");
+    return;
+  }
   auto* req = new SendRequest{{}, {packet.begin(), packet.end()}};
   req->req.data = req;
   b = uv_buf_init(reinterpret_cast<char*>(req->packet.data()),

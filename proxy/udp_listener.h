@@ -29,7 +29,8 @@ class UdpListener {
   // Binds and starts receiving; returns "" or what went wrong.
   std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
   // Within a receive batch: copied, sent with the batch's other replies when it ends.
-  // Otherwise: sent at once when the socket takes it; copied only when it must be queued.
+  // Otherwise: sent at once when the socket takes it; copied only when it must be queued,
+  // and dropped (Stats::udp_replies_dropped) when 1 MiB is queued already.
   void send(const SocketAddress& to, std::span<const uint8_t> packet);
   void close();
   const std::string& name() const { return name_; }

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -822,3 +823,63 @@ TEST_CASE("client abuse: one TCP connection cannot take every query in flight") 
   }
   CHECK(ids.size() == 150);
 }
+
+#if !defined(DNSSEC_PROXY_SANITIZED)  // LD_PRELOAD before the ASan runtime is refused
+TEST_CASE("client abuse: replies a full UDP socket cannot take are capped, then dropped") {
+  MockUpstream up;
+  add_www(up);
+  TempDir dir;
+  const uint16_t port = free_port();
+  const uint16_t metrics = free_port();
+  auto args =
+      proxy_args(dir,
+                 "[server]\nlisten = [\"127.0.0.1:" + std::to_string(port) +
+                     "\"]\n[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics) + "\"\n",
+                 {up.address()});
+  // Every reply on the proxy's UDP socket meets EAGAIN (tests/integration/eagain_shim.cc).
+  ::setenv("LD_PRELOAD", DNSP_EAGAIN_SHIM, 1);
+  ::setenv("DNSP_EAGAIN_PORT", std::to_string(port).c_str(), 1);
+  ProxyProcess proxy(args, false);
+  ::unsetenv("LD_PRELOAD");
+  ::unsetenv("DNSP_EAGAIN_PORT");
+  REQUIRE(eventually([&] { return tcp_accepts(port) && tcp_accepts(metrics); }));
+  const long before = rss_kib(proxy.pid());
+  // 20000 queries of class CH with a long name: each gets REFUSED with its question, about
+  // 280 octets, without an upstream query: 5.6 MB of replies the socket never takes.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string name;
+  for (int i = 0; i < 4; ++i) name += std::string(60, 'a' + i) + ".";
+  MessageBuilder b;
+  b.set_header(0x5151, flag::kRD);
+  (void)b.add_question(*Name::from_text(name), RRType::TXT, RRClass::CH);
+  const auto chaos = b.finish();
+  for (int i = 0; i < 20000; ++i) {
+    (void)::sendto(fd, chaos.data(), chaos.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+                   sizeof to);
+    if (i % 500 == 0) std::this_thread::sleep_for(milliseconds(5));  // let it read them
+  }
+  ::close(fd);
+  std::this_thread::sleep_for(milliseconds(300));
+  const long after = rss_kib(proxy.pid());
+  INFO("RSS before " << before << " KiB, after " << after << " KiB");
+  const std::string body =
+      run_command("curl -sS --max-time 5 http://127.0.0.1:" + std::to_string(metrics) + "/metrics")
+          .out;
+  std::smatch m;
+  REQUIRE(
+      std::regex_search(body, m, std::regex("dnssec_proxy_udp_replies_dropped_total ([0-9]+)")));
+  CHECK(std::stol(m[1]) > 1000);
+  CHECK(after - before < 4 * 1024);
+  // TCP is not affected: the proxy still answers there.
+  TcpClient tcp(port);
+  tcp.send_framed(query("www.example.test", 79));
+  auto r = tcp.receive();
+  REQUIRE(r);
+  CHECK(Message::parse(*r)->id() == 79);
+}
+#endif
