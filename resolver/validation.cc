@@ -401,7 +401,7 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
   evidence_.zone(zone).no_ds = last_denial_;
   // An insecure delegation is known for as long as the proof's records may be kept.
   const uint32_t proof_ttl = last_proof_ttl_;
-  const int64_t proof_until = valid_until_;
+  const int64_t proof_until = last_proof_until_;
   switch (proof.kind) {
     case DenialKind::NoDs:
       return remember(
@@ -556,6 +556,7 @@ Validation::Eval<Validation::Entry> Validation::find_zone(const Name& name, int 
 DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry& zone_keys,
                                const Name& qname, RRType qtype, Verdict& failure, Vouch vouch) {
   last_proof_ttl_ = UINT32_MAX;
+  last_proof_until_ = 0;
   std::vector<NsecRecord> nsecs;
   std::vector<Nsec3Record> nsec3s;
   DenialTrace seen;
@@ -576,6 +577,8 @@ DenialResult Validation::prove(const std::vector<RRset>& rrsets, const KeyEntry&
     valid_until_ =
         valid_until_ == 0 ? check.valid_until : std::min(valid_until_, check.valid_until);
     last_proof_ttl_ = std::min({last_proof_ttl_, r.ttl, check.original_ttl});
+    last_proof_until_ =
+        last_proof_until_ == 0 ? check.valid_until : std::min(last_proof_until_, check.valid_until);
     if (vouch == Vouch::ForReply) this->vouch(r, check);
     for (const auto& rd : r.rdatas) {
       if (r.type == RRType::NSEC) {

@@ -109,8 +109,11 @@ class Validation {
   std::optional<NeedRecords> pending_;
   int64_t valid_until_ = 0;
   std::vector<Name> bogus_key_zones_;
-  ProvenRrsets proven_;          // this run's proven answer RRsets (Finished::proven)
-  uint32_t last_proof_ttl_ = 0;  // the smallest capped TTL of the last prove()'s records
+  ProvenRrsets proven_;  // this run's proven answer RRsets (Finished::proven)
+  // What the last prove()'s verified records allow a key entry resting on them: the smallest
+  // TTL (each at most its RRSIG's Original TTL) and the earliest RRSIG expiration.
+  uint32_t last_proof_ttl_ = 0;
+  int64_t last_proof_until_ = 0;
   std::vector<std::string> trace_;
   ValidationTrace evidence_;
   DenialTrace last_denial_;  // what the last prove() saw and concluded

@@ -16,14 +16,19 @@ resolver::CacheKey key_for(const char* name) {
   return resolver::CacheKey{*resolver::Name::from_text(name), resolver::RRType::A, 0};
 }
 
+// Attaches woken.size() loops to `group`; woken[i] counts the notifications of loop i.
+void attach_counting(LoopGroup& group, std::vector<int>& woken) {
+  for (size_t i = 0; i < woken.size(); ++i) {
+    group.attach(i, [&woken, i](const resolver::CacheKey&) { ++woken[i]; });
+  }
+}
+
 }  // namespace
 
 TEST_CASE("loop group: with 100 loops, a query parked on loop 70 is woken when the flight lands") {
   LoopGroup group;
   std::vector<int> woken(100, 0);
-  for (size_t i = 0; i < woken.size(); ++i) {
-    group.attach(i, [&woken, i](const resolver::CacheKey&) { ++woken[i]; });
-  }
+  attach_counting(group, woken);
   const auto key = key_for("www.example.test.");
   CHECK(group.claim(key, 3) == LoopGroup::Claim::Lead);
   CHECK(group.claim(key, 70) == LoopGroup::Claim::Elsewhere);
@@ -43,9 +48,7 @@ TEST_CASE("loop group: with 100 loops, a query parked on loop 70 is woken when t
 TEST_CASE("loop group: a loop that leads above 64 is followed by loop 0") {
   LoopGroup group;
   std::vector<int> woken(80, 0);
-  for (size_t i = 0; i < woken.size(); ++i) {
-    group.attach(i, [&woken, i](const resolver::CacheKey&) { ++woken[i]; });
-  }
+  attach_counting(group, woken);
   const auto key = key_for("a.example.test.");
   CHECK(group.claim(key, 77) == LoopGroup::Claim::Lead);
   CHECK(group.claim(key, 77) == LoopGroup::Claim::Lead);  // its own flight

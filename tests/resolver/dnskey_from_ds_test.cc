@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "crypto/digest.h"
+#include "resolver/proven.h"
+#include "resolver/rdata.h"
 #include "resolver/rrset_verify.h"
 #include "tests/resolver/test_signer.h"
 
@@ -86,6 +88,45 @@ TEST_CASE("dnskey: only unsupported digest types or algorithms make the zone ins
   // One supported DS among unsupported ones: that one decides.
   CHECK(z.check({alg, z.ds(2)}).security == Security::Secure);
   CHECK(z.check({alg, z.ds(2, true)}).security == Security::Bogus);
+}
+
+TEST_CASE("dnskey: a revoked key in the RRset validates no zone data (RFC 5011 §2.1)") {
+  const Name www = *Name::from_text("www.example.test");
+  for (const uint16_t flags : {uint16_t{256}, uint16_t{256 | DnskeyRdata::kRevoke}}) {
+    CAPTURE(flags);
+    Zone z;
+    TestKey zsk{z.name, flags, 9};
+    z.dnskeys.rdatas.push_back(zsk.dnskey_rdata());
+    z.dnskeys.rrsigs = {
+        z.ksk.sign(z.name, RRType::DNSKEY, 3600, z.dnskeys.rdatas, kNow - 3600, kNow + 86400)};
+    auto c = z.check({z.ds(2)});
+    REQUIRE(c.security == Security::Secure);
+    RRset a{www, RRType::A, RRClass::IN, 300, Section::Answer, {{192, 0, 2, 1}}, {}};
+    a.rrsigs.push_back(zsk.sign(www, RRType::A, 300, a.rdatas, kNow - 3600, kNow + 86400));
+    Limits limits;
+    Budget budget(limits);
+    const auto verified = verify_rrset(a, z.name, c.keys, kNow, budget, limits).security;
+    // The twin without the REVOKE bit verifies the same data.
+    CHECK(verified == (flags & DnskeyRdata::kRevoke ? Security::Bogus : Security::Secure));
+    CHECK(c.keys.size() == (flags & DnskeyRdata::kRevoke ? 1u : 2u));
+  }
+}
+
+TEST_CASE("dnskey: the key entry's TTL is at most the RRSIG's Original TTL (RFC 4035 §5.3.3)") {
+  Zone z;
+  CHECK(z.check({z.ds(2)}).ttl == 3600);
+  z.dnskeys.ttl = 2'000'000'000;  // raised on the way: the signature still verifies
+  auto c = z.check({z.ds(2)});
+  CHECK(c.security == Security::Secure);
+  CHECK(c.ttl == 3600);
+  z.dnskeys.ttl = 60;  // lowered: the lower one counts
+  CHECK(z.check({z.ds(2)}).ttl == 60);
+}
+
+TEST_CASE("ttl cap: the Original TTL and the time left to the RRSIG's expiration") {
+  CHECK(ttl_cap(300, kNow + 1000, kNow) == 300);
+  CHECK(ttl_cap(300, kNow + 100, kNow) == 100);
+  CHECK(ttl_cap(300, kNow - 5, kNow) == 0);
 }
 
 }  // namespace
