@@ -29,7 +29,8 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   // kQueriesPerChannel queries, so that reading was a dozen system calls each time.
   option_mask_ = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
                  ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS | ARES_OPT_NDOTS |
-                 ARES_OPT_SORTLIST | ARES_OPT_NOROTATE;
+                 ARES_OPT_SORTLIST | ARES_OPT_NOROTATE | ARES_OPT_EDNSPSZ;
+  options_.ednspsz = kMaxUdpReply;
   options_.ndots = 1;
   options_.sortlist = nullptr;
   options_.nsort = 0;
@@ -41,14 +42,12 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   options_.sock_state_cb = &Upstream::on_sock_state;
   options_.timeout = static_cast<int>(timeout_ms);
   options_.tries = static_cast<int>(attempts);
-  // The channel never reads search domains or hosts files for us: ares_send only. STAYOPEN:
-  // a channel keeps its socket while idle (c-ares otherwise closes it whenever no query is
-  // outstanding and opens a new one for the next: a dozen system calls each time); channels
-  // rotate every kQueriesPerChannel queries anyway, which is what changes the source port.
-  options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_STAYOPEN;
-  if (transport == Transport::Tcp) options_.flags |= ARES_FLAG_USEVC;
+  // The channel never reads search domains or hosts files for us: ares_send only. Flags
+  // per transport: open_channel().
+  options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
+  transport_ = transport;
   servers_text_ = servers_csv(servers);
-  if (auto err = open_channel(); !err.empty()) return err;
+  if (auto err = open_channel(transport_); !err.empty()) return err;
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
@@ -72,20 +71,41 @@ std::string Upstream::reconfigure(const std::vector<config::Endpoint>& servers, 
   options_.tries = static_cast<int>(attempts);
   servers_text_ = servers_csv(servers);
   // The current channel retires and drains (as on rotation); new queries use the new one.
-  if (auto err = open_channel(); !err.empty()) {
+  if (auto err = open_channel(transport_); !err.empty()) {
     options_ = old_options;
     servers_text_ = std::move(old_servers);
     return err;
   }
+  // The TCP channel for truncated replies retires too; the next one is opened when needed.
+  if (tcp_) retired_.push_back(std::move(tcp_));
   reap();
   return "";
 }
 
-std::string Upstream::open_channel() {
+std::string Upstream::open_channel(Transport transport) {
   auto ch = std::make_unique<Channel>();
   ch->owner = this;
+  ch->transport = transport;
   ares_options opts = options_;
   opts.sock_state_cb_data = ch.get();  // each socket's events go to its own channel
+  if (transport == Transport::Udp) {
+    // STAYOPEN: a UDP channel keeps its socket while idle (c-ares otherwise closes it
+    // whenever no query is outstanding and opens a new one for the next: a dozen system
+    // calls each time); channels rotate every kQueriesPerChannel queries anyway, which is
+    // what changes the source port. IGNTC: a reply with TC comes back to on_answer, which
+    // asks again over TCP (see upstream.h). EDNS with kMaxUdpReply: c-ares 1.18 takes a UDP
+    // reply whole only up to its EDNS size (512 without the flag: longer ones are retried
+    // over TCP, or with IGNTC cut to 512). Our queries carry their own OPT (1232), so the
+    // flag changes nothing on the wire; c-ares reads at most 4096 octets of a datagram.
+    // One side effect of ARES_FLAG_EDNS: a FORMERR without OPT makes c-ares ask that server
+    // again without our OPT (it removes the query's last 11 octets: exactly our OPT) and
+    // turns EDNS off for that channel (until it rotates); validation then judges the reply.
+    opts.flags |= ARES_FLAG_STAYOPEN | ARES_FLAG_IGNTC | ARES_FLAG_EDNS;
+    opts.ednspsz = kMaxUdpReply;
+  } else {
+    // No STAYOPEN: the connection closes once the channel has nothing outstanding.
+    opts.flags |= ARES_FLAG_USEVC;
+  }
   if (const int rc = ares_init_options(&ch->channel, &opts, option_mask_); rc != ARES_SUCCESS) {
     return std::string("c-ares channel setup failed: ") + ares_strerror(rc);
   }
@@ -95,8 +115,9 @@ std::string Upstream::open_channel() {
     return "cannot use upstream servers '" + servers_text_ + "': " + ares_strerror(rc);
   }
   ++channels_created_;
-  if (current_) retired_.push_back(std::move(current_));
-  current_ = std::move(ch);
+  std::unique_ptr<Channel>& slot = transport == transport_ ? current_ : tcp_;
+  if (slot) retired_.push_back(std::move(slot));
+  slot = std::move(ch);
   return "";
 }
 
@@ -108,22 +129,39 @@ struct Ticket {
   uint64_t tag;
   uint16_t id;  // the query ID we chose
   uint64_t sent_ms;
+  std::vector<uint8_t> query;  // kept to ask again over TCP when the UDP reply has TC
 };
+
+bool truncated(const unsigned char* packet, int len) {
+  return packet != nullptr && len >= 4 && (packet[2] & 0x02) != 0;
+}
 }  // namespace
 
 void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
-  if (!current_) {
+  send_on(transport_, std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_));
+}
+
+void Upstream::send_on(Transport transport, std::vector<uint8_t> packet, uint64_t tag,
+                       uint64_t sent_ms) {
+  if (!current_) {  // shut down
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;
   }
-  if (current_->sent >= kQueriesPerChannel) {
-    // Rotate: new sockets, so new random source ports. If that fails, keep the old one.
-    if (auto err = open_channel(); !err.empty()) {
+  std::unique_ptr<Channel>& slot = transport == transport_ ? current_ : tcp_;
+  if (!slot || slot->sent >= kQueriesPerChannel) {
+    // Open, or rotate: new sockets, so new random source ports. If rotating fails, keep
+    // the old channel.
+    if (auto err = open_channel(transport); !err.empty()) {
+      if (!slot) {
+        LOG_WARN("cannot open a TCP channel to the upstreams: " << err);
+        handler_(UpstreamReply{tag, UpstreamStatus::Unreachable, {}, uv_now(loop_) - sent_ms});
+        return;
+      }
       LOG_WARN("cannot rotate the upstream channel: " << err);
-      current_->sent = 0;
+      slot->sent = 0;
     }
   }
-  Channel* ch = current_.get();
+  Channel* ch = slot.get();
   // c-ares 1.18 sends the ID it is given (only ares_query makes one up): draw it from the
   // system CSPRNG (RFC 5452 §9.2), distinct from the channel's other outstanding queries so
   // that each reply finds its own query.
@@ -131,7 +169,6 @@ void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
   do {
     id = random_.u16();
   } while (!ch->ids.insert(id).second);
-  std::vector<uint8_t> packet(query.begin(), query.end());
   if (packet.size() >= 2) {
     packet[0] = static_cast<uint8_t>(id >> 8);
     packet[1] = static_cast<uint8_t>(id);
@@ -139,8 +176,12 @@ void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
   ++ch->sent;
   ++ch->outstanding;
   ++in_ares_;
-  ares_send(ch->channel, packet.data(), static_cast<int>(packet.size()), &Upstream::on_answer,
-            new Ticket{ch, tag, id, uv_now(loop_)});
+  // c-ares copies the query; the ticket keeps it only while a TCP retry may need it.
+  auto* ticket = new Ticket{ch, tag, id, sent_ms, {}};
+  if (ch->transport == Transport::Udp) ticket->query = std::move(packet);
+  const std::vector<uint8_t>& bytes = ch->transport == Transport::Udp ? ticket->query : packet;
+  ares_send(ch->channel, bytes.data(), static_cast<int>(bytes.size()), &Upstream::on_answer,
+            ticket);
   --in_ares_;
   reap();
   rearm_timer();
@@ -148,20 +189,26 @@ void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
 
 void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf,
                          int alen) noexcept {
-  const Ticket ticket = *static_cast<Ticket*>(arg);
-  delete static_cast<Ticket*>(arg);
-  auto* ch = static_cast<Channel*>(ticket.channel);
+  const std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(arg));
+  auto* ch = static_cast<Channel*>(ticket->channel);
+  Upstream* self = ch->owner;
   --ch->outstanding;
-  ch->ids.erase(ticket.id);
+  ch->ids.erase(ticket->id);
+  if (status == ARES_SUCCESS && ch->transport == Transport::Udp && truncated(abuf, alen)) {
+    // RFC 7766 §5: a truncated UDP reply is asked again over TCP. Same tag, a new ID.
+    LOG_DEBUG("upstream reply truncated over UDP: asking again over TCP");
+    self->send_on(Transport::Tcp, std::move(ticket->query), ticket->tag, ticket->sent_ms);
+    return;
+  }
   UpstreamReply reply{
-      ticket.tag, UpstreamStatus::BadReply, {}, uv_now(ch->owner->loop_) - ticket.sent_ms};
+      ticket->tag, UpstreamStatus::BadReply, {}, uv_now(self->loop_) - ticket->sent_ms};
   switch (status) {
     case ARES_SUCCESS:
       reply.status = UpstreamStatus::Answered;
       if (abuf != nullptr && alen > 0) reply.packet.assign(abuf, abuf + alen);
-      // c-ares retries a truncated UDP reply over TCP and hands back only what came over
-      // TCP: TC there means the upstream cannot give the whole answer at all.
-      if (reply.packet.size() >= 4 && (reply.packet[2] & 0x02) != 0) {
+      // Over TCP (truncated UDP replies are asked again there): TC means the upstream
+      // cannot give the whole answer at all.
+      if (truncated(abuf, alen)) {
         LOG_DEBUG("upstream reply truncated over TCP: unusable");
         reply.status = UpstreamStatus::BadReply;
         reply.packet.clear();
@@ -187,7 +234,7 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
       reply.status = UpstreamStatus::BadReply;
       break;
   }
-  ch->owner->handler_(std::move(reply));
+  self->handler_(std::move(reply));
 }
 
 void Upstream::reap() {
@@ -266,6 +313,7 @@ void Upstream::on_timer(uv_timer_t* handle) noexcept {
   // Copy: a callback may rotate channels while we walk them.
   std::vector<ares_channel> channels;
   if (self->current_) channels.push_back(self->current_->channel);
+  if (self->tcp_) channels.push_back(self->tcp_->channel);
   for (const auto& r : self->retired_) channels.push_back(r->channel);
   for (ares_channel c : channels) ares_process_fd(c, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
   --self->in_ares_;
@@ -285,6 +333,7 @@ void Upstream::rearm_timer() {
     if (!first || ms < *first) first = ms;
   };
   consider(current_->channel);
+  if (tcp_) consider(tcp_->channel);
   for (const auto& r : retired_) consider(r->channel);
   if (!first) {
     uv_timer_stop(&timer_);
@@ -299,8 +348,10 @@ void Upstream::shutdown(std::function<void()> closed) {
   auto retired = std::move(retired_);
   retired_.clear();
   auto current = std::move(current_);
+  auto tcp = std::move(tcp_);
   for (auto& r : retired) ares_destroy(r->channel);
   if (current) ares_destroy(current->channel);
+  if (tcp) ares_destroy(tcp->channel);
   for (auto& [fd, p] : polls_) {
     uv_poll_stop(&p->handle);
     uv_close(reinterpret_cast<uv_handle_t*>(&p->handle),

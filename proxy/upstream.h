@@ -1,7 +1,15 @@
 // Upstream: c-ares channels driven by our libuv loop (STYLE §5). Queries are raw packets
 // we encoded (resolver/replies.h upstream_query: EDNS0, DO=1, CD=1) sent with ares_send,
-// so replies arrive raw. c-ares handles failover between servers, retries and the TCP
-// retry of truncated replies. Callers identify queries by a tag, never by a pointer.
+// so replies arrive raw. c-ares handles failover between servers and retries; callers
+// identify queries by a tag, never by a pointer.
+//
+// TCP, and what it costs an upstream (issue 22). UDP channels set ARES_FLAG_EDNS, so a UDP
+// reply over 512 octets is taken whole (c-ares 1.18 otherwise treats it as truncated and
+// asks again over TCP), and ARES_FLAG_IGNTC, so a reply with TC comes back to us: we ask
+// again, same tag, on a TCP channel of our own. TCP channels never set ARES_FLAG_STAYOPEN: c-ares
+// closes their connections as soon as the channel has no query outstanding. An idle connection held
+// open blocks some upstreams whole: dnsmasq run with --no-daemon (-d) serves one TCP connection at
+// a time in its only process, and answers no UDP query until that connection closes.
 //
 // Spoofing resistance (RFC 5452): each query gets a random ID from a CSPRNG
 // (crypto/random.h; c-ares 1.18's ares_send keeps the ID it is given); c-ares drops replies
@@ -76,10 +84,14 @@ class Upstream {
 
   // Queries sent on one channel before the next query opens a new one.
   static constexpr uint32_t kQueriesPerChannel = 64;
+  // The longest UDP reply taken whole (c-ares 1.18 reads at most 4096 octets of a datagram);
+  // we advertise 1232 (resolver/replies.h kUpstreamUdpPayload), some upstreams send more.
+  static constexpr int kMaxUdpReply = 4096;
 
  private:
   struct Channel {
     Upstream* owner;
+    Transport transport = Transport::Udp;
     ares_channel channel = nullptr;
     uint32_t sent = 0;                 // queries given to this channel
     uint32_t outstanding = 0;          // ... whose callback has not run yet
@@ -97,8 +109,12 @@ class Upstream {
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf,
                         int alen) noexcept;
   void rearm_timer();
-  // A new channel for the configured servers; "" or what went wrong.
-  std::string open_channel();
+  // A new channel over `transport` for the configured servers (it becomes current_ or tcp_;
+  // the one it replaces retires); "" or what went wrong.
+  std::string open_channel(Transport transport);
+  // Sends `packet` with a fresh random ID on the current channel over `transport`, opening
+  // or rotating it as needed; the handler gets `tag` back exactly once.
+  void send_on(Transport transport, std::vector<uint8_t> packet, uint64_t tag, uint64_t sent_ms);
   // Destroys retired channels whose last query has ended (never from inside c-ares).
   void reap();
   void close_poll(ares_socket_t fd);
@@ -109,8 +125,10 @@ class Upstream {
   Handler handler_;
   ares_options options_{};
   int option_mask_ = 0;
+  Transport transport_ = Transport::Udp;  // of current_: what init() was given
   std::unique_ptr<Channel> current_;
-  crypto::RandomPool random_;                      // query IDs
+  std::unique_ptr<Channel> tcp_;  // a UDP Upstream's TCP channel for truncated replies
+  crypto::RandomPool random_;     // query IDs
   std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;

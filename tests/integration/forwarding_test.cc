@@ -128,6 +128,49 @@ TEST_CASE("forwarding: a reply too big for the client's UDP size has TC; over TC
   CHECK(up.tcp_queries() >= 1);
 }
 
+TEST_CASE(
+    "forwarding: an upstream UDP reply over 512 octets without TC is taken, not re-asked over "
+    "TCP") {
+  // Issue 22: c-ares 1.18 treats every UDP reply over 512 octets as truncated unless told
+  // the EDNS size, and asked again over TCP (a DNSKEY RRset of two RSA keys is ~900 octets).
+  MockUpstream up;
+  MockRule medium;
+  medium.answer = {{"medium.example.test.", RRType::TXT, 300, txt_rdata(800)}};
+  up.set_rule("medium.example.test", RRType::TXT, medium);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  auto d = dig(proxy.port(), "+tcp medium.example.test TXT");
+  CHECK(d.status == "NOERROR");
+  CHECK(d.answer_count == 1);
+  CHECK(up.udp_queries() == 1);
+  CHECK(up.tcp_queries() == 0);
+}
+
+TEST_CASE(
+    "forwarding: behind an upstream that serves TCP exclusively, the connection closes after a "
+    "truncated reply") {
+  // Issue 22: dnsmasq --no-daemon serves one TCP connection at a time and reads no UDP
+  // while it is open. The proxy once kept its upstream TCP connections open while idle, and
+  // every later query to that upstream timed out.
+  MockUpstream up;
+  add_example(up);
+  up.set_tcp_blocks_udp(true);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  auto big = dig(proxy.port(), "+tcp big.example.test TXT");
+  CHECK(big.status == "NOERROR");
+  CHECK(big.answer_count == 1);
+  CHECK(up.tcp_queries() == 1);
+  // The upstream connection is closed once the answer is in (the mock notices within 20 ms).
+  for (int i = 0; i < 50 && up.open_tcp_connections() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(up.open_tcp_connections() == 0);
+  const int udp_before = up.udp_queries();
+  auto next = dig(proxy.port(), "www.example.test A");
+  CHECK(next.status == "NOERROR");
+  CHECK(next.answer_count == 1);
+  CHECK(up.udp_queries() - udp_before == 1);  // answered on the first attempt
+}
+
 TEST_CASE("forwarding: pipelined TCP queries are answered as they complete, out of order") {
   MockUpstream up;
   add_example(up);

@@ -170,7 +170,9 @@ void MockUpstream::run() {
   std::vector<int> conns;
   std::map<int, std::vector<uint8_t>> inbufs;
   while (!stop_) {
-    std::vector<pollfd> fds{{udp_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+    open_tcp_ = static_cast<int>(conns.size());
+    const short udp_events = tcp_blocks_udp_ && !conns.empty() ? 0 : POLLIN;
+    std::vector<pollfd> fds{{udp_fd_, udp_events, 0}, {tcp_fd_, POLLIN, 0}};
     for (int c : conns) fds.push_back({c, POLLIN, 0});
     int timeout = 20;
     const int64_t now = now_ms();

@@ -61,6 +61,10 @@ class MockUpstream {
   // Rules are keyed by lowercased qname and qtype; an unknown name gets NXDOMAIN.
   void set_rule(const std::string& qname, resolver::RRType qtype, MockRule rule);
   void set_default_silent(bool silent) { default_silent_ = silent; }
+  // Like dnsmasq --no-daemon (-d): one process that, while a TCP connection is open, serves
+  // only that connection and reads no UDP query until the client closes it.
+  void set_tcp_blocks_udp(bool blocks) { tcp_blocks_udp_ = blocks; }
+  int open_tcp_connections() const { return open_tcp_; }
   int udp_queries() const { return udp_queries_; }
   int tcp_queries() const { return tcp_queries_; }
   // The DO and CD bits of the last query seen.
@@ -99,6 +103,8 @@ class MockUpstream {
   std::map<std::pair<std::string, uint16_t>, MockRule> rules_;
   std::vector<std::pair<uint16_t, uint16_t>> udp_sources_;
   std::atomic<bool> default_silent_{false};
+  std::atomic<bool> tcp_blocks_udp_{false};
+  std::atomic<int> open_tcp_{0};
   std::atomic<int> udp_queries_{0};
   std::atomic<int> tcp_queries_{0};
   std::atomic<bool> last_do_{false};
