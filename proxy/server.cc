@@ -614,6 +614,13 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
       failure = resolver::FetchFailure::ServerFailed;
       break;
     case UpstreamStatus::Cancelled: {
+      // Only stop() cancels (Upstream::shutdown), and it drops every transaction, flight and
+      // follower itself. A cancel at any other time must still answer the client, land the
+      // flight and wake its followers: fail() does all three.
+      if (!stopping_) {
+        failure = resolver::FetchFailure::Unreachable;
+        break;
+      }
       auto it = transactions_.find(tid);
       if (it == transactions_.end()) return;
       deadlines_.erase(it->second.deadline);
