@@ -4,13 +4,34 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+// fsync, interposed for this executable (its definition wins over the C library's for
+// every call in the test binary, proxy/state_file.cc included): records whether each synced
+// descriptor is a directory, and fails with EIO on the call numbered g_fail_fsync_at.
+namespace {
+int g_fsync_calls = 0;
+int g_fail_fsync_at = 0;  // 0: never fail
+int g_directory_syncs = 0;
+}  // namespace
+
+extern "C" int fsync(int fd) {
+  ++g_fsync_calls;
+  if (struct stat st{}; ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) ++g_directory_syncs;
+  if (g_fsync_calls == g_fail_fsync_at) {
+    errno = EIO;
+    return -1;
+  }
+  return static_cast<int>(::syscall(SYS_fsync, fd));
+}
 
 namespace dnsp::proxy {
 namespace {
@@ -34,7 +55,42 @@ std::string contents(const std::string& path) {
   return out.str();
 }
 
+size_t open_descriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
 }  // namespace
+
+TEST_CASE("state file: the file and then its directory are synced (the rename is durable)") {
+  ScratchDir dir;
+  g_fsync_calls = 0;
+  g_directory_syncs = 0;
+  CHECK(write_state_file(dir / "root.state", "state\n") == "");
+  CHECK(g_fsync_calls == 2);
+  CHECK(g_directory_syncs == 1);
+}
+
+TEST_CASE("state file: a failed fsync is an error, leaves no PATH.new and no descriptor open") {
+  ScratchDir dir;
+  const std::string path = dir / "root.state";
+  REQUIRE(write_state_file(path, "old\n") == "");
+  for (int failing : {1, 2}) {  // the file's fsync, then the directory's
+    CAPTURE(failing);
+    const size_t before = open_descriptors();
+    g_fsync_calls = 0;
+    g_fail_fsync_at = failing;
+    const std::string err = write_state_file(path, "new\n");
+    g_fail_fsync_at = 0;
+    CHECK(err.find(failing == 1 ? "cannot write " + path + ".new" : "cannot sync") !=
+          std::string::npos);
+    CHECK(open_descriptors() == before);
+    CHECK_FALSE(fs::exists(path + ".new"));
+    // A failed file sync leaves the old state; after the rename, the new one is in place.
+    CHECK(contents(path) == (failing == 1 ? "old\n" : "new\n"));
+  }
+}
 
 TEST_CASE("state file: written through PATH.new, which does not remain") {
   ScratchDir dir;
