@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "proxy/log.h"
+#include "resolver/message.h"
 
 namespace dnsp::proxy {
 
@@ -46,46 +47,61 @@ std::string Upstream::init(const std::vector<config::Endpoint>& servers, uint32_
   // per transport: open_channel().
   options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   transport_ = transport;
+  servers_ = servers;
   servers_text_ = servers_csv(servers);
-  if (auto err = open_channel(transport_); !err.empty()) return err;
+  live_.clear();
+  live_.resize(servers_.size() * 2);
+  open_ = true;
+  if (auto err = open_channel(transport_, 0); !err.empty()) {
+    open_ = false;
+    return err;
+  }
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
   return "";
 }
 
-std::string Upstream::servers_csv(const std::vector<config::Endpoint>& servers) {
+std::string Upstream::servers_csv(const std::vector<config::Endpoint>& servers, size_t start) {
   std::string csv;
-  for (const auto& s : servers) {
+  for (size_t i = 0; i < servers.size(); ++i) {
     if (!csv.empty()) csv += ',';
-    csv += config::to_string(s);
+    csv += config::to_string(servers[(start + i) % servers.size()]);
   }
   return csv;
 }
 
 std::string Upstream::reconfigure(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
                                   uint32_t attempts) {
+  if (!open_) return "the upstream is shut down";
   const ares_options old_options = options_;
-  std::string old_servers = servers_text_;
+  std::vector<config::Endpoint> old_servers = std::move(servers_);
+  std::vector<std::unique_ptr<Channel>> old_live = std::move(live_);
   options_.timeout = static_cast<int>(timeout_ms);
   options_.tries = static_cast<int>(attempts);
-  servers_text_ = servers_csv(servers);
-  // The current channel retires and drains (as on rotation); new queries use the new one.
-  if (auto err = open_channel(transport_); !err.empty()) {
+  servers_ = servers;
+  live_.clear();
+  live_.resize(servers_.size() * 2);
+  // Every live channel retires and drains (as on rotation); new queries use new ones.
+  if (auto err = open_channel(transport_, 0); !err.empty()) {
     options_ = old_options;
-    servers_text_ = std::move(old_servers);
+    servers_ = std::move(old_servers);
+    live_ = std::move(old_live);
     return err;
   }
-  // The TCP channel for truncated replies retires too; the next one is opened when needed.
-  if (tcp_) retired_.push_back(std::move(tcp_));
+  servers_text_ = servers_csv(servers_);
+  for (auto& ch : old_live) {
+    if (ch) retired_.push_back(std::move(ch));
+  }
   reap();
   return "";
 }
 
-std::string Upstream::open_channel(Transport transport) {
+std::string Upstream::open_channel(Transport transport, size_t start) {
   auto ch = std::make_unique<Channel>();
   ch->owner = this;
   ch->transport = transport;
+  ch->start = start;
   ares_options opts = options_;
   opts.sock_state_cb_data = ch.get();  // each socket's events go to its own channel
   if (transport == Transport::Udp) {
@@ -97,27 +113,26 @@ std::string Upstream::open_channel(Transport transport) {
     // reply whole only up to its EDNS size (512 without the flag: longer ones are retried
     // over TCP, or with IGNTC cut to 512). Our queries carry their own OPT (1232), so the
     // flag changes nothing on the wire; c-ares reads at most 4096 octets of a datagram.
-    // One side effect of ARES_FLAG_EDNS: a FORMERR without OPT makes c-ares ask that server
-    // again without our OPT (it removes the query's last 11 octets: exactly our OPT) and
-    // turns EDNS off for that channel (until it rotates); validation then judges the reply.
+    // ARES_FLAG_EDNS also makes c-ares answer a FORMERR without OPT by asking again
+    // without EDNS (upstream.h says what we do about it).
     opts.flags |= ARES_FLAG_STAYOPEN | ARES_FLAG_IGNTC | ARES_FLAG_EDNS;
-    opts.ednspsz = kMaxUdpReply;
   } else {
-    // No STAYOPEN: the connection closes once the channel has nothing outstanding.
-    opts.flags |= ARES_FLAG_USEVC;
+    // No STAYOPEN: the connection closes once the channel has nothing outstanding. EDNS:
+    // the same FORMERR fallback as over UDP (the size limit does not apply to TCP).
+    opts.flags |= ARES_FLAG_USEVC | ARES_FLAG_EDNS;
   }
   if (const int rc = ares_init_options(&ch->channel, &opts, option_mask_); rc != ARES_SUCCESS) {
     return std::string("c-ares channel setup failed: ") + ares_strerror(rc);
   }
-  if (const int rc = ares_set_servers_ports_csv(ch->channel, servers_text_.c_str());
-      rc != ARES_SUCCESS) {
+  const std::string csv = servers_csv(servers_, start);
+  if (const int rc = ares_set_servers_ports_csv(ch->channel, csv.c_str()); rc != ARES_SUCCESS) {
     ares_destroy(ch->channel);
-    return "cannot use upstream servers '" + servers_text_ + "': " + ares_strerror(rc);
+    return "cannot use upstream servers '" + csv + "': " + ares_strerror(rc);
   }
   ++channels_created_;
-  std::unique_ptr<Channel>& slot = transport == transport_ ? current_ : tcp_;
-  if (slot) retired_.push_back(std::move(slot));
-  slot = std::move(ch);
+  std::unique_ptr<Channel>& into = slot(transport, start);
+  if (into) retired_.push_back(std::move(into));
+  into = std::move(ch);
   return "";
 }
 
@@ -129,39 +144,53 @@ struct Ticket {
   uint64_t tag;
   uint16_t id;  // the query ID we chose
   uint64_t sent_ms;
-  std::vector<uint8_t> query;  // kept to ask again over TCP when the UDP reply has TC
+  size_t edns_tried;           // servers that answered this query without OPT so far
+  std::vector<uint8_t> query;  // kept to ask again (over TCP, or another server)
 };
 
 bool truncated(const unsigned char* packet, int len) {
   return packet != nullptr && len >= 4 && (packet[2] & 0x02) != 0;
 }
+
+// RFC 6891 §7: a server that knows EDNS answers a query with OPT with an OPT. None in a
+// reply (or no parse) means the server does not do EDNS, or c-ares fell back without it.
+bool has_opt(const unsigned char* packet, int len) {
+  if (packet == nullptr || len < 12) return false;
+  auto msg = resolver::Message::parse({packet, static_cast<size_t>(len)});
+  return msg && msg->edns().has_value();
+}
+
+int rcode_of(const unsigned char* packet, int len) {
+  return packet != nullptr && len >= 4 ? packet[3] & 0x0F : -1;
+}
+constexpr int kFormErr = 1;
 }  // namespace
 
 void Upstream::send(std::span<const uint8_t> query, uint64_t tag) {
-  send_on(transport_, std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_));
+  send_on(transport_, 0, std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_), 0);
 }
 
-void Upstream::send_on(Transport transport, std::vector<uint8_t> packet, uint64_t tag,
-                       uint64_t sent_ms) {
-  if (!current_) {  // shut down
+void Upstream::send_on(Transport transport, size_t start, std::vector<uint8_t> packet, uint64_t tag,
+                       uint64_t sent_ms, size_t edns_tried) {
+  if (!open_ || start >= servers_.size()) {  // shut down
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;
   }
-  std::unique_ptr<Channel>& slot = transport == transport_ ? current_ : tcp_;
-  if (!slot || slot->sent >= kQueriesPerChannel) {
+  std::unique_ptr<Channel>& live = slot(transport, start);
+  if (!live || live->sent >= kQueriesPerChannel) {
     // Open, or rotate: new sockets, so new random source ports. If rotating fails, keep
     // the old channel.
-    if (auto err = open_channel(transport); !err.empty()) {
-      if (!slot) {
-        LOG_WARN("cannot open a TCP channel to the upstreams: " << err);
+    if (auto err = open_channel(transport, start); !err.empty()) {
+      if (!live) {
+        LOG_WARN("cannot open an upstream channel: " << err);
         handler_(UpstreamReply{tag, UpstreamStatus::Unreachable, {}, uv_now(loop_) - sent_ms});
         return;
       }
       LOG_WARN("cannot rotate the upstream channel: " << err);
-      slot->sent = 0;
+      live->sent = 0;
     }
   }
-  Channel* ch = slot.get();
+  Channel* ch = live.get();
   // c-ares 1.18 sends the ID it is given (only ares_query makes one up): draw it from the
   // system CSPRNG (RFC 5452 §9.2), distinct from the channel's other outstanding queries so
   // that each reply finds its own query.
@@ -176,12 +205,10 @@ void Upstream::send_on(Transport transport, std::vector<uint8_t> packet, uint64_
   ++ch->sent;
   ++ch->outstanding;
   ++in_ares_;
-  // c-ares copies the query; the ticket keeps it only while a TCP retry may need it.
-  auto* ticket = new Ticket{ch, tag, id, sent_ms, {}};
-  if (ch->transport == Transport::Udp) ticket->query = std::move(packet);
-  const std::vector<uint8_t>& bytes = ch->transport == Transport::Udp ? ticket->query : packet;
-  ares_send(ch->channel, bytes.data(), static_cast<int>(bytes.size()), &Upstream::on_answer,
-            ticket);
+  // c-ares copies the query; the ticket keeps it in case it must be asked again.
+  auto* ticket = new Ticket{ch, tag, id, sent_ms, edns_tried, std::move(packet)};
+  ares_send(ch->channel, ticket->query.data(), static_cast<int>(ticket->query.size()),
+            &Upstream::on_answer, ticket);
   --in_ares_;
   reap();
   rearm_timer();
@@ -194,10 +221,26 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
   Upstream* self = ch->owner;
   --ch->outstanding;
   ch->ids.erase(ticket->id);
+  if (status == ARES_SUCCESS && !has_opt(abuf, alen)) {
+    // The server does not do EDNS, and c-ares has turned EDNS off for this channel: retire
+    // it. While servers remain untried, ask the next one, with EDNS (upstream.h).
+    ch->sent = kQueriesPerChannel;
+    const size_t tried = ticket->edns_tried + 1;
+    if (tried < self->servers_.size() && self->open_) {
+      const size_t next = (ch->start + 1) % self->servers_.size();
+      LOG_INFO("upstream " << config::to_string(self->servers_[ch->start])
+                           << " answered without EDNS (it rejects EDNS queries?): asking "
+                           << config::to_string(self->servers_[next]));
+      self->send_on(self->transport_, next, std::move(ticket->query), ticket->tag, ticket->sent_ms,
+                    tried);
+      return;
+    }
+  }
   if (status == ARES_SUCCESS && ch->transport == Transport::Udp && truncated(abuf, alen)) {
     // RFC 7766 §5: a truncated UDP reply is asked again over TCP. Same tag, a new ID.
     LOG_DEBUG("upstream reply truncated over UDP: asking again over TCP");
-    self->send_on(Transport::Tcp, std::move(ticket->query), ticket->tag, ticket->sent_ms);
+    self->send_on(Transport::Tcp, ch->start, std::move(ticket->query), ticket->tag, ticket->sent_ms,
+                  ticket->edns_tried);
     return;
   }
   UpstreamReply reply{
@@ -211,6 +254,11 @@ void Upstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned char*
       if (truncated(abuf, alen)) {
         LOG_DEBUG("upstream reply truncated over TCP: unusable");
         reply.status = UpstreamStatus::BadReply;
+        reply.packet.clear();
+      } else if (rcode_of(abuf, alen) == kFormErr) {
+        // Our queries are well formed; the client's was too. Not for the client to see.
+        LOG_DEBUG("every upstream answered FORMERR");
+        reply.status = UpstreamStatus::ServerFailed;
         reply.packet.clear();
       }
       break;
@@ -312,8 +360,9 @@ void Upstream::on_timer(uv_timer_t* handle) noexcept {
   ++self->in_ares_;
   // Copy: a callback may rotate channels while we walk them.
   std::vector<ares_channel> channels;
-  if (self->current_) channels.push_back(self->current_->channel);
-  if (self->tcp_) channels.push_back(self->tcp_->channel);
+  for (const auto& l : self->live_) {
+    if (l) channels.push_back(l->channel);
+  }
   for (const auto& r : self->retired_) channels.push_back(r->channel);
   for (ares_channel c : channels) ares_process_fd(c, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
   --self->in_ares_;
@@ -322,7 +371,7 @@ void Upstream::on_timer(uv_timer_t* handle) noexcept {
 }
 
 void Upstream::rearm_timer() {
-  if (!current_ || !timer_open_) return;
+  if (!open_ || !timer_open_) return;
   std::optional<uint64_t> first;
   auto consider = [&first](ares_channel c) {
     timeval tv{};
@@ -332,8 +381,9 @@ void Upstream::rearm_timer() {
                         static_cast<uint64_t>(next->tv_usec + 999) / 1000;
     if (!first || ms < *first) first = ms;
   };
-  consider(current_->channel);
-  if (tcp_) consider(tcp_->channel);
+  for (const auto& l : live_) {
+    if (l) consider(l->channel);
+  }
   for (const auto& r : retired_) consider(r->channel);
   if (!first) {
     uv_timer_stop(&timer_);
@@ -347,11 +397,13 @@ void Upstream::shutdown(std::function<void()> closed) {
   // Moved out first: a callback that sends meanwhile gets Cancelled at once.
   auto retired = std::move(retired_);
   retired_.clear();
-  auto current = std::move(current_);
-  auto tcp = std::move(tcp_);
+  auto live = std::move(live_);
+  live_.clear();
+  open_ = false;
   for (auto& r : retired) ares_destroy(r->channel);
-  if (current) ares_destroy(current->channel);
-  if (tcp) ares_destroy(tcp->channel);
+  for (auto& l : live) {
+    if (l) ares_destroy(l->channel);
+  }
   for (auto& [fd, p] : polls_) {
     uv_poll_stop(&p->handle);
     uv_close(reinterpret_cast<uv_handle_t*>(&p->handle),

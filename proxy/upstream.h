@@ -6,18 +6,21 @@
 // TCP, and what it costs an upstream (issue 22). UDP channels set ARES_FLAG_EDNS, so a UDP
 // reply over 512 octets is taken whole (c-ares 1.18 otherwise treats it as truncated and
 // asks again over TCP), and ARES_FLAG_IGNTC, so a reply with TC comes back to us: we ask
-// again, same tag, on a TCP channel of our own. TCP channels never set ARES_FLAG_STAYOPEN: c-ares
-// closes their connections as soon as the channel has no query outstanding. An idle connection held
-// open blocks some upstreams whole: dnsmasq run with --no-daemon (-d) serves one TCP connection at
-// a time in its only process, and answers no UDP query until that connection closes.
+// again, same tag, on a TCP channel of our own. TCP channels never set ARES_FLAG_STAYOPEN:
+// c-ares closes their connections as soon as the channel has no query outstanding. An idle
+// connection held open blocks some upstreams whole: dnsmasq run with --no-daemon (-d) serves
+// one TCP connection at a time in its only process, and answers no UDP query until that
+// connection closes.
 //
-// Spoofing resistance (RFC 5452): each query gets a random ID from a CSPRNG
-// (crypto/random.h; c-ares 1.18's ares_send keeps the ID it is given); c-ares drops replies
-// whose ID or question differ, and its UDP sockets are connect()ed, so the kernel drops
-// replies from any other address or port. c-ares 1.18 keeps one UDP socket per server for
-// the life of a channel (ARES_OPT_UDP_MAX_QUERIES came in 1.20), so we rotate channels: after
-// kQueriesPerChannel queries a new channel (new sockets, new random source ports) takes
-// the new queries and the old one is destroyed once its last query has ended.
+// Upstreams that reject EDNS (issue 14, point 5; RFC 6891 §7). With ARES_FLAG_EDNS, c-ares
+// answers a FORMERR without OPT by asking the same server again without our OPT (it removes
+// the query's last 11 octets: exactly our OPT) and turns EDNS off for that channel. A reply
+// without OPT therefore means "this server does not do EDNS": the channel is retired (so
+// EDNS is back for the next queries) and, while servers remain untried, the query goes
+// again, with EDNS, to the next server (a channel whose server list starts there). When
+// every server answered without OPT, that last answer stands and validation judges it (a
+// signed zone is then bogus: no RRSIGs). An upstream's FORMERR never reaches the client: it
+// counts as a failed server (ServerFailed).
 #pragma once
 
 #include <ares.h>
@@ -41,7 +44,7 @@ enum class UpstreamStatus : uint8_t {
   Answered,      // `packet` holds the reply
   Timeout,       // no server answered in time
   Unreachable,   // connection refused or another network error
-  ServerFailed,  // every server answered SERVFAIL, REFUSED or NOTIMP
+  ServerFailed,  // every server answered SERVFAIL, REFUSED, NOTIMP or FORMERR
   BadReply,      // every server answered with something unusable
   Cancelled,     // the channel is shutting down
 };
@@ -92,6 +95,7 @@ class Upstream {
   struct Channel {
     Upstream* owner;
     Transport transport = Transport::Udp;
+    size_t start = 0;  // the index in servers_ of the first server c-ares tries
     ares_channel channel = nullptr;
     uint32_t sent = 0;                 // queries given to this channel
     uint32_t outstanding = 0;          // ... whose callback has not run yet
@@ -109,26 +113,36 @@ class Upstream {
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf,
                         int alen) noexcept;
   void rearm_timer();
-  // A new channel over `transport` for the configured servers (it becomes current_ or tcp_;
-  // the one it replaces retires); "" or what went wrong.
-  std::string open_channel(Transport transport);
-  // Sends `packet` with a fresh random ID on the current channel over `transport`, opening
-  // or rotating it as needed; the handler gets `tag` back exactly once.
-  void send_on(Transport transport, std::vector<uint8_t> packet, uint64_t tag, uint64_t sent_ms);
+  // A new channel over `transport` whose server list starts at servers_[start] (it takes
+  // that slot; the channel there before retires); "" or what went wrong.
+  std::string open_channel(Transport transport, size_t start);
+  std::unique_ptr<Channel>& slot(Transport transport, size_t start) {
+    return live_[start * 2 + (transport == Transport::Tcp ? 1 : 0)];
+  }
+  // Sends `packet` with a fresh random ID on the channel over `transport` that starts at
+  // servers_[start], opening or rotating it as needed; the handler gets `tag` back once.
+  // `edns_tried`: servers that answered this query without OPT so far.
+  void send_on(Transport transport, size_t start, std::vector<uint8_t> packet, uint64_t tag,
+               uint64_t sent_ms, size_t edns_tried);
   // Destroys retired channels whose last query has ended (never from inside c-ares).
   void reap();
   void close_poll(ares_socket_t fd);
 
-  static std::string servers_csv(const std::vector<config::Endpoint>& servers);
+  // "a:53,b:53" for ares_set_servers_ports_csv, from servers[start] round to start - 1.
+  static std::string servers_csv(const std::vector<config::Endpoint>& servers, size_t start = 0);
 
   uv_loop_t* loop_;
   Handler handler_;
   ares_options options_{};
   int option_mask_ = 0;
-  Transport transport_ = Transport::Udp;  // of current_: what init() was given
-  std::unique_ptr<Channel> current_;
-  std::unique_ptr<Channel> tcp_;  // a UDP Upstream's TCP channel for truncated replies
-  crypto::RandomPool random_;     // query IDs
+  Transport transport_ = Transport::Udp;  // what init() was given: every query starts there
+  bool open_ = false;                     // between init() and shutdown()
+  std::vector<config::Endpoint> servers_;
+  // The channels taking new queries, two per server (UDP, TCP) by slot(): those starting at
+  // server 0 serve nearly everything; the others only queries a server answered without OPT.
+  // Opened on first use.
+  std::vector<std::unique_ptr<Channel>> live_;
+  crypto::RandomPool random_;                      // query IDs
   std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
   uv_timer_t timer_{};
   bool timer_open_ = false;

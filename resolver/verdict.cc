@@ -154,7 +154,8 @@ ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t q
     case FetchFailure::Unreachable:
       return {EdeCode::NetworkError, "upstream " + up + " unreachable"};
     case FetchFailure::ServerFailed:
-      return {EdeCode::NetworkError, "every upstream answered SERVFAIL, REFUSED or NOTIMP"};
+      return {EdeCode::NetworkError,
+              "upstream " + up + " answered SERVFAIL, REFUSED, NOTIMP or FORMERR"};
     case FetchFailure::Malformed:
       return {EdeCode::NetworkError, "upstream sent a malformed reply"};
     case FetchFailure::BadReply:

@@ -70,7 +70,7 @@ enum class FetchFailure : uint8_t {
   Timeout,       // no server answered one query in time (EDE 22)
   Deadline,      // the whole explain run exceeded query_timeout_ms, as a client would (EDE 22)
   Unreachable,   // connection refused or another network error (EDE 23)
-  ServerFailed,  // every server answered SERVFAIL, REFUSED or NOTIMP (EDE 23)
+  ServerFailed,  // every server answered SERVFAIL, REFUSED, NOTIMP or FORMERR (EDE 23)
   BadReply,      // every server answered with something unusable (EDE 23)
   Malformed,     // the answer did not parse (EDE 23)
 };

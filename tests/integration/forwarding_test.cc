@@ -171,6 +171,40 @@ TEST_CASE(
   CHECK(up.udp_queries() - udp_before == 1);  // answered on the first attempt
 }
 
+TEST_CASE(
+    "forwarding: an upstream that rejects EDNS is asked again without it; its FORMERR never "
+    "reaches the client") {
+  // Issue 14, point 5: an old or broken upstream answers FORMERR (no OPT) to any query with
+  // EDNS. The client's query was fine: it must not see that FORMERR.
+  MockUpstream up;
+  MockRule r;
+  r.formerr_on_edns = true;
+  r.answer = {{"old.example.test.", RRType::A, 300, a_rdata("192.0.2.7")}};
+  up.set_rule("old.example.test", RRType::A, r);
+  ProxyProcess proxy(forwarding(upstream_args(up)));
+  auto d = dig(proxy.port(), "old.example.test A");
+  CHECK(d.status == "NOERROR");
+  CHECK(d.answer_count == 1);
+  CHECK(up.queries_without_edns() >= 1);
+  auto again = dig(proxy.port(), "+tcp old.example.test A");
+  CHECK(again.status == "NOERROR");
+}
+
+TEST_CASE("forwarding: when the first upstream rejects EDNS, the second one answers with it") {
+  MockUpstream first;
+  MockUpstream second;
+  MockRule r;
+  r.formerr_on_edns = true;
+  first.set_rule("www.example.test", RRType::A, r);
+  add_example(second);
+  ProxyProcess proxy(forwarding({"--upstream", first.address(), "--upstream", second.address()}));
+  auto d = dig(proxy.port(), "+dnssec www.example.test A");
+  CHECK(d.status == "NOERROR");
+  CHECK(d.answer_count == 2);  // A and its RRSIG: asked with DO, so with EDNS
+  CHECK(second.udp_queries() >= 1);
+  CHECK(second.queries_without_edns() == 0);
+}
+
 TEST_CASE("forwarding: pipelined TCP queries are answered as they complete, out of order") {
   MockUpstream up;
   add_example(up);
@@ -452,6 +486,31 @@ TEST_CASE("validation: an upstream that strips RRSIGs gives SERVFAIL, EDE 10 nam
   auto cd = dig(proxy.port(), "+dnssec +cd www.example.test A");
   CHECK(cd.status == "NOERROR");
   CHECK(cd.answer_count == 2);
+}
+
+TEST_CASE(
+    "validation: an upstream that rejects EDNS gives SERVFAIL for signed data, EDE 10 naming it") {
+  // Issue 14, point 5: asked again without EDNS, the upstream can return no DNSSEC records:
+  // validation decides, and a signed zone (the root, here) is then bogus, never insecure.
+  MockUpstream up;
+  MockRule www;
+  www.formerr_on_edns = true;
+  www.answer = {{"www.example.test.", RRType::A, 300, a_rdata("192.0.2.1")}};
+  up.set_rule("www.example.test", RRType::A, www);
+  MockRule root_keys;
+  root_keys.formerr_on_edns = true;
+  std::vector<uint8_t> key{0x01, 0x01, 3, 8, 3, 1, 0, 1};
+  key.insert(key.end(), 256, 0xC3);
+  root_keys.answer = {{".", RRType::DNSKEY, 3600, key}};
+  up.set_rule(".", RRType::DNSKEY, root_keys);
+  ProxyProcess proxy(upstream_args(up));  // built-in root anchors
+  auto d = dig(proxy.port(), "+dnssec www.example.test A");
+  CHECK(d.status == "SERVFAIL");
+  REQUIRE(d.ede_code);
+  CHECK(*d.ede_code == 10);
+  CHECK(d.ede_text.find("upstream " + up.address()) != std::string::npos);
+  CHECK(proxy.log().find("answered without EDNS") == std::string::npos);  // one server only
+  CHECK(up.queries_without_edns() >= 1);
 }
 
 TEST_CASE("cache: a repeated query is answered from memory, TTLs counting down") {

@@ -98,6 +98,7 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
   (tcp ? tcp_queries_ : udp_queries_)++;
   last_do_ = msg->edns() && msg->edns()->dnssec_ok();
   last_cd_ = msg->has_flag(flag::kCD);
+  if (!msg->edns()) ++queries_without_edns_;
   const Question& q = msg->questions()[0];
   MockRule rule;
   {
@@ -112,6 +113,13 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
     }
   }
   if (rule.silent) return std::nullopt;
+  if (rule.formerr_on_edns && msg->edns()) {
+    MessageBuilder b(512);
+    b.set_header(msg->id(), flag::kQR | flag::kRA | (msg->flags() & (flag::kRD | flag::kCD)) |
+                                static_cast<uint16_t>(RCode::FormErr));
+    (void)b.add_question(q.name, q.type, q.klass);
+    return b.finish();
+  }
   delay_ms = tcp && rule.tcp_delay_ms >= 0 ? rule.tcp_delay_ms : rule.delay_ms;
   const size_t limit = tcp ? 65535 : (msg->edns() ? msg->edns()->udp_payload : 512);
   auto build = [&](bool truncate, uint16_t id, const Name& qname,

@@ -47,6 +47,9 @@ struct MockRule {
   size_t truncate_to = 0;  // cut the reply to this many octets (0: leave it whole)
   bool tc_always = false;  // TC and no records, over UDP and over TCP
   int tcp_delay_ms = -1;   // TCP replies only: after this long (-1: delay_ms)
+  // A server that knows no EDNS (RFC 6891 §7): a query with OPT gets FORMERR without OPT and
+  // without records; one without OPT gets the rule's answer.
+  bool formerr_on_edns = false;
 };
 
 class MockUpstream {
@@ -70,6 +73,7 @@ class MockUpstream {
   // The DO and CD bits of the last query seen.
   bool last_query_had_do() const { return last_do_; }
   bool last_query_had_cd() const { return last_cd_; }
+  int queries_without_edns() const { return queries_without_edns_; }
   // Source port and ID of every UDP query seen, in order.
   std::vector<std::pair<uint16_t, uint16_t>> udp_query_sources() const {
     std::lock_guard lock(mu_);
@@ -109,6 +113,7 @@ class MockUpstream {
   std::atomic<int> tcp_queries_{0};
   std::atomic<bool> last_do_{false};
   std::atomic<bool> last_cd_{false};
+  std::atomic<int> queries_without_edns_{0};
   std::vector<Pending> pending_;
 };
 
