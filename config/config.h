@@ -66,6 +66,10 @@
 //       insecure (AD clear, never SERVFAIL for DNSSEC reasons), and the log says so. Each a
 //       domain name (letters, digits, '-', '_'; labels 1-63 octets), not the root, each
 //       once. Default: none.
+//   root_key_sentinel = true
+//       Answer RFC 8509 root key sentinel queries (A/AAAA for root-key-sentinel-is-ta-NNNNN
+//       and root-key-sentinel-not-ta-NNNNN names) from the root trust anchors in use: the
+//       answer, or SERVFAIL, as the RFC says. true or false. Default true.
 //
 //   [log]
 //   level = "info"
@@ -171,6 +175,7 @@ struct Config {
   std::string trust_anchor_file;   // "" = built-in root anchors
   std::string trust_anchor_state;  // "" = no RFC 5011 updates
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
+  bool root_key_sentinel = true;                    // RFC 8509
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
   CacheSettings cache;

@@ -35,7 +35,8 @@ const std::array<TableSpec, 7>& table_specs() {
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
         "max_queries_in_flight", "threads", "user", "group"}},
       {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
-      {"dnssec", {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors"}},
+      {"dnssec",
+       {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
       {"log", {"level"}},
       {"limits",
        {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
@@ -238,6 +239,8 @@ class Checker {
         }
       } else if (key.str() == "negative_trust_anchors") {
         read_domains(node, "dnssec.negative_trust_anchors", config_.negative_trust_anchors);
+      } else if (key.str() == "root_key_sentinel") {
+        read_bool(node, "dnssec.root_key_sentinel", config_.root_key_sentinel);
       } else {
         unknown_key(key, "dnssec", node);
       }

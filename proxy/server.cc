@@ -12,6 +12,7 @@
 #include "resolver/explain.h"  // ede_name
 #include "resolver/message.h"
 #include "resolver/replies.h"
+#include "resolver/sentinel.h"
 
 namespace dnsp::proxy {
 
@@ -224,10 +225,13 @@ std::vector<std::string> Server::reload(config::Config next,
   if (anchors && *anchors != anchors_) {
     if (role_.index == 0) LOG_INFO("reload: trust anchors changed; emptying the caches");
     set_trust_anchors(std::move(*anchors));
-  } else if (ntas_changed) {
-    // Cached verdicts at or below an added or removed negative trust anchor are stale.
-    if (role_.index == 0)
-      LOG_INFO("reload: negative trust anchors changed; emptying the answer cache");
+  } else if (ntas_changed || next.root_key_sentinel != config_.root_key_sentinel) {
+    // Cached verdicts at or below an added or removed negative trust anchor are stale, and
+    // so are sentinel answers kept under the other setting.
+    if (role_.index == 0) {
+      LOG_INFO("reload: " << (ntas_changed ? "negative trust anchors" : "root_key_sentinel")
+                          << " changed; emptying the answer cache");
+    }
     answer_cache_.clear();
   }
   if (next.cache != config_.cache) {
@@ -717,6 +721,19 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
     fail(tid, RCode::ServFail, &ede);
     return;
   }
+  if (verdict.security == resolver::Security::Secure && config_.root_key_sentinel) {
+    // RFC 8509 §3.2: a sentinel name, answered from the root anchors in use now. The
+    // SERVFAIL is not cached; a kept answer is (set_trust_anchors empties the cache).
+    if (const auto s = resolver::parse_sentinel(t.query.question.name, t.query.question.type);
+        s && !resolver::sentinel_keeps_answer(*s, anchors_)) {
+      const ExtendedError ede{resolver::EdeCode::Other,
+                              "root key sentinel (RFC 8509): key " + std::to_string(s->key_tag) +
+                                  (s->kind == resolver::Sentinel::Kind::IsTa ? " is not" : " is") +
+                                  " a root trust anchor here"};
+      fail(tid, RCode::ServFail, &ede);
+      return;
+    }
+  }
   switch (verdict.security) {
     case resolver::Security::Secure:
       ++stats_.secure;
@@ -806,6 +823,11 @@ bool Server::answer_aggressively(const resolver::ClientQuery& query, const Clien
                                  resolver::Transport transport) {
   // RFC 7646: below a negative trust anchor nothing is validated, so nothing is proven.
   if (negative_anchor_for(query.question.name) != nullptr) return false;
+  // RFC 8509: what a sentinel name gets depends on the anchors: complete() decides it.
+  if (config_.root_key_sentinel &&
+      resolver::parse_sentinel(query.question.name, query.question.type)) {
+    return false;
+  }
   const auto now = wall_clock_now();
   // Proven from validated records: Secure, so AD as complete() sets it (RFC 6840 §5.7-5.8).
   const auto ad = query.wants_ad() ? resolver::AdBit::Set : resolver::AdBit::Clear;

@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <regex>
 
@@ -116,6 +118,53 @@ TEST_CASE("denial: NSEC, NSEC3, opt-out, wildcards and DNAME get the reference's
   REQUIRE_HIERARCHY();
   auto proxy = start_proxy();
   for (const auto& c : kDenialCases) check_case(proxy->port(), c);
+}
+
+TEST_CASE(
+    "validation: root key sentinel names (RFC 8509) get the answer or SERVFAIL, as Unbound's") {
+  // Issue 14, point 4. The wildcard zone answers any name below it, securely; the leftmost
+  // label then asks about the root key with that tag.
+  REQUIRE_HIERARCHY();
+  auto& h = Hierarchy::get();
+  std::ifstream in(h.anchor());
+  std::string owner, ttl, klass, type;
+  unsigned tag = 0;
+  REQUIRE(static_cast<bool>(in >> owner >> ttl >> klass >> type >>
+                            tag));  // ". 3600 IN DS TAG 13 2 HEX"
+  REQUIRE(type == "DS");
+  const unsigned other = (tag + 1) % 65536;
+  auto proxy = start_proxy();
+  char trusted[6], untrusted[6];
+  std::snprintf(trusted, sizeof trusted, "%05u", tag);
+  std::snprintf(untrusted, sizeof untrusted, "%05u", other);
+  struct Sentinel {
+    std::string label;
+    const char* rcode;
+  };
+  for (const Sentinel& c :
+       {Sentinel{"root-key-sentinel-is-ta-" + std::string(trusted), "NOERROR"},
+        Sentinel{"root-key-sentinel-is-ta-" + std::string(untrusted), "SERVFAIL"},
+        Sentinel{"root-key-sentinel-not-ta-" + std::string(trusted), "SERVFAIL"},
+        Sentinel{"root-key-sentinel-not-ta-" + std::string(untrusted), "NOERROR"}}) {
+    for (int round = 0; round < 2; ++round) {  // the second from the cache, where kept
+      const std::string q = "+dnssec " + c.label + ".wildcard.test. A";
+      auto got = dig(proxy->port(), q);
+      auto ref = dig(h.reference_port(), q);
+      INFO(q << "\nproxy:\n" << got.output << "\nreference:\n" << ref.output);
+      CHECK(got.status == c.rcode);
+      CHECK(got.status == ref.status);
+      CHECK(got.has_flag("ad") == (std::string(c.rcode) == "NOERROR"));
+    }
+  }
+  // The switch: off, a sentinel name is just a name.
+  TempDir dir;
+  const auto cfg = dir.write("sentinel-off.toml", "[dnssec]\nroot_key_sentinel = false\n");
+  ProxyProcess off({"--config", cfg, "--upstream", "127.0.0.1:" + std::to_string(h.upstream_port()),
+                    "--trust-anchor", h.anchor()});
+  auto plain = dig(
+      off.port(), "+dnssec root-key-sentinel-not-ta-" + std::string(trusted) + ".wildcard.test. A");
+  CHECK(plain.status == "NOERROR");
+  CHECK(plain.has_flag("ad"));
 }
 
 TEST_CASE("validation: AD only when the query had DO or AD; without DO no RRSIGs") {
