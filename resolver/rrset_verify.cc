@@ -159,49 +159,71 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
   return worst;
 }
 
+namespace {
+
+// RFC 4035 §5.2 / RFC 6840 §5.2: only DS records with an algorithm and digest we support
+// count. RFC 4509 §3: SHA-1 DS records are ignored when a SHA-256 one is present.
+struct DsSelection {
+  std::vector<DsRdata> all;     // every DS record that parses
+  std::vector<DsRdata> usable;  // those this validator can check
+  bool saw_algorithm = false;   // some DS names an algorithm we implement
+};
+
+DsSelection select_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas) {
+  DsSelection s;
+  bool has_sha256 = false;
+  for (const auto& rd : ds_rdatas) {
+    auto ds = parse_ds(rd);
+    if (!ds) continue;
+    s.all.push_back(*ds);
+    if (crypto::algorithm_supported(ds->algorithm) && ds->digest_type == 2) has_sha256 = true;
+  }
+  for (const auto& ds : s.all) {
+    if (!crypto::algorithm_supported(ds.algorithm)) continue;
+    s.saw_algorithm = true;
+    if (!crypto::digest_supported(ds.digest_type)) continue;
+    if (has_sha256 && ds.digest_type == 1) continue;
+    s.usable.push_back(ds);
+  }
+  return s;
+}
+
+DnskeyCheck insecure_from(const DsSelection& s) {
+  DnskeyCheck out;
+  out.security = Security::Insecure;
+  if (!s.saw_algorithm) {
+    out.reason = Reason::UnsupportedAlgorithm;
+    std::string algs;
+    for (const auto& ds : s.all)
+      algs += (algs.empty() ? "" : ", ") + crypto::algorithm_name(ds.algorithm);
+    out.detail = "the DS RRset names only algorithms this validator does not implement (" + algs +
+                 "): treated as unsigned";
+  } else {
+    out.reason = Reason::UnsupportedDigest;
+    out.detail =
+        "the DS RRset uses only digest types this validator does not implement: "
+        "treated as unsigned";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas) {
+  const DsSelection s = select_ds(ds_rdatas);
+  if (!s.usable.empty()) return std::nullopt;
+  return insecure_from(s);
+}
+
 DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
                              const std::vector<std::vector<uint8_t>>& ds_rdatas,
                              const std::vector<std::vector<uint8_t>>& anchor_dnskeys, int64_t now,
                              Budget& budget, const Limits& limits) {
   DnskeyCheck out;
-  // RFC 4035 §5.2 / RFC 6840 §5.2: only DS records with an algorithm and digest we support
-  // count; with none left the zone is insecure. RFC 4509 §3: SHA-1 DS records are ignored
-  // when a SHA-256 one is present.
-  std::vector<DsRdata> usable;
-  bool saw_alg = false, saw_digest = false, has_sha256 = false;
-  std::vector<DsRdata> all;
-  for (const auto& rd : ds_rdatas) {
-    auto ds = parse_ds(rd);
-    if (!ds) continue;
-    all.push_back(*ds);
-    if (crypto::algorithm_supported(ds->algorithm) && ds->digest_type == 2) has_sha256 = true;
-  }
-  for (const auto& ds : all) {
-    if (!crypto::algorithm_supported(ds.algorithm)) continue;
-    saw_alg = true;
-    if (!crypto::digest_supported(ds.digest_type)) continue;
-    saw_digest = true;
-    if (has_sha256 && ds.digest_type == 1) continue;
-    usable.push_back(ds);
-  }
-  if (anchor_dnskeys.empty() && usable.empty()) {
-    out.security = Security::Insecure;
-    if (!saw_alg) {
-      out.reason = Reason::UnsupportedAlgorithm;
-      std::string algs;
-      for (const auto& ds : all)
-        algs += (algs.empty() ? "" : ", ") + crypto::algorithm_name(ds.algorithm);
-      out.detail = "the DS RRset names only algorithms this validator does not implement (" + algs +
-                   "): treated as unsigned";
-    } else {
-      out.reason = Reason::UnsupportedDigest;
-      out.detail =
-          "the DS RRset uses only digest types this validator does not implement: "
-          "treated as unsigned";
-    }
-    (void)saw_digest;
-    return out;
-  }
+  const DsSelection selection = select_ds(ds_rdatas);
+  const std::vector<DsRdata>& usable = selection.usable;
+  // With no usable DS (and no anchor DNSKEY) the zone is insecure, whatever its DNSKEY RRset.
+  if (anchor_dnskeys.empty() && usable.empty()) return insecure_from(selection);
   if (dnskeys == nullptr || dnskeys->rdatas.empty()) {
     out.reason = Reason::DnskeyMissing;
     out.detail = "no DNSKEY RRset for " + zone.to_string() + " although its DS exists";

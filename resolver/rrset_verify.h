@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,12 @@ struct DnskeyCheck {
   std::vector<DsKeyMatch> matches;  // the DS records (or anchor DNSKEYs) that matched a key
   uint16_t signed_by = 0;           // Secure: the key tag whose RRSIG over the RRset verified
 };
+
+// RFC 4035 §5.2, RFC 6840 §5.2: a validated DS RRset none of whose records this validator can
+// use (only unsupported algorithms, or only unsupported digest types) makes the zone insecure
+// from the DS RRset alone, without its DNSKEY RRset: the Insecure check saying why
+// (UnsupportedAlgorithm or UnsupportedDigest). nullopt when some DS record is usable.
+std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas);
 
 // Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the
 // DS RRdata of the parent or the anchor's DS / DNSKEY RRdata.

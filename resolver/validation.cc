@@ -320,6 +320,19 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
                                0},
                       0);
     }
+    // RFC 4035 §5.2, RFC 6840 §5.2: a validated DS RRset naming only algorithms (or digest
+    // types) we do not implement makes the zone insecure from the DS RRset alone. Its DNSKEY
+    // RRset is not asked for: nobody can sign it in an algorithm that exists nowhere.
+    if (auto insecure = insecure_by_ds(ds->rdatas)) {
+      note_dnskey_check(evidence_.zone(zone), *insecure);
+      KeyEntry e{zone,
+                 Security::Insecure,
+                 verdict(Security::Insecure, insecure->reason, zone, insecure->detail),
+                 {},
+                 ds->rdatas,
+                 0};
+      return remember(std::move(e), ds_check.valid_until, std::min(ds->ttl, ds_check.original_ttl));
+    }
     const Fetched* kf = fetched(zone, RRType::DNSKEY);
     if (kf == nullptr) return NeedRecords{zone, RRType::DNSKEY};
     const RRset* dnskeys =
