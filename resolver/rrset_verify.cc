@@ -82,6 +82,7 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
   };
   const uint32_t now32 = static_cast<uint32_t>(now);
   const size_t owner_labels = rrset.owner.label_count();
+  uint32_t failed = 0;  // verifications of this RRset that did not succeed
   for (const auto& sig_rdata : rrset.rrsigs) {
     auto sig = parse_rrsig(sig_rdata);
     if (!sig || sig->type_covered != rrset.type) continue;
@@ -110,13 +111,21 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
                format_utc(now - static_cast<int32_t>(now32 - sig->expiration)));
       continue;
     }
-    uint32_t tried = 0;
     bool any_key = false;
     for (const ZoneKey* kp : keys) {
       const ZoneKey& key = *kp;
       if (key.key_tag != sig->key_tag || key.algorithm != sig->algorithm) continue;
       any_key = true;
-      if (++tried > limits.max_keys_per_tag) break;  // KeyTrap: colliding key tags
+      // CVE-2023-50387 (KeyTrap): the work is bounded, not the number of colliding keys. A
+      // legitimate zone may publish many keys sharing its signer's tag; only an RRset whose
+      // tries keep failing is given up on, as BIND and Unbound do.
+      if (failed >= limits.max_failed_checks_per_rrset) {
+        RrsetCheck r;
+        r.reason = Reason::TooMuchWork;
+        r.detail = "gave up on " + rrset_label(rrset) + " after " + std::to_string(failed) +
+                   " failed signature checks";
+        return r;
+      }
       if (budget.signature_checks_left == 0) {
         RrsetCheck r;
         r.reason = Reason::TooMuchWork;
@@ -127,7 +136,10 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
       --budget.signature_checks_left;
       ++budget.signature_checks_done;
       const auto data = signed_data(*sig, sig_rdata, rrset);
-      if (data.empty()) continue;
+      if (data.empty()) {
+        ++failed;
+        continue;
+      }
       switch (key.key.verify(data, sig->signature)) {
         case crypto::VerifyResult::Valid: {
           RrsetCheck ok;
@@ -140,11 +152,13 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
         }
         case crypto::VerifyResult::Invalid:
         case crypto::VerifyResult::Unsupported:
+          ++failed;
           note(Reason::SignatureInvalid, "RRSIG over " + rrset_label(rrset) + " by key " +
                                              key_label(sig->key_tag, sig->algorithm) +
                                              " does not verify");
           break;
         case crypto::VerifyResult::Error:
+          ++failed;
           note(Reason::CryptoError,
                "the cryptographic library failed on the RRSIG over " + rrset_label(rrset));
           break;

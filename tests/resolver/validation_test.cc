@@ -206,5 +206,43 @@ TEST_CASE("validation: a DS RRset of unsupported algorithms that is not validate
   CHECK(o.finished.verdict.security == Security::Bogus);
 }
 
+// ---------------------------------------------------------------------------------------------
+// 2. Key tag collisions in a legitimate zone (CVE-2023-50387 is bounded by work, not by
+// refusing collisions a real zone can have).
+
+// Whether the validation vouches for `owner`/`type` (the records a reply with AD may carry).
+bool proves(const Finished& f, const Name& owner, RRType type) {
+  for (const auto& p : f.proven) {
+    if (p.owner == owner && p.type == type) return true;
+  }
+  return false;
+}
+
+TEST_CASE("validation: ten DNSKEYs sharing the key tag of the real ZSK validate secure") {
+  const Zone z{"collide.test.", 0x41};
+  const Name www = N("www.collide.test.");
+  // The decoys first, so that each is tried (and fails) before the real ZSK.
+  std::vector<Bytes> keys;
+  for (unsigned i = 1; i <= 10; ++i) {
+    keys.push_back(same_tag_dnskey(z.zsk.dnskey_rdata(), i));
+    REQUIRE(key_tag(keys.back()) == z.zsk.tag());
+  }
+  keys.push_back(z.ksk.dnskey_rdata());
+  keys.push_back(z.zsk.dnskey_rdata());
+  Replies r;
+  r[{"collide.test.", RRType::DNSKEY}] =
+      z.response(z.zone, RRType::DNSKEY)
+          .add(Section::Answer, z.zone, RRType::DNSKEY, keys, {&z.ksk})
+          .packet();
+  const Bytes answer = z.response(www, RRType::A)
+                           .add(Section::Answer, www, RRType::A, {{192, 0, 2, 8}}, {&z.zsk})
+                           .packet();
+  const auto o = validate(z.anchors(), {www, RRType::A, RRClass::IN}, answer, r);
+  CHECK(o.finished.verdict.security == Security::Secure);
+  // The DNSKEY RRset by the KSK, then the A RRset: ten decoys fail, the ZSK verifies.
+  CHECK(o.signature_checks == 1 + 11);
+  CHECK(proves(o.finished, www, RRType::A));
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::test
