@@ -244,5 +244,82 @@ TEST_CASE("validation: ten DNSKEYs sharing the key tag of the real ZSK validate 
   CHECK(proves(o.finished, www, RRType::A));
 }
 
+// ---------------------------------------------------------------------------------------------
+// 3. The root's own DS question: the root has no parent, so its apex NSEC/NSEC3 speaks.
+
+struct Root {
+  Zone root{".", 0x51};
+  Replies replies() const { return {{{".", RRType::DNSKEY}, root.dnskey_reply()}}; }
+};
+
+TEST_CASE("validation: . DS NODATA is proven secure by the root's apex NSEC (RFC 4035 §5.4)") {
+  const Root r;
+  const Name dot = Name::root();
+  const Bytes answer =
+      r.root.response(dot, RRType::DS)
+          .add(Section::Authority, dot, RRType::SOA, {soa_rdata(dot)}, {&r.root.zsk})
+          .add(Section::Authority, dot, RRType::NSEC,
+               {nsec_rdata(N("aaa."),
+                           {RRType::NS, RRType::SOA, RRType::RRSIG, RRType::NSEC, RRType::DNSKEY})},
+               {&r.root.zsk})
+          .packet();
+  const auto o = validate(r.root.anchors(), {dot, RRType::DS, RRClass::IN}, answer, r.replies());
+  CHECK(o.finished.verdict.security == Security::Secure);
+  // The authority section stays in the reply: both RRsets are proven.
+  CHECK(proves(o.finished, dot, RRType::NSEC));
+  CHECK(proves(o.finished, dot, RRType::SOA));
+}
+
+TEST_CASE("validation: . DS NODATA is proven secure by the root's apex NSEC3 (RFC 5155 §8.6)") {
+  const Root r;
+  const Name dot = Name::root();
+  const std::string label = nsec3_hash_label(dot, {}, 0);
+  const Name owner = *dot.prepend(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(label.data()), label.size()));
+  const Bytes next(20, 0xFF);
+  const Bytes answer =
+      r.root.response(dot, RRType::DS)
+          .add(Section::Authority, dot, RRType::SOA, {soa_rdata(dot)}, {&r.root.zsk})
+          .add(Section::Authority, owner, RRType::NSEC3,
+               {nsec3_rdata(
+                   0, 0, next,
+                   {RRType::NS, RRType::SOA, RRType::RRSIG, RRType::DNSKEY, RRType::NSEC3PARAM})},
+               {&r.root.zsk})
+          .packet();
+  const auto o = validate(r.root.anchors(), {dot, RRType::DS, RRClass::IN}, answer, r.replies());
+  CHECK(o.finished.verdict.security == Security::Secure);
+  CHECK(proves(o.finished, owner, RRType::NSEC3));
+}
+
+TEST_CASE("validation: . DS NODATA whose root NSEC lists DS is bogus") {
+  const Root r;
+  const Name dot = Name::root();
+  const Bytes answer =
+      r.root.response(dot, RRType::DS)
+          .add(Section::Authority, dot, RRType::SOA, {soa_rdata(dot)}, {&r.root.zsk})
+          .add(Section::Authority, dot, RRType::NSEC,
+               {nsec_rdata(N("aaa."), {RRType::NS, RRType::SOA, RRType::DS, RRType::RRSIG,
+                                       RRType::NSEC, RRType::DNSKEY})},
+               {&r.root.zsk})
+          .packet();
+  const auto o = validate(r.root.anchors(), {dot, RRType::DS, RRClass::IN}, answer, r.replies());
+  CHECK(o.finished.verdict.security == Security::Bogus);
+}
+
+TEST_CASE("validation: a zone's own apex NSEC still cannot deny its DS (RFC 6840 §4.4)") {
+  const Zone z{"apex.test.", 0x61};
+  const Bytes answer =
+      z.response(z.zone, RRType::DS)
+          .add(Section::Authority, z.zone, RRType::SOA, {soa_rdata(z.zone)}, {&z.zsk})
+          .add(Section::Authority, z.zone, RRType::NSEC,
+               {nsec_rdata(N("www.apex.test."),
+                           {RRType::NS, RRType::SOA, RRType::RRSIG, RRType::NSEC, RRType::DNSKEY})},
+               {&z.zsk})
+          .packet();
+  const auto o = validate(z.anchors(), {z.zone, RRType::DS, RRClass::IN}, answer,
+                          {{{"apex.test.", RRType::DNSKEY}, z.dnskey_reply()}});
+  CHECK(o.finished.verdict.security == Security::Bogus);
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::test
