@@ -852,7 +852,18 @@ Step Validation::run() {
   // §3.6.2, RFC 6672 §3): each link is validated in its own zone.
   Name current = question_.name;
   bool answered = false;
+  // The names the chain has reached: one reached again is a loop, which no number of links
+  // ends (a DNAME towards an ancestor with a CNAME back below it, RFC 6672 §3).
+  std::vector<Name> visited;
   for (uint32_t link = 0; link <= limits_.max_cname_chain && !answered; ++link) {
+    if (std::find(visited.begin(), visited.end(), current) != visited.end()) {
+      worsen(overall, verdict(Security::Bogus, Reason::TooMuchWork, current,
+                              "CNAME/DNAME loop: the chain from " + question_.name.to_string() +
+                                  " comes back to " + current.to_string()));
+      answered = true;
+      break;
+    }
+    visited.push_back(current);
     const RRset* exact = nullptr;
     const RRset* cname = nullptr;
     const RRset* dname = nullptr;
@@ -913,11 +924,13 @@ Step Validation::run() {
         answered = true;
         break;
       }
-      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
+      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target, the labels
+      // kept prepended from the one next to the owner outwards (b.a.x. under x. DNAME . is
+      // b.a.).
       const size_t keep = current.label_count() - dname->owner.label_count();
       Name next = *target;
       bool ok = true;
-      for (size_t i = keep; i > 0; --i) {
+      for (size_t i = 1; i <= keep; ++i) {
         const Name part = current.suffix(dname->owner.label_count() + i);
         auto p = next.prepend(part.first_label());
         if (!p) {

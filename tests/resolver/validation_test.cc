@@ -321,5 +321,71 @@ TEST_CASE("validation: a zone's own apex NSEC still cannot deny its DS (RFC 6840
   CHECK(o.finished.verdict.security == Security::Bogus);
 }
 
+// ---------------------------------------------------------------------------------------------
+// 6. DNAME towards an ancestor (RFC 6672 §2.2, §3): x. DNAME . rewrites a.x.x. to a.x. to a.
+
+Bytes name_rdata(const Name& n) { return Bytes(n.wire().begin(), n.wire().end()); }
+
+struct DnameUp {
+  Root r;
+  Name dot = Name::root();
+  Name x = N("x.");
+  Name a = N("a.");
+  Name ax = N("a.x.");
+  Name axx = N("a.x.x.");
+  // The DNAME as the server sends it: before each CNAME it synthesises.
+  SignedResponse& dname(SignedResponse& s) const {
+    return s.add(Section::Answer, x, RRType::DNAME, {name_rdata(dot)}, {&r.root.zsk});
+  }
+};
+
+TEST_CASE("validation: a DNAME to the root, followed twice, is secure with every link proven") {
+  const DnameUp d;
+  SignedResponse s = d.r.root.response(d.axx, RRType::A);
+  d.dname(s);
+  s.add(Section::Answer, d.axx, RRType::CNAME, {name_rdata(d.ax)});
+  d.dname(s);
+  s.add(Section::Answer, d.ax, RRType::CNAME, {name_rdata(d.a)});
+  s.add(Section::Answer, d.a, RRType::A, {{192, 0, 2, 9}}, {&d.r.root.zsk});
+  const auto o =
+      validate(d.r.root.anchors(), {d.axx, RRType::A, RRClass::IN}, s.packet(), d.r.replies());
+  INFO(o.finished.verdict.detail);
+  CHECK(o.finished.verdict.security == Security::Secure);
+  CHECK(proves(o.finished, d.x, RRType::DNAME));
+  CHECK(proves(o.finished, d.axx, RRType::CNAME));
+  CHECK(proves(o.finished, d.ax, RRType::CNAME));
+  CHECK(proves(o.finished, d.a, RRType::A));
+}
+
+TEST_CASE("validation: a DNAME substitution keeps the order of several labels (RFC 6672 §2.2)") {
+  // b.a.x. under x. DNAME . is b.a., not a.b.
+  const DnameUp d;
+  const Name bax = N("b.a.x."), ba = N("b.a.");
+  SignedResponse s = d.r.root.response(bax, RRType::A);
+  d.dname(s);
+  s.add(Section::Answer, bax, RRType::CNAME, {name_rdata(ba)});
+  s.add(Section::Answer, ba, RRType::A, {{192, 0, 2, 10}}, {&d.r.root.zsk});
+  const auto o =
+      validate(d.r.root.anchors(), {bax, RRType::A, RRClass::IN}, s.packet(), d.r.replies());
+  INFO(o.finished.verdict.detail);
+  CHECK(o.finished.verdict.security == Security::Secure);
+  CHECK(proves(o.finished, bax, RRType::CNAME));
+}
+
+TEST_CASE("validation: a DNAME and CNAME loop ends bogus, saying it is a loop") {
+  // a.x. -> (DNAME) a. -> (CNAME) a.x. -> ...
+  const DnameUp d;
+  SignedResponse s = d.r.root.response(d.ax, RRType::A);
+  d.dname(s);
+  s.add(Section::Answer, d.ax, RRType::CNAME, {name_rdata(d.a)});
+  s.add(Section::Answer, d.a, RRType::CNAME, {name_rdata(d.ax)}, {&d.r.root.zsk});
+  const auto o =
+      validate(d.r.root.anchors(), {d.ax, RRType::A, RRClass::IN}, s.packet(), d.r.replies());
+  CHECK(o.finished.verdict.security == Security::Bogus);
+  CHECK(o.finished.verdict.detail.find("loop") != std::string::npos);
+  CHECK(o.finished.verdict.detail.find("a.x.") != std::string::npos);
+  CHECK(o.finished.proven.empty());
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::test
