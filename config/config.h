@@ -80,7 +80,12 @@
 //   The work one client query may cause while it is validated (CVE-2023-50387 KeyTrap,
 //   CVE-2023-50868). Reaching one gives SERVFAIL with EDE 6 (DNSSEC Bogus), never a hang.
 //   max_signature_checks = 64    signature verifications per query, 1-10000
-//   max_keys_per_tag = 4         DNSKEYs tried for one RRSIG's key tag and algorithm, 1-64
+//   max_failed_checks_per_rrset = 16
+//                                failed signature verifications on one RRset before it is
+//                                bogus, 1-1000. Every DNSKEY sharing an RRSIG's key tag and
+//                                algorithm is tried: legitimate zones may have colliding tags.
+//   max_keys_per_tag             deprecated and ignored (it refused zones with more keys
+//                                sharing a tag); accepted for old files, with a warning
 //   max_fetches = 48             DS/DNSKEY sub-queries per query, 1-1000
 //   max_cname_chain = 12         CNAME/DNAME links followed, 1-64
 //   max_chain_depth = 24         zones between the trust anchor and the answer, 1-128
@@ -137,7 +142,7 @@ enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 // resolver::Limits (config/ does not depend on resolver/); the defaults are the same.
 struct ValidationLimits {
   uint32_t max_signature_checks = 64;
-  uint32_t max_keys_per_tag = 4;
+  uint32_t max_failed_checks_per_rrset = 16;
   uint32_t max_fetches = 48;
   uint32_t max_cname_chain = 12;
   uint32_t max_chain_depth = 24;

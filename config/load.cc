@@ -39,7 +39,7 @@ const std::array<TableSpec, 7>& table_specs() {
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
       {"log", {"level"}},
       {"limits",
-       {"max_signature_checks", "max_keys_per_tag", "max_fetches", "max_cname_chain",
+       {"max_signature_checks", "max_failed_checks_per_rrset", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
       {"cache",
        {"max_size", "bogus_ttl", "max_ttl", "serve_stale", "max_stale", "prefetch",
@@ -127,6 +127,7 @@ class Checker {
     for (Diagnostic& d : diagnostics_) errors.push_back(std::move(d.text));
     return errors;
   }
+  std::vector<std::string> take_warnings() { return std::move(warnings_); }
 
  private:
   struct Diagnostic {
@@ -143,6 +144,12 @@ class Checker {
     text += ": ";
     text += message;
     diagnostics_.push_back({where.begin.line, where.begin.column, std::move(text)});
+  }
+
+  // A setting that is accepted but should change: "FILE:LINE: KEY: MESSAGE", not an error.
+  void warning(const toml::source_region& where, std::string_view key, std::string_view message) {
+    warnings_.push_back(std::string(source_) + ':' + std::to_string(where.begin.line) + ": " +
+                        std::string(key) + ": " + std::string(message));
   }
 
   void expected(const toml::node& node, std::string_view key, std::string_view what) {
@@ -319,8 +326,8 @@ class Checker {
     static constexpr LimitSpec kLimits[] = {
         {"max_signature_checks", 1, 10000, " (signature verifications per query)",
          &ValidationLimits::max_signature_checks},
-        {"max_keys_per_tag", 1, 64, " (DNSKEYs tried per key tag)",
-         &ValidationLimits::max_keys_per_tag},
+        {"max_failed_checks_per_rrset", 1, 1000, " (failed signature checks per RRset)",
+         &ValidationLimits::max_failed_checks_per_rrset},
         {"max_fetches", 1, 1000, " (sub-queries per query)", &ValidationLimits::max_fetches},
         {"max_cname_chain", 1, 64, " (CNAME/DNAME links)", &ValidationLimits::max_cname_chain},
         {"max_chain_depth", 1, 128, " (zones below the trust anchor)",
@@ -334,6 +341,17 @@ class Checker {
       const LimitSpec* spec = nullptr;
       for (const auto& l : kLimits) {
         if (l.key == key.str()) spec = &l;
+      }
+      if (spec == nullptr && key.str() == "max_keys_per_tag") {
+        // Deprecated: KeyTrap is bounded by max_signature_checks and
+        // max_failed_checks_per_rrset now; refusing colliding key tags made real zones bogus.
+        uint32_t ignored = 0;
+        read_integer(node, "limits.max_keys_per_tag", 1, 64, " (DNSKEYs tried per key tag)",
+                     ignored);
+        warning(node.source(), "limits.max_keys_per_tag",
+                "deprecated and ignored: every DNSKEY sharing a key tag is tried; the work is "
+                "bounded by max_signature_checks and max_failed_checks_per_rrset");
+        continue;
       }
       if (spec == nullptr) {
         unknown_key(key, "limits", node);
@@ -461,6 +479,7 @@ class Checker {
   std::string_view source_;
   Config& config_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<std::string> warnings_;
 };
 
 LoadResult cannot_read(const std::string& path, int error) {
@@ -488,6 +507,7 @@ LoadResult parse_config(std::string_view toml_text, std::string_view source_name
   Checker checker(source_name, result.config);
   checker.check_root(root);
   result.errors = checker.take_errors();
+  result.warnings = checker.take_warnings();
   return result;
 }
 

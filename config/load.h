@@ -17,9 +17,11 @@ namespace dnsp::config {
 //   FILE:LINE:COL: syntax error: DESCRIPTION    (not TOML; toml++ stops at the first)
 //   FILE: cannot read: STRERROR                  (missing or unreadable file)
 // When not ok(), `config` holds the defaults plus whatever was valid: report, don't run.
+// warnings: settings accepted but deprecated, "FILE:LINE: KEY: MESSAGE", for the log.
 struct LoadResult {
   Config config;
   std::vector<std::string> errors;
+  std::vector<std::string> warnings;
   bool ok() const { return errors.empty(); }
 };
 

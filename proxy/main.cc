@@ -150,6 +150,7 @@ struct Daemon {
       ++server->stats().reload_failures;
     };
     if (!loaded.ok()) return fail(loaded.errors);
+    for (const auto& w : loaded.warnings) LOG_WARN("reload: " << w);
     config::Config next = std::move(loaded.config);
     if (auto err = choose_upstreams(next); !err.empty()) return fail({err});
     if (next.threads == 0) next.threads = static_cast<uint32_t>(proxy::default_thread_count());
@@ -234,6 +235,7 @@ int main(int argc, char** argv) {
   }
   config::Config cfg = std::move(loaded.config);
   proxy::set_log_level(cfg.log_level);
+  for (const auto& w : loaded.warnings) LOG_WARN(w);
   if (auto err = choose_upstreams(cfg); !err.empty()) {
     std::cerr << "dnssec-proxy: " << err << "\n";
     return kExitConfig;

@@ -11,7 +11,7 @@ namespace dnsp::proxy {
 inline resolver::Limits validation_limits(const config::ValidationLimits& l) {
   resolver::Limits out;
   out.max_signature_checks = l.max_signature_checks;
-  out.max_keys_per_tag = l.max_keys_per_tag;
+  out.max_failed_checks_per_rrset = l.max_failed_checks_per_rrset;
   out.max_fetches = l.max_fetches;
   out.max_cname_chain = l.max_cname_chain;
   out.max_chain_depth = l.max_chain_depth;

@@ -97,7 +97,9 @@ DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Word
 DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype, Wording wording) {
   const TypeBitmap t = types_of(r);
   const auto what = [&] { return describe(r); };
-  if (qtype == RRType::DS) {
+  // The root has no parent: its DS RRset, if any, would be in the root zone itself, so the
+  // root's apex NSEC proves `. DS` NODATA like any other type (RFC 4035 §5.4).
+  if (qtype == RRType::DS && !qname.is_root()) {
     // RFC 6840 §4.4: an insecure delegation needs the parent's NSEC: NS set, DS and SOA
     // clear. With SOA set it is the child's apex NSEC, which cannot speak for the parent.
     if (t.contains(RRType::SOA)) {

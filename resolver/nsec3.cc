@@ -166,7 +166,8 @@ DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, 
                        Wording wording) {
   const TypeBitmap t = m.types();
   const auto what = [&] { return p.describe(m) + " matches " + qname.to_string(); };
-  if (qtype == RRType::DS) {
+  // The root has no parent: its apex NSEC3 proves `. DS` NODATA like any other type.
+  if (qtype == RRType::DS && !qname.is_root()) {
     // RFC 6840 §4.4: NS set, DS and SOA clear. SOA set means the child's apex NSEC3, which
     // cannot speak for the parent's DS RRset.
     if (t.contains(RRType::SOA)) {

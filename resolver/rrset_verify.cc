@@ -82,6 +82,7 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
   };
   const uint32_t now32 = static_cast<uint32_t>(now);
   const size_t owner_labels = rrset.owner.label_count();
+  uint32_t failed = 0;  // verifications of this RRset that did not succeed
   for (const auto& sig_rdata : rrset.rrsigs) {
     auto sig = parse_rrsig(sig_rdata);
     if (!sig || sig->type_covered != rrset.type) continue;
@@ -110,13 +111,21 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
                format_utc(now - static_cast<int32_t>(now32 - sig->expiration)));
       continue;
     }
-    uint32_t tried = 0;
     bool any_key = false;
     for (const ZoneKey* kp : keys) {
       const ZoneKey& key = *kp;
       if (key.key_tag != sig->key_tag || key.algorithm != sig->algorithm) continue;
       any_key = true;
-      if (++tried > limits.max_keys_per_tag) break;  // KeyTrap: colliding key tags
+      // CVE-2023-50387 (KeyTrap): the work is bounded, not the number of colliding keys. A
+      // legitimate zone may publish many keys sharing its signer's tag; only an RRset whose
+      // tries keep failing is given up on, as BIND and Unbound do.
+      if (failed >= limits.max_failed_checks_per_rrset) {
+        RrsetCheck r;
+        r.reason = Reason::TooMuchWork;
+        r.detail = "gave up on " + rrset_label(rrset) + " after " + std::to_string(failed) +
+                   " failed signature checks";
+        return r;
+      }
       if (budget.signature_checks_left == 0) {
         RrsetCheck r;
         r.reason = Reason::TooMuchWork;
@@ -127,7 +136,10 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
       --budget.signature_checks_left;
       ++budget.signature_checks_done;
       const auto data = signed_data(*sig, sig_rdata, rrset);
-      if (data.empty()) continue;
+      if (data.empty()) {
+        ++failed;
+        continue;
+      }
       switch (key.key.verify(data, sig->signature)) {
         case crypto::VerifyResult::Valid: {
           RrsetCheck ok;
@@ -140,11 +152,13 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
         }
         case crypto::VerifyResult::Invalid:
         case crypto::VerifyResult::Unsupported:
+          ++failed;
           note(Reason::SignatureInvalid, "RRSIG over " + rrset_label(rrset) + " by key " +
                                              key_label(sig->key_tag, sig->algorithm) +
                                              " does not verify");
           break;
         case crypto::VerifyResult::Error:
+          ++failed;
           note(Reason::CryptoError,
                "the cryptographic library failed on the RRSIG over " + rrset_label(rrset));
           break;
@@ -159,49 +173,71 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
   return worst;
 }
 
+namespace {
+
+// RFC 4035 §5.2 / RFC 6840 §5.2: only DS records with an algorithm and digest we support
+// count. RFC 4509 §3: SHA-1 DS records are ignored when a SHA-256 one is present.
+struct DsSelection {
+  std::vector<DsRdata> all;     // every DS record that parses
+  std::vector<DsRdata> usable;  // those this validator can check
+  bool saw_algorithm = false;   // some DS names an algorithm we implement
+};
+
+DsSelection select_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas) {
+  DsSelection s;
+  bool has_sha256 = false;
+  for (const auto& rd : ds_rdatas) {
+    auto ds = parse_ds(rd);
+    if (!ds) continue;
+    s.all.push_back(*ds);
+    if (crypto::algorithm_supported(ds->algorithm) && ds->digest_type == 2) has_sha256 = true;
+  }
+  for (const auto& ds : s.all) {
+    if (!crypto::algorithm_supported(ds.algorithm)) continue;
+    s.saw_algorithm = true;
+    if (!crypto::digest_supported(ds.digest_type)) continue;
+    if (has_sha256 && ds.digest_type == 1) continue;
+    s.usable.push_back(ds);
+  }
+  return s;
+}
+
+DnskeyCheck insecure_from(const DsSelection& s) {
+  DnskeyCheck out;
+  out.security = Security::Insecure;
+  if (!s.saw_algorithm) {
+    out.reason = Reason::UnsupportedAlgorithm;
+    std::string algs;
+    for (const auto& ds : s.all)
+      algs += (algs.empty() ? "" : ", ") + crypto::algorithm_name(ds.algorithm);
+    out.detail = "the DS RRset names only algorithms this validator does not implement (" + algs +
+                 "): treated as unsigned";
+  } else {
+    out.reason = Reason::UnsupportedDigest;
+    out.detail =
+        "the DS RRset uses only digest types this validator does not implement: "
+        "treated as unsigned";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas) {
+  const DsSelection s = select_ds(ds_rdatas);
+  if (!s.usable.empty()) return std::nullopt;
+  return insecure_from(s);
+}
+
 DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
                              const std::vector<std::vector<uint8_t>>& ds_rdatas,
                              const std::vector<std::vector<uint8_t>>& anchor_dnskeys, int64_t now,
                              Budget& budget, const Limits& limits) {
   DnskeyCheck out;
-  // RFC 4035 §5.2 / RFC 6840 §5.2: only DS records with an algorithm and digest we support
-  // count; with none left the zone is insecure. RFC 4509 §3: SHA-1 DS records are ignored
-  // when a SHA-256 one is present.
-  std::vector<DsRdata> usable;
-  bool saw_alg = false, saw_digest = false, has_sha256 = false;
-  std::vector<DsRdata> all;
-  for (const auto& rd : ds_rdatas) {
-    auto ds = parse_ds(rd);
-    if (!ds) continue;
-    all.push_back(*ds);
-    if (crypto::algorithm_supported(ds->algorithm) && ds->digest_type == 2) has_sha256 = true;
-  }
-  for (const auto& ds : all) {
-    if (!crypto::algorithm_supported(ds.algorithm)) continue;
-    saw_alg = true;
-    if (!crypto::digest_supported(ds.digest_type)) continue;
-    saw_digest = true;
-    if (has_sha256 && ds.digest_type == 1) continue;
-    usable.push_back(ds);
-  }
-  if (anchor_dnskeys.empty() && usable.empty()) {
-    out.security = Security::Insecure;
-    if (!saw_alg) {
-      out.reason = Reason::UnsupportedAlgorithm;
-      std::string algs;
-      for (const auto& ds : all)
-        algs += (algs.empty() ? "" : ", ") + crypto::algorithm_name(ds.algorithm);
-      out.detail = "the DS RRset names only algorithms this validator does not implement (" + algs +
-                   "): treated as unsigned";
-    } else {
-      out.reason = Reason::UnsupportedDigest;
-      out.detail =
-          "the DS RRset uses only digest types this validator does not implement: "
-          "treated as unsigned";
-    }
-    (void)saw_digest;
-    return out;
-  }
+  const DsSelection selection = select_ds(ds_rdatas);
+  const std::vector<DsRdata>& usable = selection.usable;
+  // With no usable DS (and no anchor DNSKEY) the zone is insecure, whatever its DNSKEY RRset.
+  if (anchor_dnskeys.empty() && usable.empty()) return insecure_from(selection);
   if (dnskeys == nullptr || dnskeys->rdatas.empty()) {
     out.reason = Reason::DnskeyMissing;
     out.detail = "no DNSKEY RRset for " + zone.to_string() + " although its DS exists";

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,11 @@ namespace dnsp::resolver {
 
 struct Limits {
   uint32_t max_signature_checks = 64;  // signature verifications per client query
-  uint32_t max_keys_per_tag = 4;       // DNSKEYs tried for one RRSIG key tag
-  uint32_t max_fetches = 48;           // DS/DNSKEY/denial sub-queries per client query
+  // Failed signature verifications on one RRset before it is Bogus (CVE-2023-50387: keys
+  // sharing a key tag, junk RRSIGs). Colliding tags alone are no fault: a legitimate zone may
+  // publish several keys with the tag of its signing key, each tried until one verifies.
+  uint32_t max_failed_checks_per_rrset = 16;
+  uint32_t max_fetches = 48;  // DS/DNSKEY/denial sub-queries per client query
   uint32_t max_cname_chain = 12;
   uint16_t max_nsec3_iterations = 150;  // RFC 9276 §3.2
   uint32_t bogus_ttl = 60;              // seconds a bogus key entry is remembered (RFC 9520)
@@ -44,6 +48,9 @@ struct RrsetCheck {
 
 // RFC 4035 §5.3.1: RRSIGs whose signer is `zone`, covering the RRset's type, inside their
 // validity window, made by one of `keys` (tag and algorithm) must verify; one is enough.
+// Every key with the RRSIG's tag and algorithm is tried (tags collide, RFC 4034 App. B), each
+// try counted against `budget`; after limits.max_failed_checks_per_rrset failed tries, or with
+// the budget spent, the RRset is Bogus with Reason::TooMuchWork.
 RrsetCheck verify_rrset(const RRset& rrset, const Name& zone, const std::vector<ZoneKey>& keys,
                         int64_t now, Budget& budget, const Limits& limits);
 RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
@@ -71,6 +78,12 @@ struct DnskeyCheck {
   std::vector<DsKeyMatch> matches;  // the DS records (or anchor DNSKEYs) that matched a key
   uint16_t signed_by = 0;           // Secure: the key tag whose RRSIG over the RRset verified
 };
+
+// RFC 4035 §5.2, RFC 6840 §5.2: a validated DS RRset none of whose records this validator can
+// use (only unsupported algorithms, or only unsupported digest types) makes the zone insecure
+// from the DS RRset alone, without its DNSKEY RRset: the Insecure check saying why
+// (UnsupportedAlgorithm or UnsupportedDigest). nullopt when some DS record is usable.
+std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas);
 
 // Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the
 // DS RRdata of the parent or the anchor's DS / DNSKEY RRdata.

@@ -320,6 +320,19 @@ Validation::Eval<Validation::Entry> Validation::key_from_ds_reply(const Name& zo
                                0},
                       0);
     }
+    // RFC 4035 §5.2, RFC 6840 §5.2: a validated DS RRset naming only algorithms (or digest
+    // types) we do not implement makes the zone insecure from the DS RRset alone. Its DNSKEY
+    // RRset is not asked for: nobody can sign it in an algorithm that exists nowhere.
+    if (auto insecure = insecure_by_ds(ds->rdatas)) {
+      note_dnskey_check(evidence_.zone(zone), *insecure);
+      KeyEntry e{zone,
+                 Security::Insecure,
+                 verdict(Security::Insecure, insecure->reason, zone, insecure->detail),
+                 {},
+                 ds->rdatas,
+                 0};
+      return remember(std::move(e), ds_check.valid_until, std::min(ds->ttl, ds_check.original_ttl));
+    }
     const Fetched* kf = fetched(zone, RRType::DNSKEY);
     if (kf == nullptr) return NeedRecords{zone, RRType::DNSKEY};
     const RRset* dnskeys =
@@ -839,7 +852,18 @@ Step Validation::run() {
   // §3.6.2, RFC 6672 §3): each link is validated in its own zone.
   Name current = question_.name;
   bool answered = false;
+  // The names the chain has reached: one reached again is a loop, which no number of links
+  // ends (a DNAME towards an ancestor with a CNAME back below it, RFC 6672 §3).
+  std::vector<Name> visited;
   for (uint32_t link = 0; link <= limits_.max_cname_chain && !answered; ++link) {
+    if (std::find(visited.begin(), visited.end(), current) != visited.end()) {
+      worsen(overall, verdict(Security::Bogus, Reason::TooMuchWork, current,
+                              "CNAME/DNAME loop: the chain from " + question_.name.to_string() +
+                                  " comes back to " + current.to_string()));
+      answered = true;
+      break;
+    }
+    visited.push_back(current);
     const RRset* exact = nullptr;
     const RRset* cname = nullptr;
     const RRset* dname = nullptr;
@@ -900,11 +924,13 @@ Step Validation::run() {
         answered = true;
         break;
       }
-      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
+      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target, the labels
+      // kept prepended from the one next to the owner outwards (b.a.x. under x. DNAME . is
+      // b.a.).
       const size_t keep = current.label_count() - dname->owner.label_count();
       Name next = *target;
       bool ok = true;
-      for (size_t i = keep; i > 0; --i) {
+      for (size_t i = 1; i <= keep; ++i) {
         const Name part = current.suffix(dname->owner.label_count() + i);
         auto p = next.prepend(part.first_label());
         if (!p) {

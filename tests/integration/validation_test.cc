@@ -57,6 +57,10 @@ const Case kCases[] = {
     {"www.nsec3iter.test.", "A", "NOERROR", true, -1, ""},
     {"www.wildcard.test.", "A", "NOERROR", true, -1, ""},
     {"www.dname.test.", "A", "NOERROR", true, -1, ""},
+    // Issue 14: a DS RRset of only algorithms 100 and 253, DNSKEY RRset unsigned: insecure
+    // from the DS alone, EDE 1 (RFC 4035 §5.2); eight DNSKEYs sharing the ZSK's tag: secure.
+    {"www.dsunsupported.test.", "A", "NOERROR", false, 1, "dsunsupported.test."},
+    {"www.collide.test.", "A", "NOERROR", true, -1, ""},
 };
 
 // Denial cases (NSEC, NSEC3, wildcards, DNAME).
@@ -77,6 +81,9 @@ const Case kDenialCases[] = {
     {"foo.wildcard3.test.", "A", "NOERROR", true, -1, ""},
     {"foo.wildcard3.test.", "AAAA", "NOERROR", true, -1, ""},
     {"www.sub.dname.test.", "A", "NOERROR", true, -1, ""},
+    {"nx.collide.test.", "A", "NXDOMAIN", true, -1, ""},
+    // Issue 14: the root has no parent; its apex NSEC proves . DS NODATA.
+    {".", "DS", "NOERROR", true, -1, ""},
 };
 
 void check_case(uint16_t proxy_port, const Case& c) {
@@ -232,4 +239,36 @@ TEST_CASE("cache: a bogus verdict is remembered briefly; a secure answer is serv
   // Only the first of each went upstream (the debug log names each query it resolves).
   CHECK(misses("event=bogus qname=www.badsig.test. qtype=A") == 1);
   CHECK(misses(": www.secure-ecdsa.test. A") == 1);
+}
+
+TEST_CASE("denial: . DS is a secure NODATA that keeps the root's SOA and NSEC") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  auto got = dig(proxy->port(), "+dnssec . DS");
+  INFO(got.output);
+  CHECK(got.status == "NOERROR");
+  CHECK(got.has_flag("ad"));
+  CHECK(got.answer_count == 0);
+  CHECK(got.output.find("IN\tSOA\ta.root-servers.") != std::string::npos);
+  CHECK(got.output.find("IN\tNSEC\t") != std::string::npos);
+  CHECK(got.output.find("RRSIG\tNSEC") != std::string::npos);
+}
+
+// Unbound 1.17 (the reference) answers this one SERVFAIL: following the second synthesised
+// CNAME it asks for DS a.x.dnameup.test., gets the DNAME back and calls the chain of trust
+// broken. RFC 6672 §3 and §5.3.3 have the DNAME validated and each CNAME checked against it,
+// which is what the proxy does; README "Compared with Unbound" lists the difference.
+TEST_CASE("denial: a DNAME towards its zone's apex, followed twice, is secure (RFC 6672 §2.2)") {
+  REQUIRE_HIERARCHY();
+  auto proxy = start_proxy();
+  auto got = dig(proxy->port(), "+dnssec a.x.x.dnameup.test. A");
+  INFO(got.output);
+  CHECK(got.status == "NOERROR");
+  CHECK(got.has_flag("ad"));
+  CHECK_FALSE(got.ede_code.has_value());
+  // DNAME, its RRSIG, two synthesised CNAMEs, the A RRset and its RRSIG.
+  CHECK(got.answer_count == 6);
+  CHECK(got.output.find("a.x.x.dnameup.test.\t") != std::string::npos);
+  CHECK(got.output.find("CNAME\ta.x.dnameup.test.") != std::string::npos);
+  CHECK(got.output.find("CNAME\ta.dnameup.test.") != std::string::npos);
 }

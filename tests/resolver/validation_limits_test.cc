@@ -1,8 +1,8 @@
 // Validation cost limits (resolver/rrset_verify.h Limits; CVE-2023-50387 KeyTrap,
 // CVE-2023-50868): answers crafted to make a validator work without end (many DNSKEYs
-// sharing a key tag, many bad signatures, many NSEC3 records with high iterations, long
-// CNAME chains, deep delegation chains) each end Bogus with EDE 6 (TooMuchWork), with the
-// number of signature checks bounded by the limits and in bounded time.
+// sharing a key tag, many bad signatures on one RRset or spread over many, many NSEC3 records with
+// high iterations, long CNAME chains, deep delegation chains) each end Bogus with EDE 6
+// (TooMuchWork), with the number of signature checks bounded by the limits and in bounded time.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -161,13 +161,23 @@ TEST_CASE("limits: KeyTrap, many DNSKEYs sharing the key tag of many RRSIGs, is 
   CHECK(o.signature_checks <= 64);
   CHECK(o.took < std::chrono::milliseconds(2000));
 
-  // With a large budget, max_keys_per_tag alone bounds it: 1 (DNSKEY) + 40 x 4.
+  // With a large budget, the failures allowed on one RRset bound it: 1 (DNSKEY) + 16.
   Limits generous;
   generous.max_signature_checks = 10000;
   const auto g = validate(z.anchors(), q, r.packet(), replies, generous);
   CHECK(g.verdict.security == Security::Bogus);
-  CHECK(g.signature_checks <= 1 + 40 * 4);
-  CHECK(g.signature_checks > 64);
+  CHECK(g.verdict.reason == Reason::TooMuchWork);
+  CHECK(g.verdict.detail.find("after 16 failed signature checks") != std::string::npos);
+  CHECK(g.signature_checks == 1 + 16);
+
+  // And with both bounds raised, the signature budget stops it all the same.
+  Limits budget_only;
+  budget_only.max_failed_checks_per_rrset = 1000;
+  const auto b = validate(z.anchors(), q, r.packet(), replies, budget_only);
+  CHECK(b.verdict.reason == Reason::TooMuchWork);
+  CHECK(b.verdict.detail.find("gave up after 64 signature checks") != std::string::npos);
+  CHECK(b.signature_checks == 64);
+  CHECK(b.took < std::chrono::milliseconds(2000));
 
   // And configured lower, it stops lower.
   Limits tight;
@@ -177,7 +187,7 @@ TEST_CASE("limits: KeyTrap, many DNSKEYs sharing the key tag of many RRSIGs, is 
   CHECK(t.signature_checks == 8);
 }
 
-TEST_CASE("limits: many bad signatures by the right key end at the signature budget") {
+TEST_CASE("limits: many bad signatures by the right key end at the failures allowed per RRset") {
   const TrapZone z;
   const Name www = N("www.trap.test.");
   SignedResponse r = z.response(www, RRType::A);
@@ -190,7 +200,28 @@ TEST_CASE("limits: many bad signatures by the right key end at the signature bud
   CHECK(o.verdict.security == Security::Bogus);
   CHECK(o.verdict.reason == Reason::TooMuchWork);
   CHECK(ede_code(o.verdict.reason) == EdeCode::DnssecBogus);
-  CHECK(o.signature_checks == 64);
+  CHECK(o.signature_checks == 1 + 16);  // the DNSKEY RRset, then 16 failures on the A RRset
+  CHECK(o.took < std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("limits: many RRsets each with bad signatures end at the signature budget") {
+  // Every RRset stays under the failures allowed per RRset; their sum meets the budget.
+  const TrapZone z;
+  const Name qname = N("www.trap.test.");
+  SignedResponse r = z.response(qname, RRType::A, RCode::NXDomain);
+  for (unsigned n = 0; n < 20; ++n) {
+    const Name owner = N("n" + std::to_string(n) + ".trap.test.");
+    r.add(Section::Authority, owner, RRType::NSEC,
+          {nsec_rdata(N("n" + std::to_string(n) + "a.trap.test."), {RRType::A})});
+    for (unsigned i = 0; i < 10; ++i) {
+      r.raw(Section::Authority, owner, RRType::RRSIG,
+            junk_rrsig(RRType::NSEC, 3, z.zsk.tag(), n * 100 + i));
+    }
+  }
+  const auto o = validate(z.anchors(), {qname, RRType::A, RRClass::IN}, r.packet(),
+                          {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
+  CHECK(o.verdict.security == Security::Bogus);
+  CHECK(o.signature_checks <= 64);
   CHECK(o.took < std::chrono::milliseconds(2000));
 }
 
