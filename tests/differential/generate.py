@@ -331,6 +331,12 @@ def corpus():
                  queries=[("www", "A"), ("www", "AAAA"), ("nx", "A"), ("x.wc", "A"),
                           ("@", "DNSKEY")]))
 
+    # As nobody can sign with these algorithms: DNSKEYs of the algorithm, no RRSIG at all
+    # (issue 14, item 1). The DS RRset alone makes the zone insecure.
+    for a in (12, 100, 253):
+        add(Zone("alg", "alg-%d-nosig" % a, keys=[K(key(a, 257), "none"), K(key(a), "none")],
+                 queries=[("www", "A"), ("www", "AAAA"), ("nx", "A"), ("@", "DNSKEY")]))
+
     # The DS's algorithm field says something else than the key's (13).
     for a in (0, 3, 5, 6, 8, 12, 14, 15, 100, 253):
         add(Zone("dsalg", "dsalg-%d" % a, keys=[ksk(), zsk()], ds=[dict(key=0, alg=a)],
@@ -576,9 +582,11 @@ def corpus():
     # CNAME and DNAME chains through secure (c-s), insecure (c-i) and bogus (c-b) zones.
     kinds = ("s", "i", "b")
     for x in kinds:
-        recs = [("www", "A", "192.0.2.1")]
+        recs = [("www", "A", "192.0.2.1"), ("host.ent", "A", "192.0.2.3")]
         qs = []
         for y in kinds:
+            # DNAME substitution of a two-label prefix (RFC 6672 §2.2): data and NXDOMAIN.
+            qs += [("host.ent.d-" + y, "A"), ("a.b.d-" + y, "A")]
             recs += [("t-" + y, "CNAME", "www.c-%s.test." % y), ("n-" + y, "CNAME", "nx.c-%s.test." % y),
                      ("d-" + y, "DNAME", "c-%s.test." % y)]
             qs += [("t-" + y, "A"), ("n-" + y, "A"), ("www.d-" + y, "A"), ("nx.d-" + y, "A")]
@@ -586,6 +594,12 @@ def corpus():
                 recs.append(("tt-%s-%s" % (y, zz), "CNAME", "t-%s.c-%s.test." % (zz, y)))
                 qs.append(("tt-%s-%s" % (y, zz), "A"))
         qs += [("t-s", "AAAA"), ("www", "A")]
+        # The DNAME to the zone's own apex (an ancestor) applied twice and three times.
+        qs += [("www.d-%s.d-%s" % (x, x), "A"), ("d-%s.d-%s.d-%s" % (x, x, x), "A")]
+        # Loops: a DNAME onto itself, two CNAMEs onto each other.
+        recs += [("lp", "DNAME", "lp.c-%s.test." % x), ("cl1", "CNAME", "cl2.c-%s.test." % x),
+                 ("cl2", "CNAME", "cl1.c-%s.test." % x)]
+        qs += [("www.lp", "A"), ("cl1", "A")]
         if x == "i":
             add(Zone("chain", "c-i", records=recs, queries=qs))
         else:
@@ -595,7 +609,10 @@ def corpus():
 
 
 ROOT_QUERIES = [(".", "DS"), (".", "DNSKEY"), (".", "SOA"), ("nxtld.", "A"), ("test.", "DS"),
-                ("test.", "DNSKEY"), ("www.test.", "A"), ("nx.test.", "A"), ("www.test.", "AAAA")]
+                ("test.", "DNSKEY"), ("www.test.", "A"), ("nx.test.", "A"), ("www.test.", "AAAA"),
+                # dn. DNAME . (issue 14, item 6): a DNAME to the root, applied 1-3 times.
+                ("www.test.dn.", "A"), ("www.test.dn.dn.", "A"), ("nx.test.dn.dn.dn.", "A"),
+                ("dn.dn.", "A")]
 
 
 def main():
@@ -607,7 +624,8 @@ def main():
     os.makedirs(os.path.join(w, "zones"), exist_ok=True)
     start = time.time()
 
-    root = Zone("root", "", parent=".", keys=[ksk(), zsk()], records=[], queries=[])
+    root = Zone("root", "", parent=".", keys=[ksk(), zsk()], records=[("dn", "DNAME", ".")],
+                queries=[])
     root.name, root.origin = ".", dns.name.root
     tld = Zone("root", "test", parent=".", keys=[ksk(), zsk()],
                records=[("www", "A", "192.0.2.2")], queries=[])
