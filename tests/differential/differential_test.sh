@@ -33,7 +33,7 @@ cat "$W/generate.log"
 "$PROXY" --listen "127.0.0.1:$PROXY_PORT" --upstream "127.0.0.1:$UPSTREAM_PORT" \
   --trust-anchor "$W/h/root-anchor.ds" --log-level info 2>"$W/proxy.log" &
 proxy_pid=$!
-for i in $(seq 1 50); do
+for _ in $(seq 1 50); do
   dig +time=1 +tries=1 @127.0.0.1 -p "$PROXY_PORT" test. SOA >/dev/null 2>&1 && break
   sleep 0.2
 done

@@ -37,9 +37,6 @@ class K:
         self.key, self.role, self.published = key, role, published
 
 
-_RSA_POOL = {}
-
-
 def key(alg, flags=256, protocol=3):
     """A fresh key (RSA ones: 1024 bits for speed; Unbound and the proxy accept them)."""
     return L.Key(alg, flags=flags, protocol=protocol, bits=1024)
