@@ -1,6 +1,7 @@
 #include "resolver/name.h"
 
 #include <algorithm>
+#include <cassert>
 #include <vector>
 
 #include "resolver/ascii.h"
@@ -126,6 +127,19 @@ WireResult<Name> Name::prepend(std::span<const uint8_t> label) const {
   std::copy(wire_.begin(), wire_.begin() + size_, r.wire_.begin() + 1 + label.size());
   r.size_ = static_cast<uint8_t>(size_ + 1 + label.size());
   return r;
+}
+
+WireResult<Name> Name::substitute_suffix(const Name& owner, const Name& target) const {
+  assert(is_subdomain_of(owner));
+  const size_t keep = label_count() - owner.label_count();
+  Name next = target;
+  // Prepended from the label next to the owner outwards.
+  for (size_t i = 1; i <= keep; ++i) {
+    auto p = next.prepend(suffix(owner.label_count() + i).first_label());
+    if (!p) return p;
+    next = *p;
+  }
+  return next;
 }
 
 Name Name::lowercased() const {

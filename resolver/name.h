@@ -53,6 +53,10 @@ class Name {
   Name suffix(size_t labels) const;
   // `label` + "." + this; fails with NameTooLong / BadLabel.
   WireResult<Name> prepend(std::span<const uint8_t> label) const;
+  // RFC 6672 §2.2, the DNAME substitution: this name with its suffix `owner` (an ancestor)
+  // replaced by `target`, the labels before it kept in order (a.b.x. under x. DNAME t. is
+  // a.b.t.). Fails with NameTooLong when the result exceeds 255 octets.
+  WireResult<Name> substitute_suffix(const Name& owner, const Name& target) const;
   Name lowercased() const;
 
   // How many trailing labels this name and `other` share (case-insensitive): the label

@@ -70,15 +70,8 @@ std::vector<Name> answer_chain(const Message& upstream, const Name& qname) {
         break;
       }
       // RFC 6672 §2.2: the owner suffix is replaced by the target.
-      Name n = *target;
-      bool ok = true;
-      for (size_t k = current.label_count() - rr.owner.label_count(); k > 0 && ok; --k) {
-        auto p = n.prepend(current.suffix(rr.owner.label_count() + k).first_label());
-        ok = p.has_value();
-        if (ok) n = *p;
-      }
-      if (ok) {
-        next = n;
+      if (auto n = current.substitute_suffix(rr.owner, *target)) {
+        next = *n;
         break;
       }
     }

@@ -924,25 +924,13 @@ Step Validation::run() {
         answered = true;
         break;
       }
-      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target, the labels
-      // kept prepended from the one next to the owner outwards (b.a.x. under x. DNAME . is
-      // b.a.).
-      const size_t keep = current.label_count() - dname->owner.label_count();
-      Name next = *target;
-      bool ok = true;
-      for (size_t i = 1; i <= keep; ++i) {
-        const Name part = current.suffix(dname->owner.label_count() + i);
-        auto p = next.prepend(part.first_label());
-        if (!p) {
-          ok = false;
-          break;
-        }
-        next = *p;
-      }
-      if (!ok) {
+      // RFC 6672 §2.2: replace the DNAME owner suffix of the name with the target.
+      auto substituted = current.substitute_suffix(dname->owner, *target);
+      if (!substituted) {
         answered = true;
         break;
       }
+      const Name next = *substituted;
       // RFC 6672 §3.1, §5.3.3: the CNAME synthesised from a DNAME is unsigned and is
       // accepted only as exactly the substitution the validated DNAME gives, with at most the
       // DNAME's TTL; one that points elsewhere was forged.

@@ -299,5 +299,18 @@ TEST_CASE("name: from_wire rejects truncated, oversized and over-long input") {
   CHECK(n.error() == WireError::NameTooLong);
 }
 
+TEST_CASE(
+    "name: substitute_suffix keeps the labels before the DNAME owner in order (RFC 6672 §2.2)") {
+  const auto n = [](const char* t) { return *Name::from_text(t); };
+  CHECK(n("a.b.x.example.").substitute_suffix(n("x.example."), n("y.test."))->to_string() ==
+        "a.b.y.test.");
+  CHECK(n("a.x.x.").substitute_suffix(n("x."), n("."))->to_string() == "a.x.");
+  CHECK(n("www.x.").substitute_suffix(n("x."), n("x."))->to_string() == "www.x.");
+  // 63-octet labels: the result would pass 255 octets.
+  const std::string l63(63, 'a');
+  const Name long_owner = n((l63 + "." + l63 + "." + l63 + ".x.").c_str());
+  CHECK_FALSE(long_owner.substitute_suffix(n("x."), n((l63 + ".t.").c_str())).has_value());
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::wire_test
