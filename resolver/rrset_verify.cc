@@ -81,7 +81,9 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
     }
   };
   const uint32_t now32 = static_cast<uint32_t>(now);
-  const size_t owner_labels = rrset.owner.label_count();
+  // RFC 4035 §5.3.1: Labels is at most the owner's label count, which (RFC 4034 §3.1.3)
+  // does not count a leading "*": an RRSIG over *.example. says 1, never 2.
+  const size_t owner_labels = rrset.owner.label_count() - (rrset.owner.is_wildcard() ? 1 : 0);
   uint32_t failed = 0;  // verifications of this RRset that did not succeed
   for (const auto& sig_rdata : rrset.rrsigs) {
     auto sig = parse_rrsig(sig_rdata);

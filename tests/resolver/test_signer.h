@@ -68,16 +68,19 @@ class TestKey {
     return out;
   }
 
-  // RRSIG RDATA over the RRset `owner`/`type` with `rdatas`, signed by this key.
+  // RRSIG RDATA over the RRset `owner`/`type` with `rdatas`, signed by this key. `labels`
+  // overrides the Labels field (default: the owner's labels, a leading "*" not counted).
   std::vector<uint8_t> sign(const Name& owner, RRType type, uint32_t ttl,
                             const std::vector<std::vector<uint8_t>>& rdatas, uint32_t inception,
-                            uint32_t expiration) const {
+                            uint32_t expiration, int labels = -1) const {
     std::vector<uint8_t> rr;
     put16(rr, to_u16(type));
     rr.push_back(kEd25519);
     rr.push_back(static_cast<uint8_t>(
-        owner.label_count() -
-        (owner.first_label().size() == 1 && owner.first_label()[0] == '*' ? 1 : 0)));
+        labels >= 0
+            ? static_cast<size_t>(labels)
+            : owner.label_count() -
+                  (owner.first_label().size() == 1 && owner.first_label()[0] == '*' ? 1 : 0)));
     put32(rr, ttl);
     put32(rr, expiration);
     put32(rr, inception);

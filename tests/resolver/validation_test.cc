@@ -387,5 +387,25 @@ TEST_CASE("validation: a DNAME and CNAME loop ends bogus, saying it is a loop") 
   CHECK(o.finished.proven.empty());
 }
 
+// RFC 4034 §3.1.3: the Labels field "MUST NOT count ... the wildcard label"; RFC 4035 §5.3.1:
+// it is at most the owner's label count. Found by the differential corpus (Unbound: bogus).
+TEST_CASE("validation: an RRSIG over *.zone whose Labels field counts the '*' is bogus") {
+  Zone z("wcs.test.", 0x51);
+  const Name star = N("*.wcs.test.");
+  const Bytes a{192, 0, 2, 9};
+  for (int labels : {2, 3}) {  // right (2: wcs, test), then counting the '*'
+    CAPTURE(labels);
+    const Bytes answer =
+        z.response(star, RRType::A)
+            .add(Section::Answer, star, RRType::A, {a})
+            .raw(Section::Answer, star, RRType::RRSIG,
+                 z.zsk.sign(star, RRType::A, 3600, {a}, kInception, kExpiration, labels))
+            .packet();
+    const auto o = validate(z.anchors(), Question{star, RRType::A, RRClass::IN}, answer,
+                            {{{"wcs.test.", RRType::DNSKEY}, z.dnskey_reply()}});
+    CHECK(o.finished.verdict.security == (labels == 2 ? Security::Secure : Security::Bogus));
+  }
+}
+
 }  // namespace
 }  // namespace dnsp::resolver::test
