@@ -132,6 +132,11 @@ std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstre
     if (v.reason == Reason::UpstreamStripsDnssec) {
       ede.text =
           "upstream " + std::string(upstreams) + " returns no DNSSEC records (" + ede.text + ")";
+    } else if (v.reason == Reason::RrsigsMissing || v.reason == Reason::NsecMissing ||
+               v.reason == Reason::DnskeyMissing) {
+      // Missing records: the zone's fault, or an upstream that drops them (issue 22: Knot
+      // Resolver without a trust anchor drops wildcard proofs). Say where they came from.
+      ede.text += " (records as received from upstream " + std::string(upstreams) + ")";
     }
     return ede;
   }
