@@ -43,7 +43,7 @@ fatal() { # fatal MESSAGE [LOG]: a setup failure counts as one failed check
 }
 for tool in knotd unbound named kresd pdns_recursor dnsmasq dig /usr/bin/python3; do
   command -v "$tool" >/dev/null 2>&1 ||
-    fatal "'$tool' not found: apt-get install -y knot unbound bind9 bind9-utils bind9-dnsutils ldnsutils knot-resolver pdns-recursor dnsmasq"
+    fatal "'$tool' not found: apt-get install -y knot unbound bind9 bind9-utils bind9-dnsutils ldnsutils knot-resolver pdns-recursor dnsmasq-base"
 done
 [[ $(id -u) == 0 ]] || fatal "needs root (Knot and dnsmasq bind port 53 on $NET.N)"
 
