@@ -10,10 +10,10 @@
 #include "proxy/clock.h"
 #include "proxy/log.h"
 #include "proxy/state_file.h"
-#include "resolver/message.h"
-#include "resolver/replies.h"
-#include "resolver/rrset.h"
-#include "resolver/verdict.h"
+#include "resolver/serve/replies.h"
+#include "resolver/verify/verdict.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/rrset.h"
 
 namespace dnsp::proxy {
 namespace {

@@ -1,5 +1,5 @@
 // AnchorUpdater: RFC 5011 automated updates of the root trust anchor. Keeps the state
-// (resolver/trust_anchor_state.h) in the [dnssec] trust_anchor_state file, fetches the
+// (resolver/anchors/trust_anchor_state.h) in the [dnssec] trust_anchor_state file, fetches the
 // root's DNSKEY RRset through its own Upstream (the configured upstreams only, DO=1 CD=1)
 // on its own timer at the RFC 5011 §2.3 interval, and hands the anchors that result to the
 // Server whenever the set of trusted keys changes.
@@ -14,8 +14,8 @@
 
 #include "config/config.h"
 #include "proxy/upstream.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/trust_anchor_state.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/anchors/trust_anchor_state.h"
 
 namespace dnsp::proxy {
 

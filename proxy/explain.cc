@@ -20,11 +20,11 @@
 #include "proxy/address.h"
 #include "proxy/explain_run.h"
 #include "proxy/log.h"
-#include "resolver/explain.h"
-#include "resolver/explain_option.h"
-#include "resolver/replies.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/trust_anchor_state.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/anchors/trust_anchor_state.h"
+#include "resolver/explain/explain.h"
+#include "resolver/serve/explain_option.h"
+#include "resolver/serve/replies.h"
 
 #ifndef DNSSEC_PROXY_VERSION
 #define DNSSEC_PROXY_VERSION "0.0.0"

@@ -1,9 +1,9 @@
 // The explain command, `dnssec-proxy explain NAME [TYPE]`: the daemon's configuration
 // (upstreams, trust anchors and their RFC 5011 state, negative trust anchors, limits), one
 // query to the upstream (DO=1, CD=1) and the same resolver::Validation the daemon runs, as
-// an ExplainRun on a libuv loop of its own; then the report of resolver/explain.h, as text or
-// JSON. With --server ADDR[:PORT] a running proxy does the run (proxy/explain_service.h).
-// Exit status 0 secure, 1 insecure, 2 bogus, 3 could not resolve, 4 usage or configuration.
+// an ExplainRun on a libuv loop of its own; then the report of resolver/explain/explain.h, as text
+// or JSON. With --server ADDR[:PORT] a running proxy does the run (proxy/explain_service.h). Exit
+// status 0 secure, 1 insecure, 2 bogus, 3 could not resolve, 4 usage or configuration.
 #pragma once
 
 #include <optional>

@@ -6,7 +6,7 @@
 #include "proxy/clock.h"
 #include "proxy/log.h"
 #include "proxy/settings.h"
-#include "resolver/replies.h"
+#include "resolver/serve/replies.h"
 
 namespace dnsp::proxy {
 namespace {

@@ -2,7 +2,7 @@
 // (on a loop of its own) and the daemon's explain service (on the daemon's loop): the
 // question upstream (DO=1, CD=1) over a c-ares channel of its own, then each DS and DNSKEY
 // the resolver::Validation asks for, until a verdict, an upstream failure or
-// query_timeout_ms; then the report of resolver/explain.h. Its KeyCache is private and
+// query_timeout_ms; then the report of resolver/explain/explain.h. Its KeyCache is private and
 // starts empty, so the report shows the whole chain from the trust anchor down, and the
 // daemon's caches are neither used nor changed.
 #pragma once
@@ -18,12 +18,12 @@
 
 #include "config/config.h"
 #include "proxy/upstream.h"
-#include "resolver/explain.h"
-#include "resolver/key_cache.h"
-#include "resolver/message.h"
-#include "resolver/rrset_verify.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/validation.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/explain/explain.h"
+#include "resolver/validate/validation.h"
+#include "resolver/verify/key_cache.h"
+#include "resolver/verify/rrset_verify.h"
+#include "resolver/wire/message.h"
 
 namespace dnsp::proxy {
 

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "proxy/log.h"
-#include "resolver/explain.h"
+#include "resolver/explain/explain.h"
 
 namespace dnsp::proxy {
 

@@ -1,5 +1,5 @@
 // ExplainService: the daemon's side of `dnssec-proxy explain --server`. A query carrying
-// the explain EDNS option (resolver/explain_option.h) gets, over TCP and from loopback only,
+// the explain EDNS option (resolver/serve/explain_option.h) gets, over TCP and from loopback only,
 // the report of a fresh ExplainRun with the daemon's live trust anchors (RFC 5011 updates
 // included), negative trust anchors (RFC 7646), [limits] and upstreams, rendered as the
 // client asked; anyone else gets REFUSED with an Extended DNS Error (RFC 8914) saying why.
@@ -22,11 +22,11 @@
 #include "proxy/address.h"
 #include "proxy/client_ref.h"
 #include "proxy/explain_run.h"
-#include "resolver/client_query.h"
-#include "resolver/ede.h"
-#include "resolver/replies.h"
-#include "resolver/rrset_verify.h"
-#include "resolver/trust_anchor.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/serve/client_query.h"
+#include "resolver/serve/replies.h"
+#include "resolver/verify/rrset_verify.h"
+#include "resolver/wire/ede.h"
 
 namespace dnsp::proxy {
 

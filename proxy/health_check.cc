@@ -15,7 +15,7 @@
 #include <string>
 
 #include "proxy/address.h"
-#include "resolver/types.h"
+#include "resolver/wire/types.h"
 
 namespace dnsp::proxy {
 

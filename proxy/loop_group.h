@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "resolver/answer_cache.h"
+#include "resolver/cache/answer_cache.h"
 
 namespace dnsp::proxy {
 

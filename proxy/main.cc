@@ -26,7 +26,7 @@
 #include "proxy/server.h"
 #include "proxy/stats.h"
 #include "proxy/workers.h"
-#include "resolver/trust_anchor.h"
+#include "resolver/anchors/trust_anchor.h"
 
 #ifndef DNSSEC_PROXY_VERSION
 #define DNSSEC_PROXY_VERSION "0.0.0"

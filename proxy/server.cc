@@ -9,10 +9,10 @@
 #include "proxy/clock.h"
 #include "proxy/log.h"
 #include "proxy/settings.h"
-#include "resolver/explain.h"  // ede_name
-#include "resolver/message.h"
-#include "resolver/replies.h"
-#include "resolver/sentinel.h"
+#include "resolver/anchors/sentinel.h"
+#include "resolver/explain/explain.h"  // ede_name
+#include "resolver/serve/replies.h"
+#include "resolver/wire/message.h"
 
 namespace dnsp::proxy {
 
@@ -756,7 +756,7 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
                       ? resolver::AdBit::Set
                       : resolver::AdBit::Clear;
   const size_t limit = resolver::reply_limit(t.query, transport);
-  // The rule (resolver/proven.h): a secure reply holds only what the validation proved.
+  // The rule (resolver/validate/proven.h): a secure reply holds only what the validation proved.
   const auto& finished = std::get<resolver::Finished>(step);
   const auto build = [&](size_t size) {
     const ExtendedError* ede = note ? &*note : nullptr;

@@ -1,6 +1,6 @@
 // Server: owns the listeners, the upstream channel and the transactions in flight, and
-// turns each client query into a reply: check it (resolver/client_query.h), ask the
-// upstream, build the reply (resolver/replies.h), or fail with SERVFAIL + EDE in time.
+// turns each client query into a reply: check it (resolver/serve/client_query.h), ask the
+// upstream, build the reply (resolver/serve/replies.h), or fail with SERVFAIL + EDE in time.
 #pragma once
 
 #include <uv.h>
@@ -24,16 +24,16 @@
 #include "proxy/tcp_listener.h"
 #include "proxy/udp_listener.h"
 #include "proxy/upstream.h"
-#include "resolver/aggressive_cache.h"
-#include "resolver/answer_cache.h"
-#include "resolver/client_query.h"
-#include "resolver/ede.h"
-#include "resolver/key_cache.h"
-#include "resolver/message.h"
-#include "resolver/replies.h"
-#include "resolver/rrset_verify.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/validation.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/cache/aggressive_cache.h"
+#include "resolver/cache/answer_cache.h"
+#include "resolver/serve/client_query.h"
+#include "resolver/serve/replies.h"
+#include "resolver/validate/validation.h"
+#include "resolver/verify/key_cache.h"
+#include "resolver/verify/rrset_verify.h"
+#include "resolver/wire/ede.h"
+#include "resolver/wire/message.h"
 
 namespace dnsp::proxy {
 

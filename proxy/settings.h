@@ -3,7 +3,7 @@
 #pragma once
 
 #include "config/config.h"
-#include "resolver/rrset_verify.h"
+#include "resolver/verify/rrset_verify.h"
 
 namespace dnsp::proxy {
 

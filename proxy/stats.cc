@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "resolver/explain.h"  // ede_name
-#include "resolver/types.h"
+#include "resolver/explain/explain.h"  // ede_name
+#include "resolver/wire/types.h"
 
 namespace dnsp::proxy {
 

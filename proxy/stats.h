@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "proxy/upstream.h"
-#include "resolver/ede.h"
-#include "resolver/verdict.h"
+#include "resolver/verify/verdict.h"
+#include "resolver/wire/ede.h"
 
 namespace dnsp::proxy {
 

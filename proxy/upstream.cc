@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "proxy/log.h"
-#include "resolver/message.h"
+#include "resolver/wire/message.h"
 
 namespace dnsp::proxy {
 

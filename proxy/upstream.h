@@ -1,5 +1,5 @@
 // Upstream: c-ares channels driven by our libuv loop (STYLE §5). Queries are raw packets
-// we encoded (resolver/replies.h upstream_query: EDNS0, DO=1, CD=1) sent with ares_send,
+// we encoded (resolver/serve/replies.h upstream_query: EDNS0, DO=1, CD=1) sent with ares_send,
 // so replies arrive raw. c-ares handles failover between servers and retries; callers
 // identify queries by a tag, never by a pointer.
 //
@@ -88,7 +88,7 @@ class Upstream {
   // Queries sent on one channel before the next query opens a new one.
   static constexpr uint32_t kQueriesPerChannel = 64;
   // The longest UDP reply taken whole (c-ares 1.18 reads at most 4096 octets of a datagram);
-  // we advertise 1232 (resolver/replies.h kUpstreamUdpPayload), some upstreams send more.
+  // we advertise 1232 (resolver/serve/replies.h kUpstreamUdpPayload), some upstreams send more.
   static constexpr int kMaxUdpReply = 4096;
 
  private:

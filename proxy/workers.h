@@ -19,7 +19,7 @@
 
 #include "config/config.h"
 #include "proxy/server.h"
-#include "resolver/trust_anchor.h"
+#include "resolver/anchors/trust_anchor.h"
 
 namespace dnsp::proxy {
 

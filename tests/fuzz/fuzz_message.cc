@@ -7,13 +7,13 @@
 #include <span>
 #include <vector>
 
-#include "resolver/canonical.h"
-#include "resolver/client_query.h"
-#include "resolver/denial.h"
-#include "resolver/message.h"
-#include "resolver/rdata.h"
-#include "resolver/replies.h"
-#include "resolver/rrset.h"
+#include "resolver/serve/client_query.h"
+#include "resolver/serve/replies.h"
+#include "resolver/validate/denial.h"
+#include "resolver/verify/canonical.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/rdata.h"
+#include "resolver/wire/rrset.h"
 
 using namespace dnsp::resolver;
 

@@ -11,15 +11,15 @@
 #include <variant>
 #include <vector>
 
-#include "resolver/client_query.h"
-#include "resolver/key_cache.h"
-#include "resolver/message.h"
-#include "resolver/message_builder.h"
-#include "resolver/replies.h"
-#include "resolver/rrset.h"
-#include "resolver/rrset_verify.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/validation.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/serve/client_query.h"
+#include "resolver/serve/replies.h"
+#include "resolver/validate/validation.h"
+#include "resolver/verify/key_cache.h"
+#include "resolver/verify/rrset_verify.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/message_builder.h"
+#include "resolver/wire/rrset.h"
 #include "tests/fuzz/validator_input.h"
 #include "tests/resolver/test_signer.h"
 
@@ -98,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                           nullptr);
       return 0;
     }
-    // The rule (resolver/proven.h), checked on every input: a secure reply holds only
+    // The rule (resolver/validate/proven.h), checked on every input: a secure reply holds only
     // records that came signed (or a CNAME under a DNAME of the reply, RFC 6672 §3.1), each
     // vouched for, none with a TTL above its cap. The fuzzer looks for violations.
     const auto reply = secure_reply(query, *answer, done->proven, AdBit::Set, 65535, nullptr);

@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "crypto/digest.h"
-#include "resolver/canonical.h"
-#include "resolver/key_cache.h"
-#include "resolver/message_builder.h"
-#include "resolver/nsec3.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/validation.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/validate/nsec3.h"
+#include "resolver/validate/validation.h"
+#include "resolver/verify/canonical.h"
+#include "resolver/verify/key_cache.h"
+#include "resolver/wire/message_builder.h"
 #include "tests/fuzz/validator_input.h"
 #include "tests/resolver/test_signer.h"
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "resolver/types.h"
+#include "resolver/wire/types.h"
 
 namespace dnsp::fuzz {
 

@@ -7,7 +7,7 @@
 
 #include "harness.h"
 #include "mock_upstream.h"
-#include "resolver/name.h"
+#include "resolver/wire/name.h"
 
 using namespace dnsp::test;
 using namespace dnsp::resolver;

@@ -11,7 +11,7 @@
 
 #include "harness.h"
 #include "mock_upstream.h"
-#include "resolver/name.h"
+#include "resolver/wire/name.h"
 #include "tests/resolver/test_signer.h"
 
 using namespace dnsp::test;

@@ -15,11 +15,11 @@
 #include "harness.h"
 #include "hierarchy.h"
 #include "mock_upstream.h"
-#include "resolver/explain_option.h"
-#include "resolver/message.h"
-#include "resolver/replies.h"
-#include "resolver/trust_anchor.h"
-#include "resolver/trust_anchor_state.h"
+#include "resolver/anchors/trust_anchor.h"
+#include "resolver/anchors/trust_anchor_state.h"
+#include "resolver/serve/explain_option.h"
+#include "resolver/serve/replies.h"
+#include "resolver/wire/message.h"
 
 using namespace dnsp::test;
 

@@ -23,8 +23,8 @@
 
 #include "harness.h"
 #include "mock_upstream.h"
-#include "resolver/message.h"
-#include "resolver/message_builder.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/message_builder.h"
 
 using namespace dnsp::test;
 using namespace dnsp::resolver;

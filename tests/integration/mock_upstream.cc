@@ -12,8 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "resolver/ascii.h"
-#include "resolver/message_builder.h"
+#include "resolver/wire/ascii.h"
+#include "resolver/wire/message_builder.h"
 
 namespace dnsp::test {
 namespace {

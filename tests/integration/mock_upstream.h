@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "resolver/message.h"
-#include "resolver/types.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/types.h"
 
 namespace dnsp::test {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "resolver/name.h"
+#include "resolver/wire/name.h"
 
 namespace dnsp::proxy {
 namespace {

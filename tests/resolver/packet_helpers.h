@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "resolver/message.h"
-#include "resolver/name.h"
-#include "resolver/types.h"
-#include "resolver/wire_error.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/name.h"
+#include "resolver/wire/types.h"
+#include "resolver/wire/wire_error.h"
 
 // Own namespace, apart from the helpers of the validator tests in dnsp::resolver::test.
 namespace dnsp::resolver::wire_test {

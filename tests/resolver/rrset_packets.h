@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "resolver/message.h"
-#include "resolver/message_builder.h"
-#include "resolver/name.h"
-#include "resolver/rrset.h"
-#include "resolver/types.h"
+#include "resolver/wire/message.h"
+#include "resolver/wire/message_builder.h"
+#include "resolver/wire/name.h"
+#include "resolver/wire/rrset.h"
+#include "resolver/wire/types.h"
 #include "tests/crypto/wire_builder.h"
 
 namespace dnsp::resolver::test {

@@ -1,5 +1,5 @@
 // Test-only zone signing: Ed25519 keys from fixed seeds (RFC 8080), DNSKEY and DS RDATA,
-// and RRSIGs over RRsets (RFC 4034 §3.1.8.1, through resolver/canonical.h signed_data), so
+// and RRSIGs over RRsets (RFC 4034 §3.1.8.1, through resolver/verify/canonical.h signed_data), so
 // tests and the fuzz corpus generator can build signed answers at run time. Ed25519
 // signatures are deterministic: the same seed and data give the same bytes. Tests may use
 // OpenSSL directly; the proxy's own code reaches it only through crypto/.
@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "crypto/digest.h"
-#include "resolver/canonical.h"
-#include "resolver/message_builder.h"
-#include "resolver/name.h"
-#include "resolver/rdata.h"
-#include "resolver/rrset.h"
-#include "resolver/types.h"
+#include "resolver/verify/canonical.h"
+#include "resolver/wire/message_builder.h"
+#include "resolver/wire/name.h"
+#include "resolver/wire/rdata.h"
+#include "resolver/wire/rrset.h"
+#include "resolver/wire/types.h"
 
 namespace dnsp::resolver::test {
 
