@@ -9,7 +9,7 @@
 
 namespace dnsp::crypto {
 
-// Not thread-safe: one per event loop (proxy/upstream.h keeps one per Upstream).
+// Not thread-safe: one per event loop (proxy/upstream/upstream.h keeps one per Upstream).
 class RandomPool {
  public:
   uint16_t u16();

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "proxy/upstream.h"
+#include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/anchors/trust_anchor_state.h"
 

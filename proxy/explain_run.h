@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "proxy/upstream.h"
+#include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/explain/explain.h"
 #include "resolver/validate/validation.h"

@@ -20,8 +20,8 @@
 
 #include "config/config.h"
 #include "proxy/address.h"
-#include "proxy/client_ref.h"
 #include "proxy/explain_run.h"
+#include "proxy/listen/client_ref.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/serve/client_query.h"
 #include "resolver/serve/replies.h"

@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "config/config.h"
-#include "proxy/client_ref.h"
 #include "proxy/explain_service.h"
+#include "proxy/listen/client_ref.h"
+#include "proxy/listen/tcp_listener.h"
+#include "proxy/listen/udp_listener.h"
 #include "proxy/loop_group.h"
 #include "proxy/stats.h"
-#include "proxy/tcp_listener.h"
-#include "proxy/udp_listener.h"
-#include "proxy/upstream.h"
+#include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/cache/aggressive_cache.h"
 #include "resolver/cache/answer_cache.h"

@@ -1,8 +1,8 @@
 // Statistics: the counters each server (one per event loop, proxy/workers.h) bumps on its
 // paths, and their two renderings, summed over every loop: the Prometheus text exposition format
-// (version 0.0.4), served at /metrics by proxy/metrics_listener.h when [metrics] listen is set, and
-// a few log lines written on SIGUSR1. Names follow Prometheus conventions: `_total` counters, base
-// units (seconds, bytes), labels for the dimension that varies.
+// (version 0.0.4), served at /metrics by proxy/listen/metrics_listener.h when [metrics] listen is
+// set, and a few log lines written on SIGUSR1. Names follow Prometheus conventions: `_total`
+// counters, base units (seconds, bytes), labels for the dimension that varies.
 #pragma once
 
 #include <array>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/upstream.h"
+#include "proxy/upstream/upstream.h"
 #include "resolver/verify/verdict.h"
 #include "resolver/wire/ede.h"
 

@@ -543,7 +543,7 @@ TEST_CASE("cache: a repeated query is answered from memory, TTLs counting down")
 
 TEST_CASE("cache: a burst of hits on one socket is answered in batches, each reply its own") {
   // Queries that arrive together are read by one recvmmsg and answered by one sendmmsg at
-  // the end of the batch (proxy/udp_listener.h): every reply must still carry its own ID,
+  // the end of the batch (proxy/listen/udp_listener.h): every reply must still carry its own ID,
   // the letter case of its own question and its own DO.
   MockUpstream up;
   add_example(up);

@@ -1,4 +1,4 @@
-#include "proxy/metrics_listener.h"
+#include "proxy/listen/metrics_listener.h"
 
 #include <arpa/inet.h>
 

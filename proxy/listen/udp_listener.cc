@@ -1,4 +1,4 @@
-#include "proxy/udp_listener.h"
+#include "proxy/listen/udp_listener.h"
 
 #include <unistd.h>
 

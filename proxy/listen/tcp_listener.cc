@@ -1,4 +1,4 @@
-#include "proxy/tcp_listener.h"
+#include "proxy/listen/tcp_listener.h"
 
 #include <unistd.h>
 

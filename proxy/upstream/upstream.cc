@@ -1,4 +1,4 @@
-#include "proxy/upstream.h"
+#include "proxy/upstream/upstream.h"
 
 #include <cstdlib>
 #include <cstring>
