@@ -68,6 +68,19 @@ class TestKey {
     return out;
   }
 
+  // This key's DS as a trust anchor file line ("zone. DS tag 15 2 HEX"), for
+  // TrustAnchors::from_text: the anchor of a test zone.
+  std::string ds_anchor_text() const {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string hex;
+    const std::vector<uint8_t> ds = ds_rdata();
+    for (size_t i = 4; i < ds.size(); ++i) {
+      hex += kHex[ds[i] >> 4];
+      hex += kHex[ds[i] & 0x0F];
+    }
+    return zone_.to_string() + " DS " + std::to_string(tag_) + " 15 2 " + hex + "\n";
+  }
+
   // RRSIG RDATA over the RRset `owner`/`type` with `rdatas`, signed by this key. `labels`
   // overrides the Labels field (default: the owner's labels, a leading "*" not counted).
   std::vector<uint8_t> sign(const Name& owner, RRType type, uint32_t ttl,

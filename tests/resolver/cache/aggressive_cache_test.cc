@@ -44,15 +44,7 @@ struct Zone {
   TestKey zsk{zone, kZoneKeyFlags, 0x42};
 
   TrustAnchors anchors() const {
-    std::string hex;
-    const Bytes ds = ksk.ds_rdata();
-    for (size_t i = 4; i < ds.size(); ++i) {
-      char b[3];
-      std::snprintf(b, sizeof b, "%02X", ds[i]);
-      hex += b;
-    }
-    auto a = TrustAnchors::from_text(
-        zone.to_string() + " DS " + std::to_string(ksk.tag()) + " 15 2 " + hex + "\n", "test");
+    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
     REQUIRE(a.has_value());
     return std::move(*a);
   }

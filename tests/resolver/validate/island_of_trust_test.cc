@@ -11,7 +11,6 @@
 #include <variant>
 #include <vector>
 
-#include "crypto/base64.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/validate/validation.h"
 #include "resolver/verify/key_cache.h"
@@ -32,7 +31,7 @@ Name N(const std::string& text) {
   return *n;
 }
 
-// island.test., anchored by its KSK (no root anchor at all); test. above it is
+// island.test., anchored by the DS of its KSK (no root anchor at all); test. above it is
 // "known insecure" from an earlier validation of the public chain.
 struct Island {
   Name zone = N("island.test.");
@@ -40,13 +39,8 @@ struct Island {
   TestKey zsk{zone, kZoneKeyFlags, 0x42};
   TestKey above{N("test."), kZoneKeyFlags, 0x43};  // a key of test., the zone above
 
-  // The anchor as the KSK's DNSKEY record (trust_anchor_file accepts DS or DNSKEY).
   TrustAnchors anchors() const {
-    const Bytes& key = ksk.dnskey_rdata();
-    auto a = TrustAnchors::from_text(
-        "island.test. DNSKEY 257 3 15 " +
-            crypto::base64_encode(std::span<const uint8_t>(key).subspan(4)) + "\n",
-        "test");
+    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
     REQUIRE(a.has_value());
     return std::move(*a);
   }

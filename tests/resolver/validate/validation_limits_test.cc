@@ -6,7 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <map>
 #include <string>
 #include <utility>
@@ -41,15 +40,7 @@ struct TrapZone {
   TestKey zsk{zone, kZoneKeyFlags, 0x22};
 
   TrustAnchors anchors() const {
-    std::string hex;
-    const Bytes ds = ksk.ds_rdata();
-    for (size_t i = 4; i < ds.size(); ++i) {
-      char b[3];
-      std::snprintf(b, sizeof b, "%02X", ds[i]);
-      hex += b;
-    }
-    auto a = TrustAnchors::from_text(
-        "trap.test. DS " + std::to_string(ksk.tag()) + " 15 2 " + hex + "\n", "test");
+    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
     REQUIRE(a.has_value());
     return std::move(*a);
   }
