@@ -27,7 +27,7 @@ or the case is secure or bogus without forgery; AD where the proxy's genuine ans
 way, first pass) had none; AD on another rcode or answer section than the genuine one. Then
 rcode and AD must equal Unbound's (a way Unbound did not answer at all is counted, not
 compared), except the cases in EXPECTED_FORGED, or a case of EXPECTED_DIFFERENCES whose
-answers the forgery left as they were ("as without forgery"). Forged records in insecure
+proxy answers the forgery left as they were ("as without forgery"). Forged records in insecure
 answers without AD (nobody can tell them) are counted, for the proxy and for Unbound.
 """
 import concurrent.futures
@@ -263,10 +263,13 @@ def forged_pass(cases, genuine, known, gknown, pport, rport, jobs, expected_path
         counts["silent"] += leaks.get("unbound_silent", 0)
         counts["cd"] += cd_first(name)
         label = "forged %-44s %-11s" % (name, kind)
-        # A difference of the case without forgery that the forgery did not change.
+        # A difference of the case without forgery (EXPECTED_DIFFERENCES) where the forgery
+        # left the proxy's answers as they were. Unbound's side is not required to be the
+        # same: some listed differences come and go with Unbound's own limits (tag-zsk-16:
+        # its KeyTrap cap depends on the order the keys arrive in), so its forged answer may
+        # equal the proxy's in one run and not in the next.
         inherited = name in gknown and all(
-            p[:2] == genuine[name][m][0][:2] and r[:2] == genuine[name][m][2][:2]
-            for m, (p, r) in res.items())
+            p[:2] == genuine[name][m][0][:2] for m, (p, r) in res.items())
         if bugs:
             counts["failed"] += 1
             counts["bugs"] += 1
