@@ -35,10 +35,7 @@ int read_text(const std::string& path, std::string& out) {
 }  // namespace
 
 AnchorUpdater::AnchorUpdater(uv_loop_t* loop, const config::Config& config, Apply apply)
-    : loop_(loop),
-      config_(config),
-      apply_(std::move(apply)),
-      upstream_(loop, [this](UpstreamReply&& r) { on_reply(std::move(r)); }) {}
+    : loop_(loop), config_(config), apply_(std::move(apply)) {}
 
 std::string AnchorUpdater::load(const resolver::TrustAnchors& configured, int64_t now) {
   configured_ = configured;
@@ -81,11 +78,10 @@ resolver::TrustAnchors AnchorUpdater::anchors() const {
 }
 
 std::string AnchorUpdater::start() {
-  if (auto err =
-          upstream_.init(config_.upstreams, config_.upstream_timeout_ms, config_.upstream_attempts);
-      !err.empty()) {
-    return "RFC 5011 refresh: " + err;
-  }
+  auto made = make_upstream(
+      loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); }, UpstreamSettings::of(config_));
+  if (!made) return "RFC 5011 refresh: " + made.error();
+  upstream_ = std::move(*made);
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
@@ -96,7 +92,7 @@ std::string AnchorUpdater::start() {
 void AnchorUpdater::stop() {
   if (stopping_) return;
   stopping_ = true;
-  upstream_.shutdown();
+  if (upstream_) upstream_->shutdown();
   if (timer_open_) {
     timer_open_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
@@ -109,8 +105,8 @@ void AnchorUpdater::refresh() {
   // the upstream (CD=1): we validate it ourselves against the keys we trust.
   const resolver::Question q{resolver::Name::root(), resolver::RRType::DNSKEY,
                              resolver::RRClass::IN};
-  LOG_DEBUG("RFC 5011: fetching . DNSKEY from " << upstream_.servers_text());
-  upstream_.send(resolver::upstream_query(q, 0), next_tag_++);
+  LOG_DEBUG("RFC 5011: fetching . DNSKEY from " << upstream_->servers_text());
+  upstream_->send(resolver::upstream_query(q, 0), next_tag_++);
 }
 
 void AnchorUpdater::on_reply(UpstreamReply&& reply) {
@@ -119,7 +115,7 @@ void AnchorUpdater::on_reply(UpstreamReply&& reply) {
   std::optional<resolver::RRset> dnskeys;
   std::string problem;
   if (reply.status != UpstreamStatus::Answered) {
-    problem = "no reply from " + upstream_.servers_text();
+    problem = "no reply from " + upstream_->servers_text();
   } else if (auto msg = resolver::Message::parse(reply.packet); !msg) {
     problem = "a malformed reply";
   } else if (auto rrsets = resolver::group_rrsets(*msg); !rrsets) {

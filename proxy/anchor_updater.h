@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -51,7 +52,7 @@ class AnchorUpdater {
   uv_loop_t* loop_;
   const config::Config& config_;
   Apply apply_;
-  Upstream upstream_;
+  std::unique_ptr<Upstream> upstream_;  // made by start()
   resolver::TrustAnchors configured_;
   std::optional<resolver::TrustAnchorState> state_;
   uv_timer_t timer_{};

@@ -39,7 +39,7 @@ ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anc
   s.query_timeout_ms = cfg.query_timeout_ms;
   s.limits = validation_limits(cfg.limits);  // the same work bounds as the daemon
   s.anchors = std::move(anchors);
-  // As proxy/server.cc reads them (config/ has checked that each is a name).
+  // As proxy/pipeline/server.cc reads them (config/ has checked that each is a name).
   for (const auto& text : cfg.negative_trust_anchors) {
     if (auto name = resolver::Name::from_text(text)) s.negative_anchors.push_back(*name);
   }
@@ -50,26 +50,27 @@ ExplainRun::ExplainRun(uv_loop_t* loop, ExplainSetup setup, resolver::Question q
     : loop_(loop),
       setup_(std::move(setup)),
       question_(std::move(question)),
-      done_cb_(std::move(done)),
-      upstream_(loop, [this](UpstreamReply&& r) { on_reply(std::move(r)); }) {}
+      done_cb_(std::move(done)) {}
 
 std::string ExplainRun::start() {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
-  if (auto err =
-          upstream_.init(setup_.upstreams, setup_.upstream_timeout_ms, setup_.upstream_attempts);
-      !err.empty()) {
+  auto made =
+      make_upstream(loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); },
+                    {setup_.upstreams, setup_.upstream_timeout_ms, setup_.upstream_attempts});
+  if (!made) {
     done_ = true;
-    return err;
+    return made.error();
   }
+  upstream_ = std::move(*made);
   uv_timer_start(
       &timer_,
       [](uv_timer_t* t) { static_cast<ExplainRun*>(t->data)->fail(FetchFailure::Deadline); },
       setup_.query_timeout_ms, 0);
   pending_ = question_.name.to_string() + " " + resolver::to_string(question_.type);
   now_ = wall_clock_now();  // again when the answer arrives: the validation's clock
-  upstream_.send(resolver::upstream_query(question_, 0), next_tag_);
+  upstream_->send(resolver::upstream_query(question_, 0), next_tag_);
   return "";
 }
 
@@ -88,9 +89,9 @@ void ExplainRun::on_reply(UpstreamReply&& reply) {
       return;
     }
     answer_.emplace(std::move(*msg));
-    // The same clock and the same validator as the daemon (proxy/server.cc on_answer). Under
-    // a negative trust anchor the daemon validates nothing; explain still does, to show
-    // whether the anchor is still needed (build_report keeps the daemon's verdict).
+    // The same clock and the same validator as the daemon (proxy/pipeline/upstream_replies.cc
+    // on_answer). Under a negative trust anchor the daemon validates nothing; explain still does,
+    // to show whether the anchor is still needed (build_report keeps the daemon's verdict).
     now_ = wall_clock_now();
     validation_ =
         std::make_unique<resolver::Validation>(setup_.anchors, keys_, setup_.limits, now_);
@@ -106,7 +107,7 @@ void ExplainRun::advance(resolver::Step step) {
                                    << resolver::to_string(need->type));
     pending_ = resolver::to_string(need->type) + " " + need->name.to_string();
     resolver::Question q{need->name, need->type, resolver::RRClass::IN};
-    upstream_.send(resolver::upstream_query(q, 0), next_tag_);
+    upstream_->send(resolver::upstream_query(q, 0), next_tag_);
     return;
   }
   verdict_ = std::get<resolver::Finished>(step).verdict;
@@ -129,10 +130,12 @@ void ExplainRun::finish() {
 void ExplainRun::shut_upstream() {
   if (upstream_shut_) return;
   upstream_shut_ = true;
-  upstream_.shutdown([this] {
+  const auto closed = [this] {
     upstream_closed_ = true;
     maybe_closed();
-  });
+  };
+  if (!upstream_) return closed();  // start() failed: there was nothing to open
+  upstream_->shutdown(closed);
 }
 
 void ExplainRun::deliver() {
@@ -145,7 +148,7 @@ resolver::Report ExplainRun::report() const {
   resolver::ExplainInput in;
   in.question = question_;
   in.now = now_;
-  in.upstreams = upstream_.servers_text();
+  in.upstreams = servers_text(setup_.upstreams);
   in.answer = answer_ ? &*answer_ : nullptr;
   in.evidence = validation_ ? &validation_->evidence() : nullptr;
   in.verdict = verdict_;

@@ -71,8 +71,8 @@ class ExplainRun {
   ExplainSetup setup_;
   resolver::Question question_;
   Done done_cb_;
-  Upstream upstream_;
-  uv_timer_t timer_{};  // the query deadline, then the report's delivery
+  std::unique_ptr<Upstream> upstream_;  // made by start()
+  uv_timer_t timer_{};                  // the query deadline, then the report's delivery
   bool timer_open_ = false;
   bool timer_closed_ = false;
   bool upstream_shut_ = false;

@@ -3,7 +3,7 @@
 // the report of a fresh ExplainRun with the daemon's live trust anchors (RFC 5011 updates
 // included), negative trust anchors (RFC 7646), [limits] and upstreams, rendered as the
 // client asked; anyone else gets REFUSED with an Extended DNS Error (RFC 8914) saying why.
-// Kept out of the query path: proxy/server.cc only hands such queries over.
+// Kept out of the query path: proxy/pipeline/query_arrives.cc only hands such queries over.
 #pragma once
 
 #include <sys/socket.h>

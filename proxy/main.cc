@@ -23,7 +23,7 @@
 #include "proxy/listen/metrics_listener.h"
 #include "proxy/log.h"
 #include "proxy/privileges.h"
-#include "proxy/server.h"
+#include "proxy/pipeline/server.h"
 #include "proxy/stats.h"
 #include "proxy/workers.h"
 #include "resolver/anchors/trust_anchor.h"

@@ -1,5 +1,5 @@
 // Turning configuration (config/) into the resolver's own settings: one place, used by the
-// daemon (proxy/server.cc) and the explain command (proxy/explain.cc) alike.
+// daemon (proxy/pipeline/) and the explain command (proxy/explain.cc) alike.
 #pragma once
 
 #include "config/config.h"

@@ -1,7 +1,7 @@
 // Workers: the event loops beyond the first ([server] threads - 1). Each runs on its own
 // thread with its own libuv loop and Server: listeners bound with SO_REUSEPORT (the kernel
 // spreads clients over the loops by address and port), its own c-ares channels, timers and
-// transactions. The caches are shared (proxy/server.h Shared), so a name resolved on
+// transactions. The caches are shared (proxy/pipeline/server.h Shared), so a name resolved on
 // one loop is a hit on every other. The main thread runs loop 0, which also owns the
 // signals, the metrics listener and RFC 5011 upkeep; it reaches the workers only through
 // post_all(), which runs a task on each worker's own loop (uv_async).
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "proxy/server.h"
+#include "proxy/pipeline/server.h"
 #include "resolver/anchors/trust_anchor.h"
 
 namespace dnsp::proxy {

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
+#include "proxy/listen/query_sink.h"
 #include "proxy/log.h"
-#include "proxy/server.h"
 
 namespace dnsp::proxy {
 namespace {
@@ -21,8 +21,8 @@ constexpr size_t kMaxWriteQueue = 1 << 20;
 
 // --- TcpConnection ---
 
-TcpConnection::TcpConnection(Server& server, uint64_t id, const TcpLimits& limits)
-    : server_(server),
+TcpConnection::TcpConnection(QuerySink& sink, uint64_t id, const TcpLimits& limits)
+    : sink_(sink),
       id_(id),
       idle_timeout_ms_(limits.idle_timeout_ms),
       max_pending_(limits.max_queries_per_connection) {}
@@ -93,7 +93,7 @@ void TcpConnection::take_frames() {
     if (inbuf_.size() - pos < 2 + len) break;
     ++pending_;
     touch();
-    server_.handle_query({inbuf_.data() + pos + 2, len}, ClientRef{TcpClient{id_}});
+    sink_.handle_query({inbuf_.data() + pos + 2, len}, ClientRef{TcpClient{id_}});
     pos += 2 + len;
   }
   if (pos > 0 && !closing_) inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<long>(pos));
@@ -188,7 +188,7 @@ void TcpConnection::on_idle(uv_timer_t* t) noexcept {
 void TcpConnection::close() {
   if (closing_) return;
   closing_ = true;
-  server_.connection_closed(id_);
+  sink_.connection_closed(id_);
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &TcpConnection::on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&idle_), &TcpConnection::on_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&resume_), &TcpConnection::on_closed);
@@ -197,15 +197,15 @@ void TcpConnection::close() {
 void TcpConnection::on_closed(uv_handle_t* h) noexcept {
   auto* self = static_cast<TcpConnection*>(h->data);
   if (--self->open_handles_ == 0) {
-    self->server_.connection_freed();
+    self->sink_.connection_freed();
     delete self;
   }
 }
 
 // --- TcpListener ---
 
-TcpListener::TcpListener(uv_loop_t* loop, Server& server, TcpLimits limits)
-    : loop_(loop), server_(server), limits_(limits) {}
+TcpListener::TcpListener(uv_loop_t* loop, QuerySink& sink, TcpLimits limits)
+    : loop_(loop), sink_(sink), limits_(limits) {}
 
 std::string TcpListener::start(const SocketAddress& address, PortSharing sharing) {
   name_ = "tcp " + to_string(address.get());
@@ -229,14 +229,14 @@ std::string TcpListener::start(const SocketAddress& address, PortSharing sharing
 void TcpListener::on_connection(uv_stream_t* s, int status) noexcept {
   auto* self = static_cast<TcpListener*>(s->data);
   if (status < 0) return;
-  auto* conn = new TcpConnection(self->server_, self->server_.next_connection_id(), self->limits_);
+  auto* conn = new TcpConnection(self->sink_, self->sink_.next_connection_id(), self->limits_);
   if (!conn->accept(self->loop_, s)) {
-    self->server_.connection_opened(conn);
+    self->sink_.connection_opened(conn);
     conn->close();
     return;
   }
-  self->server_.connection_opened(conn);
-  if (self->server_.open_connections() > self->limits_.max_connections) {
+  self->sink_.connection_opened(conn);
+  if (self->sink_.open_connections() > self->limits_.max_connections) {
     // RFC 7766 §6.2.2: past the limit, close new connections rather than old ones.
     LOG_WARN("tcp connection limit (" << self->limits_.max_connections
                                       << ") reached: closing a new connection");

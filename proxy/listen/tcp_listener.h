@@ -15,7 +15,7 @@
 
 namespace dnsp::proxy {
 
-class Server;
+class QuerySink;
 
 struct TcpLimits {
   uint32_t idle_timeout_ms;
@@ -25,7 +25,7 @@ struct TcpLimits {
 
 class TcpConnection {
  public:
-  TcpConnection(Server& server, uint64_t id, const TcpLimits& limits);
+  TcpConnection(QuerySink& sink, uint64_t id, const TcpLimits& limits);
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
@@ -49,7 +49,7 @@ class TcpConnection {
   void take_frames();
   void touch();
 
-  Server& server_;
+  QuerySink& sink_;
   uint64_t id_;
   uint32_t idle_timeout_ms_;
   uint32_t max_pending_;
@@ -69,7 +69,7 @@ class TcpConnection {
 
 class TcpListener {
  public:
-  TcpListener(uv_loop_t* loop, Server& server, TcpLimits limits);
+  TcpListener(uv_loop_t* loop, QuerySink& sink, TcpLimits limits);
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
 
@@ -80,7 +80,7 @@ class TcpListener {
   static void on_connection(uv_stream_t* s, int status) noexcept;
 
   uv_loop_t* loop_;
-  Server& server_;
+  QuerySink& sink_;
   TcpLimits limits_;
   uv_tcp_t handle_{};
   bool open_ = false;

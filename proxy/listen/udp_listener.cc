@@ -4,8 +4,8 @@
 
 #include <cstring>
 
+#include "proxy/listen/query_sink.h"
 #include "proxy/log.h"
-#include "proxy/server.h"
 
 namespace dnsp::proxy {
 namespace {
@@ -23,7 +23,7 @@ constexpr size_t kMaxSendQueue = 1 << 20;
 
 }  // namespace
 
-UdpListener::UdpListener(uv_loop_t* loop, Server& server) : loop_(loop), server_(server) {}
+UdpListener::UdpListener(uv_loop_t* loop, QuerySink& sink) : loop_(loop), sink_(sink) {}
 
 std::string UdpListener::start(const SocketAddress& address, PortSharing sharing) {
   name_ = "udp " + to_string(address.get());
@@ -71,8 +71,8 @@ void UdpListener::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const soc
   UdpClient client{self, {}};
   const size_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   std::memcpy(&client.address.storage, from, len);
-  self->server_.handle_query({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)},
-                             ClientRef{client});
+  self->sink_.handle_query({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(n)},
+                           ClientRef{client});
 }
 
 void UdpListener::send(const SocketAddress& to, std::span<const uint8_t> packet) {
@@ -122,7 +122,7 @@ void UdpListener::send_now(const SocketAddress& to, std::span<const uint8_t> pac
   }
   // The socket buffer is full: queue it, owning the bytes until the send completes.
   if (uv_udp_get_send_queue_size(&handle_) + packet.size() > kMaxSendQueue) {
-    ++server_.stats().udp_replies_dropped;
+    sink_.udp_reply_dropped();
     LOG_DEBUG("reply to " << to_string(to.get()) << " dropped: " << name_
                           << " has 1 MiB of replies queued already");
     return;

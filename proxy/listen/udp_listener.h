@@ -18,11 +18,11 @@
 
 namespace dnsp::proxy {
 
-class Server;
+class QuerySink;
 
 class UdpListener {
  public:
-  UdpListener(uv_loop_t* loop, Server& server);
+  UdpListener(uv_loop_t* loop, QuerySink& sink);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
@@ -45,7 +45,7 @@ class UdpListener {
   void flush();
 
   uv_loop_t* loop_;
-  Server& server_;
+  QuerySink& sink_;
   uv_udp_t handle_{};
   bool open_ = false;
   std::string name_;

@@ -1,29 +1,15 @@
-// Upstream: c-ares channels driven by our libuv loop (STYLE §5). Queries are raw packets
-// we encoded (resolver/serve/replies.h upstream_query: EDNS0, DO=1, CD=1) sent with ares_send,
-// so replies arrive raw. c-ares handles failover between servers and retries; callers
-// identify queries by a tag, never by a pointer.
+// Upstream: the one interface the proxy asks upstream resolvers through. Whoever holds one
+// (Server, AnchorUpdater, ExplainRun) hands it raw query packets (resolver/serve/replies.h
+// upstream_query: EDNS0, DO=1, CD=1) with a tag of its own and gets exactly one
+// UpstreamReply per tag back through the handler it gave, on the same event loop: the reply
+// packet as the server sent it, or why there is none. Which servers are tried, in which
+// order, over which transport, and how often, is the transport's business.
 //
-// TCP, and what it costs an upstream (issue 22). UDP channels set ARES_FLAG_EDNS, so a UDP
-// reply over 512 octets is taken whole (c-ares 1.18 otherwise treats it as truncated and
-// asks again over TCP), and ARES_FLAG_IGNTC, so a reply with TC comes back to us: we ask
-// again, same tag, on a TCP channel of our own. TCP channels never set ARES_FLAG_STAYOPEN:
-// c-ares closes their connections as soon as the channel has no query outstanding. An idle
-// connection held open blocks some upstreams whole: dnsmasq run with --no-daemon (-d) serves
-// one TCP connection at a time in its only process, and answers no UDP query until that
-// connection closes.
-//
-// Upstreams that reject EDNS (issue 14, point 5; RFC 6891 §7). With ARES_FLAG_EDNS, c-ares
-// answers a FORMERR without OPT by asking the same server again without our OPT (it removes
-// the query's last 11 octets: exactly our OPT) and turns EDNS off for that channel. A reply
-// without OPT therefore means "this server does not do EDNS": the channel is retired (so
-// EDNS is back for the next queries) and, while servers remain untried, the query goes
-// again, with EDNS, to the next server (a channel whose server list starts there). When
-// every server answered without OPT, that last answer stands and validation judges it (a
-// signed zone is then bogus: no RRSIGs). An upstream's FORMERR never reaches the client: it
-// counts as a failed server (ServerFailed).
+// Transports behind it: cares_upstream.h (plain DNS over UDP, and TCP, with c-ares). Encrypted
+// transports (DNS-over-TLS, DNS-over-HTTPS) join as further implementations made by
+// make_upstream(); nothing above this header changes for them.
 #pragma once
 
-#include <ares.h>
 #include <uv.h>
 
 #include <cstdint>
@@ -31,12 +17,10 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
-#include "crypto/random.h"
+#include "resolver/wire/result.h"
 
 namespace dnsp::proxy {
 
@@ -46,7 +30,7 @@ enum class UpstreamStatus : uint8_t {
   Unreachable,   // connection refused or another network error
   ServerFailed,  // every server answered SERVFAIL, REFUSED, NOTIMP or FORMERR
   BadReply,      // every server answered with something unusable
-  Cancelled,     // the channel is shutting down
+  Cancelled,     // the upstream is shutting down
 };
 
 struct UpstreamReply {
@@ -56,101 +40,48 @@ struct UpstreamReply {
   uint64_t elapsed_ms = 0;  // from send() to this reply (loop time)
 };
 
+// Which servers, and how patiently: [upstream] servers, timeout and attempts.
+struct UpstreamSettings {
+  std::vector<config::Endpoint> servers;
+  uint32_t timeout_ms = 0;  // per attempt
+  uint32_t attempts = 0;    // per server
+  static UpstreamSettings of(const config::Config& c) {
+    return {c.upstreams, c.upstream_timeout_ms, c.upstream_attempts};
+  }
+  bool operator==(const UpstreamSettings&) const = default;
+};
+
+// Udp: UDP first, TCP when a reply is truncated. Tcp: every query over TCP (the retry of an
+// answer whose DNSSEC records went missing over UDP).
+enum class UpstreamTransport : uint8_t { Udp, Tcp };
+
 class Upstream {
  public:
   using Handler = std::function<void(UpstreamReply&&)>;
+  virtual ~Upstream() = default;
 
-  Upstream(uv_loop_t* loop, Handler handler);
-  ~Upstream();
-  Upstream(const Upstream&) = delete;
-  Upstream& operator=(const Upstream&) = delete;
-
-  // Sets up the channel. Nothing is sent until the first query. Returns "" or an error.
-  // `transport` Tcp makes every query use TCP (c-ares ARES_FLAG_USEVC).
-  enum class Transport : uint8_t { Udp, Tcp };
-  std::string init(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
-                   uint32_t attempts, Transport transport = Transport::Udp);
-  // Switches to other servers or timeouts (SIGHUP reload): new queries go to a new channel,
-  // queries already sent finish on the old one. Returns "" or an error (then nothing changed).
-  std::string reconfigure(const std::vector<config::Endpoint>& servers, uint32_t timeout_ms,
-                          uint32_t attempts);
-  // Sends `query` with a fresh random ID; the handler gets `tag` back exactly once.
-  void send(std::span<const uint8_t> query, uint64_t tag);
+  // Switches to other servers or timeouts (SIGHUP reload): new queries go to the new
+  // servers, queries already sent finish where they are. Returns "" or an error (then
+  // nothing changed).
+  virtual std::string reconfigure(const UpstreamSettings& settings) = 0;
+  // Sends `query` (its ID is replaced by a fresh random one); the handler gets `tag` back
+  // exactly once.
+  virtual void send(std::span<const uint8_t> query, uint64_t tag) = 0;
   // Fails every outstanding query with Cancelled and releases all handles. `closed`, when
-  // given, runs once the last handle this object owns is closed (at once when none was
-  // open): from then on the Upstream may be destroyed. Never call it from inside a handler.
-  void shutdown(std::function<void()> closed = {});
-
-  const std::string& servers_text() const { return servers_text_; }
-  // Channels created so far (each with its own UDP sockets); for tests and logs.
-  uint64_t channels_created() const { return channels_created_; }
-
-  // Queries sent on one channel before the next query opens a new one.
-  static constexpr uint32_t kQueriesPerChannel = 64;
-  // The longest UDP reply taken whole (c-ares 1.18 reads at most 4096 octets of a datagram);
-  // we advertise 1232 (resolver/serve/replies.h kUpstreamUdpPayload), some upstreams send more.
-  static constexpr int kMaxUdpReply = 4096;
-
- private:
-  struct Channel {
-    Upstream* owner;
-    Transport transport = Transport::Udp;
-    size_t start = 0;  // the index in servers_ of the first server c-ares tries
-    ares_channel channel = nullptr;
-    uint32_t sent = 0;                 // queries given to this channel
-    uint32_t outstanding = 0;          // ... whose callback has not run yet
-    std::unordered_set<uint16_t> ids;  // the IDs of those queries
-  };
-  struct Poll {
-    uv_poll_t handle;
-    ares_socket_t fd;
-    Channel* channel;
-  };
-
-  static void on_sock_state(void* data, ares_socket_t fd, int readable, int writable) noexcept;
-  static void on_poll(uv_poll_t* handle, int status, int events) noexcept;
-  static void on_timer(uv_timer_t* handle) noexcept;
-  static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf,
-                        int alen) noexcept;
-  void rearm_timer();
-  // A new channel over `transport` whose server list starts at servers_[start] (it takes
-  // that slot; the channel there before retires); "" or what went wrong.
-  std::string open_channel(Transport transport, size_t start);
-  std::unique_ptr<Channel>& slot(Transport transport, size_t start) {
-    return live_[start * 2 + (transport == Transport::Tcp ? 1 : 0)];
-  }
-  // Sends `packet` with a fresh random ID on the channel over `transport` that starts at
-  // servers_[start], opening or rotating it as needed; the handler gets `tag` back once.
-  // `edns_tried`: servers that answered this query without OPT so far.
-  void send_on(Transport transport, size_t start, std::vector<uint8_t> packet, uint64_t tag,
-               uint64_t sent_ms, size_t edns_tried);
-  // Destroys retired channels whose last query has ended (never from inside c-ares).
-  void reap();
-  void close_poll(ares_socket_t fd);
-
-  // "a:53,b:53" for ares_set_servers_ports_csv, from servers[start] round to start - 1.
-  static std::string servers_csv(const std::vector<config::Endpoint>& servers, size_t start = 0);
-
-  uv_loop_t* loop_;
-  Handler handler_;
-  ares_options options_{};
-  int option_mask_ = 0;
-  Transport transport_ = Transport::Udp;  // what init() was given: every query starts there
-  bool open_ = false;                     // between init() and shutdown()
-  std::vector<config::Endpoint> servers_;
-  // The channels taking new queries, two per server (UDP, TCP) by slot(): those starting at
-  // server 0 serve nearly everything; the others only queries a server answered without OPT.
-  // Opened on first use.
-  std::vector<std::unique_ptr<Channel>> live_;
-  crypto::RandomPool random_;                      // query IDs
-  std::vector<std::unique_ptr<Channel>> retired_;  // draining their last queries
-  uv_timer_t timer_{};
-  bool timer_open_ = false;
-  std::function<void()> closed_;  // shutdown()'s callback, until the timer is closed
-  std::unordered_map<ares_socket_t, Poll*> polls_;
-  std::string servers_text_;
-  uint64_t channels_created_ = 0;
-  int in_ares_ = 0;  // > 0 while c-ares (and so possibly a callback) is on the stack
+  // given, runs once the last handle is closed (at once when none was open): from then on
+  // the Upstream may be destroyed. Never call it from inside a handler.
+  virtual void shutdown(std::function<void()> closed = {}) = 0;
+  // The servers, for logs and EDE texts ("127.0.0.1:53,[::1]:53").
+  virtual const std::string& servers_text() const = 0;
 };
+
+// "127.0.0.1:53,[::1]:53": servers as logs and EDE texts name them.
+std::string servers_text(const std::vector<config::Endpoint>& servers);
+
+// The Upstream for `settings` over `transport`, ready to send (nothing is sent until the
+// first query), or what went wrong. Replies reach `handler` on `loop`.
+resolver::Result<std::unique_ptr<Upstream>, std::string> make_upstream(
+    uv_loop_t* loop, Upstream::Handler handler, const UpstreamSettings& settings,
+    UpstreamTransport transport = UpstreamTransport::Udp);
 
 }  // namespace dnsp::proxy

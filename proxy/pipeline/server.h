@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "proxy/explain_service.h"
 #include "proxy/listen/client_ref.h"
+#include "proxy/listen/query_sink.h"
 #include "proxy/listen/tcp_listener.h"
 #include "proxy/listen/udp_listener.h"
 #include "proxy/loop_group.h"
@@ -65,7 +66,7 @@ struct LoopRole {
   size_t count = 1;
 };
 
-class Server {
+class Server final : public QuerySink {
  public:
   Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors, Shared& caches,
          LoopRole role = {});
@@ -91,23 +92,23 @@ class Server {
   Stats& stats() { return stats_; }
   const Stats& stats() const { return stats_; }
 
-  // From the listeners.
-  // Requery::Yes: a parked query handled again after another loop's flight landed (it was
-  // counted as a query when it arrived).
-  enum class Requery : uint8_t { No, Yes };
-  void handle_query(std::span<const uint8_t> packet, const ClientRef& client,
-                    Requery requery = Requery::No);
-  uint64_t next_connection_id() { return next_connection_id_++; }
-  void connection_opened(TcpConnection* c);
-  void connection_closed(uint64_t id);
-  void connection_freed() { --connections_alive_; }
+  // QuerySink: from the listeners.
+  void handle_query(std::span<const uint8_t> packet, const ClientRef& client) override;
+  uint64_t next_connection_id() override { return next_connection_id_++; }
+  void connection_opened(TcpConnection* c) override;
+  void connection_closed(uint64_t id) override;
+  void connection_freed() override { --connections_alive_; }
   // Connections not closing: those closing in this loop iteration (freed at its end) do
   // not count against tcp_max_connections, or a new one accepted then would be refused.
   // Every event loop's connections count.
-  size_t open_connections() const { return group_.tcp_connections.load(); }
+  size_t open_connections() const override { return group_.tcp_connections.load(); }
+  void udp_reply_dropped() override { ++stats_.udp_replies_dropped; }
 
  private:
   using Deadlines = std::multimap<uint64_t, uint64_t>;  // deadline (loop ms) -> transaction
+  // Requery::Yes: a parked query handled again after another loop's flight landed (it was
+  // counted as a query when it arrived).
+  enum class Requery : uint8_t { No, Yes };
   // The upstream's answer to a client query, kept while it is validated.
   struct Answer {
     std::vector<uint8_t> packet;
@@ -132,6 +133,10 @@ class Server {
     std::string key;                // in subquery_by_key_
   };
 
+  static resolver::Transport transport_of(const ClientRef& client) {
+    return std::holds_alternative<TcpClient>(client) ? resolver::Transport::Tcp
+                                                     : resolver::Transport::Udp;
+  }
   void on_upstream(UpstreamReply&& reply);
   void on_answer(uint64_t tid, UpstreamReply&& reply);
   // Takes the followers of a transaction that is about to end (and unregisters it).
@@ -145,12 +150,22 @@ class Server {
   void advance(uint64_t tid, resolver::Step step);
   // Replies to one transaction with a finished verdict.
   void complete(uint64_t tid, const resolver::Step& step);
+  // complete() for a bogus verdict: counted, logged, cached as bogus, SERVFAIL with `ede`.
+  void fail_bogus(uint64_t tid, const Transaction& t, const resolver::Verdict& verdict,
+                  const resolver::ExtendedError& ede);
+  // RFC 8509: the SERVFAIL a secure answer to a root key sentinel name gets with the root
+  // anchors in use, or nothing when the answer stands.
+  std::optional<resolver::ExtendedError> sentinel_refusal(const resolver::ClientQuery& query,
+                                                          const resolver::Verdict& verdict) const;
+  void count_verdict(resolver::Security security);  // stats: secure, insecure, unchecked
   void fetch(uint64_t tid, const resolver::NeedRecords& need);
   // RFC 4035 §4.3-§5 verdicts that rest on records that did not come back: worth one more
   // try over TCP before calling the answer bogus (big resolvers sometimes return partial
   // DNSSEC data over UDP).
   bool retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict);
-  Upstream& channel_for(const Transaction& t) { return t.retried ? upstream_tcp_ : upstream_; }
+  Upstream& channel_for(const Transaction& t) const {
+    return t.retried ? *upstream_tcp_ : *upstream_;
+  }
   void fail_upstream(uint64_t tid, UpstreamStatus status);
   // RFC 8767: when the upstreams failed, answers the transaction (and its followers) from
   // an expired cache entry; false when serve-stale is off or there is none.
@@ -206,8 +221,8 @@ class Server {
   // may still hold a UdpClient that points at them (their send() is then a no-op).
   std::vector<Listener> retired_listeners_;
   Stats stats_;
-  Upstream upstream_;
-  Upstream upstream_tcp_;                              // the same servers over TCP, for retries
+  std::unique_ptr<Upstream> upstream_;                 // made by start()
+  std::unique_ptr<Upstream> upstream_tcp_;             // the same servers over TCP, for retries
   std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;

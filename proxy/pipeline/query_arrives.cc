@@ -1,0 +1,175 @@
+// A client query arrives (the first stage of the pipeline): checked, explained, answered
+// from the cache or by RFC 8198 synthesis (answers_leave.cc), coalesced with an identical query
+// in flight on this loop or parked behind another loop's, or sent upstream as a new
+// transaction. Prefetches start here too.
+#include <variant>
+
+#include "proxy/log.h"
+#include "proxy/pipeline/server.h"
+#include "resolver/serve/replies.h"
+
+namespace dnsp::proxy {
+
+using resolver::EdeCode;
+using resolver::ExtendedError;
+using resolver::RCode;
+
+void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& client) {
+  resolve(packet, client, Requery::No, uv_now(loop_) + config_.query_timeout_ms);
+}
+
+void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, Requery requery,
+                     uint64_t deadline) {
+  if (stopping_) return;
+  if (requery == Requery::No) {
+    ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
+  }
+  auto check = resolver::check_query(packet);
+  if (std::holds_alternative<resolver::DropQuery>(check)) {
+    ++stats_.dropped;
+    LOG_DEBUG("dropped an undecodable packet of " << packet.size() << " octets");
+    if (auto* tcp = std::get_if<TcpClient>(&client)) {
+      if (auto it = connections_.find(tcp->connection); it != connections_.end())
+        it->second->answered();
+    }
+    return;
+  }
+  if (auto* reject = std::get_if<resolver::RejectQuery>(&check)) {
+    LOG_DEBUG("rejected a query: " << resolver::to_string(reject->rcode));
+    send_to(client,
+            resolver::error_reply(reject->query, reject->has_question, reject->rcode, nullptr));
+    return;
+  }
+  auto& query = std::get<resolver::ClientQuery>(check);
+  if (query.explain) {  // a request for a trace, not an answer: proxy/explain_service.h
+    explain_.handle(query, client, addresses_of(client),
+                    {config_, anchors_, limits_, negative_anchors_});
+    return;
+  }
+  const auto transport = transport_of(client);
+  // The hot path: a validated answer from memory. CD queries always go upstream: the
+  // client wants the data as the upstream has it (RFC 4035 §3.2.2).
+  if (!query.checking_disabled()) {
+    bool refresh = false;
+    if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport), uv_now(loop_),
+                             hit_buffer_, &refresh)) {
+      ++stats_.cache_hits;
+      send_to(client, hit_buffer_);
+      if (refresh) prefetch(query);
+      return;
+    }
+    if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
+  }
+  // [server] max_queries_in_flight, all loops together: past it SERVFAIL at once rather
+  // than memory without bound.
+  if (group_.in_flight.load(std::memory_order_relaxed) >= config_.max_queries_in_flight) {
+    ++stats_.overloaded;
+    const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
+    send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
+    return;
+  }
+  const uint64_t tid = next_tid_++;
+  const auto key = flight_key(query);
+  if (auto leader = in_flight_.find(key); leader != in_flight_.end()) {
+    // The same question is already being resolved: wait for its outcome.
+    auto lt = transactions_.find(leader->second);
+    if (lt != transactions_.end()) {
+      ++stats_.coalesced;
+      lt->second.followers.push_back(tid);
+      add_transaction(tid, Transaction{.query = query,
+                                       .client = client,
+                                       .deadline = deadlines_.emplace(deadline, tid)});
+      arm_deadline_timer();
+      return;
+    }
+  }
+  if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) {
+    park(key, packet, client, deadline);
+    return;
+  }
+  in_flight_[key] = tid;
+  LOG_DEBUG("query " << tid << ": " << query.question.name.to_string() << " "
+                     << resolver::to_string(query.question.type));
+  add_transaction(tid, Transaction{.query = query,
+                                   .client = client,
+                                   .deadline = deadlines_.emplace(deadline, tid),
+                                   .leads = true});
+  arm_deadline_timer();
+  send_upstream(*upstream_, resolver::upstream_query(query.question, 0), tid);
+}
+
+void Server::prefetch(const resolver::ClientQuery& query) {
+  const auto key = flight_key(query);
+  // Already being resolved, or busy: the entry simply expires as it would have.
+  if (in_flight_.count(key) != 0 || group_.in_flight.load() >= config_.max_queries_in_flight / 2)
+    return;
+  if (group_.claim(key, role_.index) == LoopGroup::Claim::Elsewhere) return;
+  const uint64_t tid = next_tid_++;
+  ++stats_.prefetches;
+  in_flight_[key] = tid;
+  LOG_DEBUG("query " << tid << ": prefetching " << query.question.name.to_string() << " "
+                     << resolver::to_string(query.question.type));
+  add_transaction(
+      tid,
+      Transaction{.query = query,
+                  .client = TcpClient{0},  // no connection has id 0: nothing is sent
+                  .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
+                  .leads = true,
+                  .background = true});
+  arm_deadline_timer();
+  send_upstream(*upstream_, resolver::upstream_query(query.question, 0), tid);
+}
+
+resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
+  auto key = resolver::CacheKey::of(q);
+  if (q.checking_disabled()) key.shape |= 4;  // CD answers are never shared with others
+  return key;
+}
+
+std::vector<uint64_t> Server::release_followers(Transaction& t) {
+  if (t.leads) {
+    const auto key = flight_key(t.query);
+    auto it = in_flight_.find(key);
+    if (it != in_flight_.end()) in_flight_.erase(it);
+    t.leads = false;
+  }
+  return std::move(t.followers);
+}
+
+void Server::park(const resolver::CacheKey& key, std::span<const uint8_t> packet,
+                  const ClientRef& client, uint64_t deadline) {
+  ++stats_.coalesced;
+  ++group_.in_flight;
+  // The other loop's flight lands by its own deadline, but nothing here should rest on
+  // another loop keeping its promise: a parked query has the deadline it came with.
+  const uint64_t id = next_tid_++;
+  parked_[key].push_back(
+      Parked{{packet.begin(), packet.end()}, client, id, deadlines_.emplace(deadline, id)});
+  parked_ids_.emplace(id, key);
+  arm_deadline_timer();
+}
+
+void Server::on_wake(uv_async_t* handle) noexcept {
+  auto* self = static_cast<Server*>(handle->data);
+  std::vector<resolver::CacheKey> landed;
+  {
+    std::lock_guard lock(self->landed_mu_);
+    landed.swap(self->landed_);
+  }
+  for (const auto& key : landed) {
+    auto node = self->parked_.extract(key);
+    if (node.empty()) continue;
+    // Asked again: now a cache hit, or (a failure: nothing cached) a flight of our own
+    // that the others follow, still due by the deadline the query came with.
+    for (auto& p : node.mapped()) {
+      --self->group_.in_flight;
+      const uint64_t deadline = p.deadline->first;
+      self->deadlines_.erase(p.deadline);
+      self->parked_ids_.erase(p.id);
+      self->resolve(p.packet, p.client, Requery::Yes, deadline);
+    }
+  }
+  self->arm_deadline_timer();
+}
+
+}  // namespace dnsp::proxy

@@ -1,0 +1,198 @@
+// An upstream reply is validated step by step: the client question's reply starts a
+// Validation (unless CD or a negative trust anchor says otherwise), each NeedRecords step
+// becomes a DS/DNSKEY sub-query shared by every validation waiting for it, and a verdict
+// goes to answers_leave.cc. Failed upstreams and the one retry over TCP are decided here.
+#include <optional>
+#include <variant>
+
+#include "proxy/clock.h"
+#include "proxy/log.h"
+#include "proxy/pipeline/server.h"
+#include "resolver/serve/replies.h"
+#include "resolver/wire/message.h"
+
+namespace dnsp::proxy {
+
+using resolver::EdeCode;
+using resolver::ExtendedError;
+using resolver::RCode;
+
+void Server::send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag) {
+  ++stats_.upstream_queries;
+  channel.send(query, tag);
+}
+
+void Server::on_upstream(UpstreamReply&& reply) {
+  stats_.count_upstream(reply.status, reply.elapsed_ms);
+  if (subqueries_.count(reply.tag) != 0) {
+    on_subquery(reply.tag, std::move(reply));
+  } else if (auto r = retry_tags_.find(reply.tag); r != retry_tags_.end()) {
+    const uint64_t tid = r->second;
+    retry_tags_.erase(r);
+    on_answer(tid, std::move(reply));
+  } else {
+    on_answer(reply.tag, std::move(reply));
+  }
+}
+
+void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end()) return;  // already answered (deadline) or shutting down
+  Transaction& t = it->second;
+  if (reply.status != UpstreamStatus::Answered) {
+    fail_upstream(tid, reply.status);
+    return;
+  }
+  auto answer = std::make_shared<Answer>();
+  answer->packet = std::move(reply.packet);
+  auto msg = resolver::Message::parse(answer->packet);
+  if (!msg) {
+    const ExtendedError ede{
+        EdeCode::NetworkError,
+        "upstream sent a malformed reply (" + std::string(resolver::to_string(msg.error())) + ")"};
+    fail(tid, RCode::ServFail, &ede);
+    return;
+  }
+  answer->message = std::move(*msg);
+  t.answer = std::move(answer);
+  if (t.query.checking_disabled()) {
+    // RFC 4035 §3.2.2: CD set, the client validates; hand over the data as received.
+    advance(tid, resolver::Finished{{resolver::Security::Indeterminate, resolver::Reason::None,
+                                     t.query.question.name, "checking disabled"}});
+    return;
+  }
+  if (const resolver::Name* nta = negative_anchor_for(t.query.question.name)) {
+    // RFC 7646 §2: the operator turned validation off at and below this name.
+    LOG_INFO("insecure: " << t.query.question.name.to_string() << " "
+                          << resolver::to_string(t.query.question.type)
+                          << ": not validated, at or below the negative trust anchor "
+                          << nta->to_string() << " ([dnssec] negative_trust_anchors, RFC 7646)");
+    advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
+    return;
+  }
+  t.validation =
+      std::make_unique<resolver::Validation>(anchors_, key_cache_, limits_, wall_clock_now());
+  advance(tid, t.validation->start(t.query.question, t.answer->message));
+}
+
+void Server::advance(uint64_t tid, resolver::Step step) {
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end()) return;
+  if (auto* need = std::get_if<resolver::NeedRecords>(&step)) {
+    fetch(tid, *need);
+    return;
+  }
+  if (retry_over_tcp(tid, std::get<resolver::Finished>(step).verdict)) return;
+  // Identical queries that waited for this one get the same verdict on the same answer,
+  // after it.
+  const std::optional<resolver::CacheKey> landing = landing_key(it->second);
+  auto followers = release_followers(it->second);
+  const auto answer = it->second.answer;
+  complete(tid, step);
+  for (uint64_t fid : followers) {
+    auto ft = transactions_.find(fid);
+    if (ft == transactions_.end()) continue;  // gave up (deadline) meanwhile
+    ft->second.answer = answer;
+    complete(fid, step);
+  }
+  // After the answer is cached: loops that parked this question ask again and hit.
+  if (landing) group_.land(*landing);
+}
+
+void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
+  auto t = transactions_.find(tid);
+  if (t == transactions_.end()) return;
+  Upstream& channel = channel_for(t->second);
+  const std::string key = need.name.lowercased().to_string() + "/" +
+                          resolver::to_string(need.type) + (t->second.retried ? "/tcp" : "");
+  if (auto it = subquery_by_key_.find(key); it != subquery_by_key_.end()) {
+    subqueries_[it->second].waiters.push_back(tid);  // one fetch serves every waiter
+    return;
+  }
+  const uint64_t tag = next_tid_++;
+  resolver::Question q{need.name, need.type, resolver::RRClass::IN};
+  subqueries_.emplace(tag, SubQuery{q, {tid}, key});
+  subquery_by_key_.emplace(key, tag);
+  LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
+                     << resolver::to_string(need.type));
+  send_upstream(channel, resolver::upstream_query(q, 0), tag);
+}
+
+void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
+  auto node = subqueries_.extract(tag);
+  SubQuery& sub = node.mapped();
+  subquery_by_key_.erase(sub.key);
+  for (uint64_t tid : sub.waiters) {
+    auto it = transactions_.find(tid);
+    if (it == transactions_.end() || !it->second.validation) continue;
+    if (reply.status != UpstreamStatus::Answered) {
+      // A DS or DNSKEY that could not be fetched is an outage, not a bogus verdict.
+      fail_upstream(tid, reply.status);
+      continue;
+    }
+    advance(tid, it->second.validation->resume(reply.packet));
+  }
+}
+
+bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
+  using resolver::Reason;
+  if (verdict.security != resolver::Security::Bogus) return false;
+  if (verdict.reason != Reason::RrsigsMissing && verdict.reason != Reason::DnskeyMissing &&
+      verdict.reason != Reason::NsecMissing && verdict.reason != Reason::UpstreamStripsDnssec) {
+    return false;
+  }
+  auto it = transactions_.find(tid);
+  if (it == transactions_.end() || it->second.retried) return false;
+  Transaction& t = it->second;
+  LOG_INFO("query " << tid << ": " << resolver::ede_text(verdict)
+                    << "; asking again over TCP before calling it bogus");
+  t.retried = true;
+  // What the first try learned from the missing records must not decide the second one;
+  // other zones' bogus entries stay (RFC 9520).
+  if (t.validation) key_cache_.forget_bogus(t.validation->bogus_key_zones());
+  t.validation.reset();
+  t.answer.reset();
+  const uint64_t tag = next_tid_++;
+  retry_tags_.emplace(tag, tid);
+  send_upstream(*upstream_tcp_, resolver::upstream_query(t.query.question, 0), tag);
+  return true;
+}
+
+void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
+  resolver::FetchFailure failure = resolver::FetchFailure::BadReply;
+  switch (status) {
+    case UpstreamStatus::Answered:
+    case UpstreamStatus::BadReply:
+      failure = resolver::FetchFailure::BadReply;
+      break;
+    case UpstreamStatus::Timeout:
+      failure = resolver::FetchFailure::Timeout;
+      break;
+    case UpstreamStatus::Unreachable:
+      failure = resolver::FetchFailure::Unreachable;
+      break;
+    case UpstreamStatus::ServerFailed:
+      failure = resolver::FetchFailure::ServerFailed;
+      break;
+    case UpstreamStatus::Cancelled: {
+      // Only stop() cancels (Upstream::shutdown), and it drops every transaction, flight and
+      // follower itself. A cancel at any other time must still answer the client, land the
+      // flight and wake its followers: fail() does all three.
+      if (!stopping_) {
+        failure = resolver::FetchFailure::Unreachable;
+        break;
+      }
+      auto it = transactions_.find(tid);
+      if (it == transactions_.end()) return;
+      deadlines_.erase(it->second.deadline);
+      erase_transaction(it);
+      return;
+    }
+  }
+  const ExtendedError ede =
+      resolver::failure_ede(failure, upstream_->servers_text(), config_.query_timeout_ms);
+  if (answer_stale(tid, ede)) return;
+  fail(tid, RCode::ServFail, &ede);
+}
+
+}  // namespace dnsp::proxy
