@@ -389,10 +389,10 @@ TEST_CASE("tcp: connections past the limit are closed, the others keep working")
   TempDir dir;
   const auto cfg = dir.write("p.toml", "[server]\ntcp_max_connections = 2\n");
   ProxyProcess proxy(forwarding({"--config", cfg, "--upstream", up.address()}));
-  // Let the proxy see the end of the harness's readiness probe connection first.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // ProxyProcess waited for the proxy to close its readiness probe: no connection is open.
   TcpClient a(proxy.port()), b(proxy.port());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Both are accepted (the proxy holds two connections) before the third arrives.
+  REQUIRE(eventually([&] { return server_side_tcp_connections(proxy.port()) == 2; }));
   TcpClient c(proxy.port());
   INFO(proxy.log());
   CHECK(c.closed_by_peer(1000));
@@ -418,7 +418,8 @@ TEST_CASE("process: listening on IPv6 loopback works for UDP and TCP") {
       forwarding({"--upstream", up.address(), "--listen", "[::1]:" + std::to_string(port),
                   "--listen", "127.0.0.1:" + std::to_string(port)}),
       false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The listeners open in the order given: once 127.0.0.1 accepts, [::1] is bound too.
+  REQUIRE(eventually([&] { return tcp_accepts(port); }));
   auto udp = run_command("dig @::1 -p " + std::to_string(port) + " +tries=1 www.example.test");
   CHECK(udp.out.find("192.0.2.1") != std::string::npos);
   auto tcp = run_command("dig @::1 -p " + std::to_string(port) + " +tcp +tries=1 www.example.test");

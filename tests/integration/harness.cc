@@ -138,6 +138,27 @@ bool tcp_accepts(uint16_t port) {
   return ok;
 }
 
+int server_side_tcp_connections(uint16_t port) {
+  int n = 0;
+  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      // "  0: 0100007F:1F90 00000000:0000 0A ...": local address:port (hex), remote, state.
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos) continue;
+      const unsigned long local_port = std::stoul(local.substr(colon + 1), nullptr, 16);
+      // 0A LISTEN; 06 TIME_WAIT and 07 CLOSE hold no server-side resources any more.
+      if (local_port == port && state != "0A" && state != "06" && state != "07") ++n;
+    }
+  }
+  return n;
+}
+
 ProxyProcess::ProxyProcess(std::vector<std::string> args, bool add_listen) {
   port_ = free_port();
   if (add_listen) {
@@ -151,7 +172,13 @@ ProxyProcess::ProxyProcess(std::vector<std::string> args, bool add_listen) {
   if (pid_ < 0) throw std::runtime_error("cannot start " DNSSEC_PROXY_BINARY);
   if (!add_listen) return;
   for (int i = 0; i < 300; ++i) {
-    if (tcp_accepts(port_)) return;
+    if (tcp_accepts(port_)) {
+      if (!eventually([this] { return server_side_tcp_connections(port_) == 0; })) {
+        throw std::runtime_error("the proxy did not close the probe connection; its log:\n" +
+                                 log());
+      }
+      return;
+    }
     if (!running()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
