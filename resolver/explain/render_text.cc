@@ -1,0 +1,186 @@
+#include <string_view>
+#include <vector>
+
+#include "crypto/algorithm.h"
+#include "resolver/explain/render.h"
+#include "resolver/explain/vocabulary.h"
+
+namespace dnsp::resolver {
+namespace {
+
+std::string alg(uint8_t a) { return crypto::algorithm_name(a); }
+
+class Painter {
+ public:
+  explicit Painter(Color c) : on_(c == Color::On) {}
+  std::string paint(std::string_view code, std::string_view text) const {
+    if (!on_) return std::string(text);
+    return "\033[" + std::string(code) + "m" + std::string(text) + "\033[0m";
+  }
+  std::string bold(std::string_view t) const { return paint("1", t); }
+  std::string dim(std::string_view t) const { return paint("2", t); }
+  std::string security(Security s) const {
+    const std::string_view word = to_string(s);
+    switch (s) {
+      case Security::Secure:
+        return paint("1;32", word);
+      case Security::Insecure:
+        return paint("1;33", word);
+      case Security::Bogus:
+        return paint("1;31", word);
+      case Security::Indeterminate:
+        return paint("1;35", word);
+    }
+    return std::string(word);
+  }
+
+ private:
+  bool on_;
+};
+
+std::string rrsig_line(const RrsigView& s, int64_t now, const Painter& p) {
+  std::string line = "RRSIG  " + to_string(s.covered) + " by " + s.signer.to_string() + " key " +
+                     std::to_string(s.key_tag) + " " + alg(s.algorithm) + "  " +
+                     p.dim(format_utc(s.inception) + " .. " + format_utc(s.expiration)) + "  ";
+  switch (s.window) {
+    case RrsigWindow::Valid:
+      line += format_duration(s.expiration - now) + " left";
+      break;
+    case RrsigWindow::Expired:
+      line += p.paint("31", "expired " + format_duration(now - s.expiration) + " ago");
+      break;
+    case RrsigWindow::NotYetValid:
+      line += p.paint("31", "not valid for " + format_duration(s.inception - now));
+      break;
+  }
+  if (s.verified) line += "  " + p.paint("32", "verified");
+  return line;
+}
+
+std::string check_suffix(const CheckView& c, const Painter& p) {
+  if (c.security == Security::Bogus) return "  " + p.paint("31", "failed: " + c.detail);
+  return "";
+}
+
+void denial_lines(std::string& out, const DenialView& d, int64_t now, const Painter& p,
+                  const std::string& indent) {
+  for (const auto& rec : d.records) {
+    std::string line =
+        indent + to_string(rec.type) + "  " + rec.owner.to_string() + " -> " + rec.next + "  [";
+    for (size_t i = 0; i < rec.types.size(); ++i) line += (i ? " " : "") + rec.types[i];
+    line += "]";
+    if (rec.type == RRType::NSEC3) {
+      line += "  iterations " + std::to_string(rec.iterations) + " salt " + rec.salt;
+      if (rec.opt_out) line += " opt-out";
+    }
+    out += line + check_suffix(rec.check, p) + "\n";
+    for (const auto& s : rec.rrsigs) out += indent + "  " + rrsig_line(s, now, p) + "\n";
+  }
+  out += indent + "proof: " + (d.detail.empty() ? std::string("none") : d.detail) + "\n";
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, Color color) {
+  const Painter p(color);
+  std::string out;
+  out += p.bold(r.question.name.to_string() + " " + to_string(r.question.type)) + "  " +
+         p.dim("upstream " + r.upstreams + ", " + format_utc(r.now)) + "\n";
+  for (const auto& z : r.zones) {
+    std::string source;
+    switch (z.ds_source) {
+      case DsSource::TrustAnchor:
+        source = "trust anchor";
+        break;
+      case DsSource::Parent:
+        source = "DS at " + (z.parent ? z.parent->to_string() : std::string("parent"));
+        break;
+      case DsSource::KeyCache:
+        source = "from the key cache";
+        break;
+      case DsSource::None:
+        source = z.no_ds ? "no DS at " + z.no_ds->zone.to_string() : std::string("no DS");
+        break;
+    }
+    out += "\n" + p.bold("zone " + z.zone.to_string()) + "  " + p.security(z.security) + "  " +
+           p.dim("(" + source + ")") + "\n";
+    for (const auto& d : z.ds) {
+      std::string line = "  DS     tag " + std::to_string(d.key_tag) + " " + alg(d.algorithm) +
+                         " " + crypto::digest_name(d.digest_type);
+      if (!d.usable) {
+        line += "  " + p.paint("33", "ignored: " + d.note);
+      } else if (d.matches_key) {
+        line += "  -> " + p.paint("32", "matches key " + std::to_string(*d.matches_key));
+      } else if (z.dnskeys_seen) {
+        line += "  -> " + p.paint("31", "matches no DNSKEY");
+      }
+      out += line + "\n";
+    }
+    if (!z.ds.empty() && z.ds_source == DsSource::Parent) {
+      if (z.ds_rrsigs.empty()) out += "  " + p.paint("31", "DS RRset without RRSIG") + "\n";
+      for (const auto& s : z.ds_rrsigs) out += "  " + rrsig_line(s, r.now, p) + "\n";
+      if (z.ds_check.security == Security::Bogus)
+        out += "  " + p.paint("31", "failed: " + z.ds_check.detail) + "\n";
+    }
+    for (const auto& k : z.keys) {
+      std::string line =
+          "  DNSKEY tag " + std::to_string(k.key_tag) + " flags " + std::to_string(k.flags) + " " +
+          std::string(k.role()) + " " + alg(k.algorithm) + " " +
+          (k.bits > 0 ? std::to_string(k.bits) + " bits" : std::string("(not decoded)"));
+      if (k.revoked) line += " REVOKED";
+      std::vector<std::string> marks;
+      if (k.trusted)
+        marks.push_back(z.ds_source == DsSource::TrustAnchor ? "anchored" : "DS match");
+      if (k.signs_dnskey) marks.push_back("signs the DNSKEY RRset");
+      if (!marks.empty()) {
+        line +=
+            "  " + p.paint("32", "[" + marks[0] + (marks.size() > 1 ? ", " + marks[1] : "") + "]");
+      }
+      out += line + "\n";
+    }
+    if (z.dnskeys_seen && z.dnskey_rrsigs.empty())
+      out += "  " + p.paint("31", "DNSKEY RRset without RRSIG") + "\n";
+    for (const auto& s : z.dnskey_rrsigs) out += "  " + rrsig_line(s, r.now, p) + "\n";
+    if (!z.dnskeys_seen && (!z.ds.empty() || z.ds_source == DsSource::TrustAnchor) &&
+        z.security != Security::Insecure)
+      out += "  " + p.paint("31", "no DNSKEY RRset") + "\n";
+    if (z.no_ds) {
+      out += "  no DS, proven by " + z.no_ds->zone.to_string() + ":\n";
+      denial_lines(out, *z.no_ds, r.now, p, "    ");
+    }
+    if (z.security != Security::Secure && !z.detail.empty())
+      out += "  " + p.paint(z.security == Security::Bogus ? "31" : "33", "=> " + z.detail) + "\n";
+  }
+  out += "\n" + p.bold("answer") + "  " +
+         (r.rcode ? to_string(*r.rcode) : std::string("(no answer)")) + "\n";
+  for (const auto& a : r.answer) {
+    std::string records;
+    for (size_t i = 0; i < a.records.size(); ++i) records += (i ? ", " : "") + a.records[i];
+    std::string state =
+        a.security == Security::Indeterminate ? p.dim("not checked") : p.security(a.security);
+    out += "  " + a.owner.to_string() + " " + std::to_string(a.ttl) + " " + to_string(a.type) +
+           " " + records + "  " + state + "\n";
+    if (a.rrsigs.empty()) out += "    " + p.dim("no RRSIG") + "\n";
+    for (const auto& s : a.rrsigs) out += "    " + rrsig_line(s, r.now, p) + "\n";
+    if (a.security == Security::Bogus) out += "    " + p.paint("31", "failed: " + a.detail) + "\n";
+  }
+  for (const auto& d : r.denials) {
+    const char* what = d.purpose == DenialPurpose::WildcardAnswer ? "wildcard proof"
+                       : d.purpose == DenialPurpose::NoDs         ? "no-DS proof"
+                                                                  : "denial";
+    out += "\n" + p.bold(std::string(what)) + "  " + d.qname.to_string() + " " +
+           to_string(d.qtype) + " in " + d.zone.to_string() + ": " +
+           std::string(denial_kind_id(d.kind)) + "\n";
+    denial_lines(out, d, r.now, p, "  ");
+  }
+  out += "\n" + p.bold("verdict") + "  " + p.security(r.verdict.security) + "\n";
+  if (r.ede) {
+    out += p.bold("EDE") + "      " + std::to_string(static_cast<int>(r.ede->code)) + " (" +
+           std::string(ede_name(r.ede->code)) + "): " + r.ede->text + "\n";
+  }
+  if (!r.cause.empty()) out += p.bold("cause") + "    " + r.cause + "\n";
+  if (!r.next_step.empty()) out += p.bold("next") + "     " + r.next_step + "\n";
+  return out;
+}
+
+}  // namespace dnsp::resolver
