@@ -8,8 +8,6 @@
 namespace dnsp::resolver {
 namespace {
 
-std::string alg(uint8_t a) { return crypto::algorithm_name(a); }
-
 class Painter {
  public:
   explicit Painter(Color c) : on_(c == Color::On) {}
@@ -38,6 +36,14 @@ class Painter {
   bool on_;
 };
 
+std::string alg(uint8_t a) { return crypto::algorithm_name(a); }
+
+// A line that says what is wrong, in red.
+void problem_line(std::string& out, std::string_view indent, std::string_view text,
+                  const Painter& p) {
+  out += std::string(indent) + p.paint("31", text) + "\n";
+}
+
 std::string rrsig_line(const RrsigView& s, int64_t now, const Painter& p) {
   std::string line = "RRSIG  " + to_string(s.covered) + " by " + s.signer.to_string() + " key " +
                      std::to_string(s.key_tag) + " " + alg(s.algorithm) + "  " +
@@ -57,6 +63,11 @@ std::string rrsig_line(const RrsigView& s, int64_t now, const Painter& p) {
   return line;
 }
 
+void rrsig_lines(std::string& out, const std::vector<RrsigView>& sigs, int64_t now,
+                 const Painter& p, std::string_view indent) {
+  for (const auto& s : sigs) out += std::string(indent) + rrsig_line(s, now, p) + "\n";
+}
+
 std::string check_suffix(const CheckView& c, const Painter& p) {
   if (c.security == Security::Bogus) return "  " + p.paint("31", "failed: " + c.detail);
   return "";
@@ -74,83 +85,81 @@ void denial_lines(std::string& out, const DenialView& d, int64_t now, const Pain
       if (rec.opt_out) line += " opt-out";
     }
     out += line + check_suffix(rec.check, p) + "\n";
-    for (const auto& s : rec.rrsigs) out += indent + "  " + rrsig_line(s, now, p) + "\n";
+    rrsig_lines(out, rec.rrsigs, now, p, indent + "  ");
   }
   out += indent + "proof: " + (d.detail.empty() ? std::string("none") : d.detail) + "\n";
 }
 
-}  // namespace
-
-std::string render_text(const Report& r, Color color) {
-  const Painter p(color);
-  std::string out;
-  out += p.bold(r.question.name.to_string() + " " + to_string(r.question.type)) + "  " +
-         p.dim("upstream " + r.upstreams + ", " + format_utc(r.now)) + "\n";
-  for (const auto& z : r.zones) {
-    std::string source;
-    switch (z.ds_source) {
-      case DsSource::TrustAnchor:
-        source = "trust anchor";
-        break;
-      case DsSource::Parent:
-        source = "DS at " + (z.parent ? z.parent->to_string() : std::string("parent"));
-        break;
-      case DsSource::KeyCache:
-        source = "from the key cache";
-        break;
-      case DsSource::None:
-        source = z.no_ds ? "no DS at " + z.no_ds->zone.to_string() : std::string("no DS");
-        break;
-    }
-    out += "\n" + p.bold("zone " + z.zone.to_string()) + "  " + p.security(z.security) + "  " +
-           p.dim("(" + source + ")") + "\n";
-    for (const auto& d : z.ds) {
-      std::string line = "  DS     tag " + std::to_string(d.key_tag) + " " + alg(d.algorithm) +
-                         " " + crypto::digest_name(d.digest_type);
-      if (!d.usable) {
-        line += "  " + p.paint("33", "ignored: " + d.note);
-      } else if (d.matches_key) {
-        line += "  -> " + p.paint("32", "matches key " + std::to_string(*d.matches_key));
-      } else if (z.dnskeys_seen) {
-        line += "  -> " + p.paint("31", "matches no DNSKEY");
-      }
-      out += line + "\n";
-    }
-    if (!z.ds.empty() && z.ds_source == DsSource::Parent) {
-      if (z.ds_rrsigs.empty()) out += "  " + p.paint("31", "DS RRset without RRSIG") + "\n";
-      for (const auto& s : z.ds_rrsigs) out += "  " + rrsig_line(s, r.now, p) + "\n";
-      if (z.ds_check.security == Security::Bogus)
-        out += "  " + p.paint("31", "failed: " + z.ds_check.detail) + "\n";
-    }
-    for (const auto& k : z.keys) {
-      std::string line =
-          "  DNSKEY tag " + std::to_string(k.key_tag) + " flags " + std::to_string(k.flags) + " " +
-          std::string(k.role()) + " " + alg(k.algorithm) + " " +
-          (k.bits > 0 ? std::to_string(k.bits) + " bits" : std::string("(not decoded)"));
-      if (k.revoked) line += " REVOKED";
-      std::vector<std::string> marks;
-      if (k.trusted)
-        marks.push_back(z.ds_source == DsSource::TrustAnchor ? "anchored" : "DS match");
-      if (k.signs_dnskey) marks.push_back("signs the DNSKEY RRset");
-      if (!marks.empty()) {
-        line +=
-            "  " + p.paint("32", "[" + marks[0] + (marks.size() > 1 ? ", " + marks[1] : "") + "]");
-      }
-      out += line + "\n";
-    }
-    if (z.dnskeys_seen && z.dnskey_rrsigs.empty())
-      out += "  " + p.paint("31", "DNSKEY RRset without RRSIG") + "\n";
-    for (const auto& s : z.dnskey_rrsigs) out += "  " + rrsig_line(s, r.now, p) + "\n";
-    if (!z.dnskeys_seen && (!z.ds.empty() || z.ds_source == DsSource::TrustAnchor) &&
-        z.security != Security::Insecure)
-      out += "  " + p.paint("31", "no DNSKEY RRset") + "\n";
-    if (z.no_ds) {
-      out += "  no DS, proven by " + z.no_ds->zone.to_string() + ":\n";
-      denial_lines(out, *z.no_ds, r.now, p, "    ");
-    }
-    if (z.security != Security::Secure && !z.detail.empty())
-      out += "  " + p.paint(z.security == Security::Bogus ? "31" : "33", "=> " + z.detail) + "\n";
+// Where the zone's DS came from: "trust anchor", "DS at example.", "no DS at example."...
+std::string ds_source_words(const ZoneView& z) {
+  switch (z.ds_source) {
+    case DsSource::TrustAnchor:
+      return "trust anchor";
+    case DsSource::Parent:
+      return "DS at " + (z.parent ? z.parent->to_string() : std::string("parent"));
+    case DsSource::KeyCache:
+      return "from the key cache";
+    case DsSource::None:
+      return z.no_ds ? "no DS at " + z.no_ds->zone.to_string() : std::string("no DS");
   }
+  return "";
+}
+
+std::string ds_line(const DsView& d, const ZoneView& z, const Painter& p) {
+  std::string line = "  DS     tag " + std::to_string(d.key_tag) + " " + alg(d.algorithm) + " " +
+                     crypto::digest_name(d.digest_type);
+  if (!d.usable) {
+    line += "  " + p.paint("33", "ignored: " + d.note);
+  } else if (d.matches_key) {
+    line += "  -> " + p.paint("32", "matches key " + std::to_string(*d.matches_key));
+  } else if (z.dnskeys_seen) {
+    line += "  -> " + p.paint("31", "matches no DNSKEY");
+  }
+  return line;
+}
+
+std::string key_line(const KeyView& k, const ZoneView& z, const Painter& p) {
+  std::string line = "  DNSKEY tag " + std::to_string(k.key_tag) + " flags " +
+                     std::to_string(k.flags) + " " + std::string(k.role()) + " " +
+                     alg(k.algorithm) + " " +
+                     (k.bits > 0 ? std::to_string(k.bits) + " bits" : std::string("(not decoded)"));
+  if (k.revoked) line += " REVOKED";
+  std::vector<std::string> marks;
+  if (k.trusted) marks.push_back(z.ds_source == DsSource::TrustAnchor ? "anchored" : "DS match");
+  if (k.signs_dnskey) marks.push_back("signs the DNSKEY RRset");
+  if (!marks.empty()) {
+    line += "  " + p.paint("32", "[" + marks[0] + (marks.size() > 1 ? ", " + marks[1] : "") + "]");
+  }
+  return line;
+}
+
+// One zone of the chain: its DS and their RRSIGs, its DNSKEYs and theirs, its no-DS proof.
+void zone_lines(std::string& out, const ZoneView& z, int64_t now, const Painter& p) {
+  out += "\n" + p.bold("zone " + z.zone.to_string()) + "  " + p.security(z.security) + "  " +
+         p.dim("(" + ds_source_words(z) + ")") + "\n";
+  for (const auto& d : z.ds) out += ds_line(d, z, p) + "\n";
+  if (!z.ds.empty() && z.ds_source == DsSource::Parent) {
+    if (z.ds_rrsigs.empty()) problem_line(out, "  ", "DS RRset without RRSIG", p);
+    rrsig_lines(out, z.ds_rrsigs, now, p, "  ");
+    if (z.ds_check.security == Security::Bogus)
+      problem_line(out, "  ", "failed: " + z.ds_check.detail, p);
+  }
+  for (const auto& k : z.keys) out += key_line(k, z, p) + "\n";
+  if (z.dnskeys_seen && z.dnskey_rrsigs.empty())
+    problem_line(out, "  ", "DNSKEY RRset without RRSIG", p);
+  rrsig_lines(out, z.dnskey_rrsigs, now, p, "  ");
+  if (!z.dnskeys_seen && (!z.ds.empty() || z.ds_source == DsSource::TrustAnchor) &&
+      z.security != Security::Insecure)
+    problem_line(out, "  ", "no DNSKEY RRset", p);
+  if (z.no_ds) {
+    out += "  no DS, proven by " + z.no_ds->zone.to_string() + ":\n";
+    denial_lines(out, *z.no_ds, now, p, "    ");
+  }
+  if (z.security != Security::Secure && !z.detail.empty())
+    out += "  " + p.paint(z.security == Security::Bogus ? "31" : "33", "=> " + z.detail) + "\n";
+}
+
+void answer_lines(std::string& out, const Report& r, const Painter& p) {
   out += "\n" + p.bold("answer") + "  " +
          (r.rcode ? to_string(*r.rcode) : std::string("(no answer)")) + "\n";
   for (const auto& a : r.answer) {
@@ -161,9 +170,12 @@ std::string render_text(const Report& r, Color color) {
     out += "  " + a.owner.to_string() + " " + std::to_string(a.ttl) + " " + to_string(a.type) +
            " " + records + "  " + state + "\n";
     if (a.rrsigs.empty()) out += "    " + p.dim("no RRSIG") + "\n";
-    for (const auto& s : a.rrsigs) out += "    " + rrsig_line(s, r.now, p) + "\n";
-    if (a.security == Security::Bogus) out += "    " + p.paint("31", "failed: " + a.detail) + "\n";
+    rrsig_lines(out, a.rrsigs, r.now, p, "    ");
+    if (a.security == Security::Bogus) problem_line(out, "    ", "failed: " + a.detail, p);
   }
+}
+
+void denial_sections(std::string& out, const Report& r, const Painter& p) {
   for (const auto& d : r.denials) {
     const char* what = d.purpose == DenialPurpose::WildcardAnswer ? "wildcard proof"
                        : d.purpose == DenialPurpose::NoDs         ? "no-DS proof"
@@ -173,6 +185,9 @@ std::string render_text(const Report& r, Color color) {
            std::string(denial_kind_id(d.kind)) + "\n";
     denial_lines(out, d, r.now, p, "  ");
   }
+}
+
+void verdict_lines(std::string& out, const Report& r, const Painter& p) {
   out += "\n" + p.bold("verdict") + "  " + p.security(r.verdict.security) + "\n";
   if (r.ede) {
     out += p.bold("EDE") + "      " + std::to_string(static_cast<int>(r.ede->code)) + " (" +
@@ -180,6 +195,19 @@ std::string render_text(const Report& r, Color color) {
   }
   if (!r.cause.empty()) out += p.bold("cause") + "    " + r.cause + "\n";
   if (!r.next_step.empty()) out += p.bold("next") + "     " + r.next_step + "\n";
+}
+
+}  // namespace
+
+std::string render_text(const Report& r, Color color) {
+  const Painter p(color);
+  std::string out;
+  out += p.bold(r.question.name.to_string() + " " + to_string(r.question.type)) + "  " +
+         p.dim("upstream " + r.upstreams + ", " + format_utc(r.now)) + "\n";
+  for (const auto& z : r.zones) zone_lines(out, z, r.now, p);
+  answer_lines(out, r, p);
+  denial_sections(out, r, p);
+  verdict_lines(out, r, p);
   return out;
 }
 
