@@ -52,48 +52,47 @@ std::vector<std::string> type_list(std::span<const uint8_t> raw) {
   return out;
 }
 
-// Presentation form for the types people look at; RFC 3597 §5 generic form otherwise.
+// TXT (RFC 1035 §3.3.14): each character-string in quotes, with quotes and backslashes
+// escaped and anything not printable as \DDD.
+std::string txt_text(std::span<const uint8_t> rdata) {
+  std::string s;
+  size_t i = 0;
+  while (i < rdata.size()) {
+    const size_t len = rdata[i++];
+    if (i + len > rdata.size()) break;
+    if (!s.empty()) s += ' ';
+    s += '"';
+    for (size_t j = 0; j < len; ++j) {
+      const char c = static_cast<char>(rdata[i + j]);
+      if (c == '"' || c == '\\') s += '\\';
+      if (c >= 0x20 && c < 0x7f) {
+        s += c;
+      } else {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\%03u", static_cast<unsigned>(rdata[i + j]));
+        s += esc;
+      }
+    }
+    s += '"';
+    i += len;
+  }
+  return s;
+}
+
+// Presentation form for the types people look at; RFC 3597 §5 generic form otherwise, and
+// when their RDATA does not parse. An if-chain, not a switch: an RRType holds any type number
+// from the wire, and the generic form is right for every type not named here.
 std::string rdata_text(RRType type, std::span<const uint8_t> rdata) {
   char buf[INET6_ADDRSTRLEN] = {};
-  switch (type) {
-    case RRType::A:
-      if (rdata.size() == 4 && inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
-      break;
-    case RRType::AAAA:
-      if (rdata.size() == 16 && inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
-      break;
-    case RRType::CNAME:
-    case RRType::DNAME:
-    case RRType::NS:
-    case RRType::PTR:
-      if (auto n = parse_single_name(rdata)) return n->to_string();
-      break;
-    case RRType::TXT: {
-      std::string s;
-      size_t i = 0;
-      while (i < rdata.size()) {
-        const size_t len = rdata[i++];
-        if (i + len > rdata.size()) break;
-        if (!s.empty()) s += ' ';
-        s += '"';
-        for (size_t j = 0; j < len; ++j) {
-          const char c = static_cast<char>(rdata[i + j]);
-          if (c == '"' || c == '\\') s += '\\';
-          if (c >= 0x20 && c < 0x7f) {
-            s += c;
-          } else {
-            char esc[8];
-            std::snprintf(esc, sizeof esc, "\\%03u", static_cast<unsigned>(rdata[i + j]));
-            s += esc;
-          }
-        }
-        s += '"';
-        i += len;
-      }
-      return s;
-    }
-    default:
-      break;
+  if (type == RRType::A) {
+    if (rdata.size() == 4 && inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
+  } else if (type == RRType::AAAA) {
+    if (rdata.size() == 16 && inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
+  } else if (type == RRType::CNAME || type == RRType::DNAME || type == RRType::NS ||
+             type == RRType::PTR) {
+    if (auto n = parse_single_name(rdata)) return n->to_string();
+  } else if (type == RRType::TXT) {
+    return txt_text(rdata);
   }
   return "\\# " + std::to_string(rdata.size()) + (rdata.empty() ? "" : " " + hex(rdata));
 }
