@@ -10,7 +10,7 @@
 #include "proxy/log.h"
 #include "proxy/settings.h"
 #include "resolver/anchors/sentinel.h"
-#include "resolver/explain/explain.h"  // ede_name
+#include "resolver/explain/vocabulary.h"  // ede_name
 #include "resolver/serve/replies.h"
 #include "resolver/wire/message.h"
 
