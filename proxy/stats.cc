@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "resolver/explain/explain.h"  // ede_name
+#include "resolver/explain/vocabulary.h"  // ede_name
 #include "resolver/wire/types.h"
 
 namespace dnsp::proxy {

@@ -9,7 +9,7 @@
 #include "proxy/log.h"
 #include "proxy/pipeline/server.h"
 #include "resolver/anchors/sentinel.h"
-#include "resolver/explain/explain.h"  // ede_name
+#include "resolver/explain/vocabulary.h"  // ede_name
 #include "resolver/serve/replies.h"
 
 namespace dnsp::proxy {
