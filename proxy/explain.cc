@@ -81,6 +81,12 @@ bool use_color(const ExplainOptions& options) {
   return !options.no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) == 1;
 }
 
+// What the options ask for: JSON, or text, coloured on a terminal unless NO_COLOR.
+resolver::ExplainFormat format_of(const ExplainOptions& options) {
+  if (options.json) return resolver::ExplainFormat::Json;
+  return use_color(options) ? resolver::ExplainFormat::TextColor : resolver::ExplainFormat::Text;
+}
+
 // ---------------------------------------------------------------------------------------
 // --server: one DNS exchange over TCP with a running proxy (RFC 7766 framing).
 
@@ -185,9 +191,7 @@ std::string ede_of(const resolver::Message& reply) {
 int explain_remote(const config::Endpoint& server, const resolver::Question& question,
                    const ExplainOptions& options) {
   const std::string where = config::to_string(server);
-  const auto format = options.json         ? resolver::ExplainFormat::Json
-                      : use_color(options) ? resolver::ExplainFormat::TextColor
-                                           : resolver::ExplainFormat::Text;
+  const auto format = format_of(options);
   uint16_t id = 0;
   if (getrandom(&id, sizeof id, 0) != sizeof id) id = static_cast<uint16_t>(getpid());
   const auto query = resolver::explain_query(question, id, format);
@@ -387,12 +391,7 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
     std::cerr << "dnssec-proxy explain: " << (err.empty() ? "no report" : err) << "\n";
     return kExplainUsageError;
   }
-  if (options.json) {
-    std::cout << resolver::render_json(*report);
-  } else {
-    std::cout << resolver::render_text(
-        *report, use_color(options) ? resolver::Color::On : resolver::Color::Off);
-  }
+  std::cout << render_report(*report, format_of(options));
   std::cout.flush();
   return report->exit_code;
 }

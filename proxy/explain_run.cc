@@ -193,4 +193,16 @@ void ExplainRun::maybe_closed() {
   if (auto closed = std::exchange(closed_cb_, nullptr)) closed();
 }
 
+std::string render_report(const resolver::Report& report, resolver::ExplainFormat format) {
+  switch (format) {
+    case resolver::ExplainFormat::Json:
+      return resolver::render_json(report);
+    case resolver::ExplainFormat::TextColor:
+      return resolver::render_text(report, resolver::Color::On);
+    case resolver::ExplainFormat::Text:
+      return resolver::render_text(report, resolver::Color::Off);
+  }
+  return resolver::render_text(report, resolver::Color::Off);  // not reached: every format above
+}
+
 }  // namespace dnsp::proxy

@@ -20,6 +20,7 @@
 #include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/explain/explain.h"
+#include "resolver/serve/explain_option.h"
 #include "resolver/validate/validation.h"
 #include "resolver/verify/key_cache.h"
 #include "resolver/verify/rrset_verify.h"
@@ -90,5 +91,10 @@ class ExplainRun {
   resolver::FetchFailure failure_ = resolver::FetchFailure::None;
   bool done_ = false;
 };
+
+// The report in `format`: the one place that picks a renderer, for `explain` run here
+// (proxy/explain.cc) and for `explain --server` answered by a running proxy
+// (proxy/explain_service.cc).
+std::string render_report(const resolver::Report& report, resolver::ExplainFormat format);
 
 }  // namespace dnsp::proxy

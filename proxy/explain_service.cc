@@ -123,11 +123,7 @@ void ExplainService::reply(uint64_t id, const resolver::Report& report) {
   const auto format = req.query.explain->format;
   resolver::ExplainReply out;
   out.exit_code = static_cast<uint8_t>(report.exit_code);
-  out.report = format == resolver::ExplainFormat::Json
-                   ? resolver::render_json(report)
-                   : resolver::render_text(report, format == resolver::ExplainFormat::TextColor
-                                                       ? resolver::Color::On
-                                                       : resolver::Color::Off);
+  out.report = render_report(report, format);
   LOG_INFO("explain: " << req.query.question.name.to_string() << " "
                        << resolver::to_string(req.query.question.type) << ": "
                        << resolver::to_string(report.verdict.security));

@@ -301,7 +301,8 @@ Report build_report(const ExplainInput& in) {
     for (const auto& d : in.evidence->denials) r.denials.push_back(denial_view(d, in.now));
   }
   if (in.negative_anchor && in.answer != nullptr) {
-    // The daemon answers with the data as it came, unvalidated (proxy/server.cc on_answer).
+    // The daemon answers with the data as it came, unvalidated (proxy/pipeline/upstream_replies.cc
+    // on_answer).
     r.verdict = negative_anchor_verdict(*in.negative_anchor);
     r.without_negative_anchor = in.verdict;
     r.ede = daemon_ede(r.verdict, in.upstreams);

@@ -155,8 +155,8 @@ inline constexpr int kExplainUnresolved = 3;
 
 Report build_report(const ExplainInput& in);
 
-// The EDE the daemon attaches to a reply with this verdict (proxy/server.cc): bogus ones,
-// and insecure ones that are insecure only because this validator cannot check them.
+// The EDE the daemon attaches to a reply with this verdict (proxy/pipeline/answers_leave.cc): bogus
+// ones, and insecure ones that are insecure only because this validator cannot check them.
 std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstreams);
 
 }  // namespace dnsp::resolver
