@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "crypto/algorithm.h"
+#include "crypto/base16.h"
 #include "crypto/base64.h"
 #include "crypto/digest.h"
 #include "resolver/verify/canonical.h"
@@ -58,16 +59,6 @@ bool ds_matches(const Name& zone, const Rdata& ds_rdata, const Rdata& dnskey) {
                     ds->digest.end());
 }
 
-std::string hex_upper(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xf];
-  }
-  return out;
-}
-
 // Presentation form of the RDATA, as a zone file writes it after the type.
 std::string dnskey_text(const Rdata& rdata) {
   auto k = parse_dnskey(rdata);
@@ -80,7 +71,7 @@ std::string ds_text(const Rdata& rdata) {
   auto ds = parse_ds(rdata);
   if (!ds) return "";
   return std::to_string(ds->key_tag) + " " + std::to_string(ds->algorithm) + " " +
-         std::to_string(ds->digest_type) + " " + hex_upper(ds->digest);
+         std::to_string(ds->digest_type) + " " + crypto::base16_encode(ds->digest);
 }
 
 std::string state_word(KeyState s) {

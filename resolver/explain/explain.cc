@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "crypto/algorithm.h"
+#include "crypto/base16.h"
 #include "crypto/base32hex.h"
 #include "crypto/public_key.h"
 #include "resolver/anchors/trust_anchor.h"
@@ -22,16 +23,6 @@ namespace {
 // nearest `now`, as verify_rrset() does.
 int64_t serial_to_unix(uint32_t value, int64_t now) {
   return now + static_cast<int32_t>(value - static_cast<uint32_t>(now));
-}
-
-std::string hex(std::span<const uint8_t> bytes) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string s;
-  for (uint8_t b : bytes) {
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
 }
 
 // RFC 4034 §4.1.2: the types of a type bit map, in order.
@@ -97,7 +88,8 @@ std::string rdata_text(RRType type, std::span<const uint8_t> rdata) {
     default:
       break;
   }
-  return "\\# " + std::to_string(rdata.size()) + (rdata.empty() ? "" : " " + hex(rdata));
+  return "\\# " + std::to_string(rdata.size()) +
+         (rdata.empty() ? "" : " " + crypto::base16_encode(rdata));
 }
 
 RrsigView rrsig_view(std::span<const uint8_t> rdata, int64_t now, const CheckedRrset& owner) {
@@ -208,7 +200,7 @@ DenialView denial_view(const DenialTrace& d, int64_t now) {
         p.types = type_list(n->types.raw);
         p.opt_out = (n->flags & Nsec3Rdata::kOptOut) != 0;
         p.iterations = n->iterations;
-        p.salt = n->salt.empty() ? "-" : hex(n->salt);
+        p.salt = n->salt.empty() ? "-" : crypto::base16_encode(n->salt);
       }
       v.records.push_back(std::move(p));
     }
