@@ -14,6 +14,7 @@
 #include "resolver/verify/rrset_verify.h"
 #include "resolver/verify/verdict.h"
 #include "resolver/wire/rdata.h"
+#include "resolver/wire/serial_time.h"
 #include "resolver/wire/zone_text.h"
 
 namespace dnsp::resolver {
@@ -111,7 +112,6 @@ uint32_t original_ttl(const RRset& rrset) {
 int64_t latest_trusted_inception(const Name& zone, const RRset& dnskeys, const TrustAnchor& trusted,
                                  int64_t now, const Limits& limits) {
   int64_t latest = 0;
-  const uint32_t now32 = static_cast<uint32_t>(now);
   for (const auto& rrsig : dnskeys.rrsigs) {
     auto sig = parse_rrsig(rrsig);
     if (!sig) continue;
@@ -121,7 +121,7 @@ int64_t latest_trusted_inception(const Name& zone, const RRset& dnskeys, const T
     const DnskeyCheck check =
         validate_dnskeys(zone, &one, trusted.ds_rdatas, trusted.dnskey_rdatas, now, budget, limits);
     if (check.security != Security::Secure) continue;
-    latest = std::max(latest, now + static_cast<int32_t>(sig->inception - now32));
+    latest = std::max(latest, serial_to_unix(sig->inception, now));
   }
   return latest;
 }

@@ -10,6 +10,7 @@
 #include "resolver/wire/message_builder.h"
 #include "resolver/wire/rdata.h"
 #include "resolver/wire/rrset.h"
+#include "resolver/wire/serial_time.h"
 
 namespace dnsp::resolver {
 namespace {
@@ -19,11 +20,6 @@ using Bytes = std::vector<uint8_t>;
 constexpr size_t kAllocOverhead = 16;  // what the allocator keeps beside each allocation
 constexpr size_t kNodeOverhead = 48;   // a map or list node's links and colour
 constexpr uint8_t kStar[] = {'*'};
-
-// RFC 4034 §3.1.5: RRSIG times are 32-bit serial numbers (RFC 1982) around `now`.
-int64_t unix_time(uint32_t serial, int64_t now) {
-  return now + static_cast<int32_t>(serial - static_cast<uint32_t>(now));
-}
 
 size_t heap_size(const std::vector<Bytes>& v) {
   size_t n = v.capacity() * sizeof(Bytes) + kAllocOverhead;
@@ -84,8 +80,8 @@ std::optional<VerifiedSigs> verified_sigs(const CheckedRrset& r, int64_t now) {
         sig->type_covered != r.type) {
       continue;
     }
-    const int64_t inception = unix_time(sig->inception, now);
-    const int64_t expiration = unix_time(sig->expiration, now);
+    const int64_t inception = serial_to_unix(sig->inception, now);
+    const int64_t expiration = serial_to_unix(sig->expiration, now);
     if (inception > now || expiration <= now) continue;
     if (!first && sig->labels != out.labels) return std::nullopt;
     first = false;

@@ -12,18 +12,13 @@
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/verify/canonical.h"
 #include "resolver/wire/rdata.h"
+#include "resolver/wire/serial_time.h"
 
 namespace dnsp::resolver {
 namespace {
 
 // ---------------------------------------------------------------------------------------
 // Building the report from the evidence.
-
-// RFC 4034 §3.1.5: RRSIG times are 32-bit serial numbers; resolve them to the instant
-// nearest `now`, as verify_rrset() does.
-int64_t serial_to_unix(uint32_t value, int64_t now) {
-  return now + static_cast<int32_t>(value - static_cast<uint32_t>(now));
-}
 
 // RFC 4034 §4.1.2: the types of a type bit map, in order.
 std::vector<std::string> type_list(std::span<const uint8_t> raw) {
