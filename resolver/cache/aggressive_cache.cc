@@ -37,19 +37,6 @@ std::string hash_key(const Name& nsec3_owner) {
   return std::string(label.begin(), label.end());
 }
 
-// Where a covering NSEC leaves the closest encloser of `name` (RFC 4035 §5.4): the longest
-// ancestor shared with the NSEC's owner or next name. Only to pick which wildcard to look
-// at: prove_nsec() / prove_wildcard_answer_nsec() derive it again and decide.
-Name closest_encloser_of(const NsecRecord& cover, const Name& name) {
-  const auto common = [&](const Name& other) {
-    const size_t n = std::min(name.label_count(), other.label_count());
-    size_t k = 0;
-    while (k < n && name.suffix(k + 1) == other.suffix(k + 1)) ++k;
-    return k;
-  };
-  return name.suffix(std::max(common(cover.owner), common(cover.next)));
-}
-
 // Types an answer is never synthesised for: DS lives in the parent zone, ANY and the meta
 // types (RFC 6895 §3.1: 128-255) are no RRsets, and DNSSEC records are asked for by type.
 bool synthesisable(RRType t) {
@@ -435,7 +422,9 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Target& t, in
   }
   std::vector<NsecRecord> records{*rec};
   if (!(rec->owner == qname)) {
-    const Name ce = closest_encloser_of(*rec, qname);
+    // Only to pick which wildcard to look at: prove_nsec() / prove_wildcard_answer_nsec()
+    // derive the closest encloser again and decide.
+    const Name ce = nsec_closest_encloser(*rec, qname);
     // RFC 8198 §5.3: the wildcard RRset at the closest encloser, expanded to qname, with
     // the NSEC covering qname (RFC 4035 §5.3.4).
     if (ce.label_count() < qname.label_count() && ce.is_subdomain_of(z.apex)) {

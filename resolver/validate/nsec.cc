@@ -128,14 +128,11 @@ DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype, Wor
                 [&] { return what() + " lacks " + to_string(qtype) + " and CNAME"; });
 }
 
-// Where a covering NSEC leaves the closest encloser of `name` (RFC 4035 §5.4): the longest
-// ancestor `name` shares with the NSEC's owner or next name; every longer ancestor lies
-// strictly between them and so does not exist.
-Name closest_encloser_of(const NsecRecord& cover, const Name& name) {
+}  // namespace
+
+Name nsec_closest_encloser(const NsecRecord& cover, const Name& name) {
   return name.suffix(std::max(name.common_labels(cover.owner), name.common_labels(cover.next)));
 }
-
-}  // namespace
 
 bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone) {
   if (!name.is_subdomain_of(zone) || !nsec.owner.is_subdomain_of(zone)) return false;
@@ -166,7 +163,7 @@ DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
   }
 
   // Name error (RFC 4035 §5.4): qname is covered; now no wildcard may match it.
-  const Name ce = closest_encloser_of(*q.nsec, qname);
+  const Name ce = nsec_closest_encloser(*q.nsec, qname);
   const auto qname_proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!ce.is_subdomain_of(zone)) {
     return not_proven(qname_proof() + " but its closest encloser is outside the zone");
@@ -218,7 +215,7 @@ DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, co
   }
   // RFC 4035 §5.3.4: the expansion is right only if no name closer to qname exists, i.e.
   // the closest encloser the NSEC proves is the one the RRSIG Labels field names.
-  const Name ce = closest_encloser_of(*q.nsec, qname);
+  const Name ce = nsec_closest_encloser(*q.nsec, qname);
   const auto proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!(ce == wildcard_closest_encloser)) {
     return not_proven(proof() + " but leaves " + ce.to_string() +

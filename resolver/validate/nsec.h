@@ -17,6 +17,12 @@ namespace dnsp::resolver {
 // below also refuse NSECs owned above a zone cut (RFC 6840 §4.1).
 bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone);
 
+// Where an NSEC covering `name` leaves its closest encloser (RFC 4035 §5.4): the longest
+// ancestor `name` shares with the NSEC's owner or next name; every longer ancestor lies
+// strictly between them and so does not exist. The one copy: the proofs below and the
+// RFC 8198 cache (resolver/cache/, to pick which wildcard to look at) use it.
+Name nsec_closest_encloser(const NsecRecord& cover, const Name& name);
+
 // Proves that `qname`/`qtype` has no answer in `zone`, whose NSEC records are `nsecs`.
 //   NoData:         an NSEC owned by qname lists neither qtype nor CNAME (RFC 4035 §5.4,
 //                   RFC 6840 §4.3); or qname is an empty non-terminal: an NSEC owner < qname
