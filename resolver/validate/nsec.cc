@@ -93,39 +93,10 @@ DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Word
   return {kind, ce, wording == Wording::Full ? words() : std::string()};
 }
 
-// NODATA from the NSEC owned by qname (RFC 4035 §5.4; for DS, RFC 6840 §4.4).
+// NODATA from the NSEC owned by qname: the shared rule (denial.h, RFC 4035 §5.4).
 DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype, Wording wording) {
-  const TypeBitmap t = types_of(r);
-  const auto what = [&] { return describe(r); };
-  // The root has no parent: its DS RRset, if any, would be in the root zone itself, so the
-  // root's apex NSEC proves `. DS` NODATA like any other type (RFC 4035 §5.4).
-  if (qtype == RRType::DS && !qname.is_root()) {
-    // RFC 6840 §4.4: an insecure delegation needs the parent's NSEC: NS set, DS and SOA
-    // clear. With SOA set it is the child's apex NSEC, which cannot speak for the parent.
-    if (t.contains(RRType::SOA)) {
-      return not_proven(what() + " is the child zone's apex NSEC (SOA set): it cannot deny DS");
-    }
-    if (t.contains(RRType::DS)) return not_proven(what() + " lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
-    if (t.contains(RRType::NS)) {
-      return proven(DenialKind::NoDs, qname, wording,
-                    [&] { return what() + " lists NS without DS: insecure delegation"; });
-    }
-    return proven(DenialKind::NotACut, qname, wording,
-                  [&] { return what() + " lists neither NS nor SOA: no zone cut"; });
-  }
-  if (t.contains(qtype)) return not_proven(what() + " lists " + to_string(qtype));
-  // RFC 6840 §4.3: a CNAME at qname would have been followed, so NODATA is not proven.
-  if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
-  // RFC 6840 §4.1: the parent's NSEC at a cut speaks for DS only, not the child's data.
-  if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what() +
-                      " is the parent side of a zone cut (NS without SOA): it proves "
-                      "nothing about " +
-                      to_string(qtype));
-  }
-  return proven(DenialKind::NoData, qname, wording,
-                [&] { return what() + " lacks " + to_string(qtype) + " and CNAME"; });
+  return nodata_from_bitmap(r.type_bitmap, qname, qtype, wording, [&] { return describe(r); },
+                            {"NSEC", ""});
 }
 
 }  // namespace

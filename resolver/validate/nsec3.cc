@@ -161,39 +161,12 @@ DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Word
   return {kind, ce, wording == Wording::Full ? words() : std::string()};
 }
 
-// NODATA from the NSEC3 matching qname (RFC 5155 §8.5, §8.6; RFC 6840 §4.4).
+// NODATA from the NSEC3 matching qname: the shared rule (denial.h, RFC 5155 §8.5-8.6).
 DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, RRType qtype,
                        Wording wording) {
-  const TypeBitmap t = m.types();
-  const auto what = [&] { return p.describe(m) + " matches " + qname.to_string(); };
-  // The root has no parent: its apex NSEC3 proves `. DS` NODATA like any other type.
-  if (qtype == RRType::DS && !qname.is_root()) {
-    // RFC 6840 §4.4: NS set, DS and SOA clear. SOA set means the child's apex NSEC3, which
-    // cannot speak for the parent's DS RRset.
-    if (t.contains(RRType::SOA)) {
-      return not_proven(what() +
-                        " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
-    }
-    if (t.contains(RRType::DS)) return not_proven(what() + " and lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
-    if (t.contains(RRType::NS)) {
-      return proven(DenialKind::NoDs, qname, wording,
-                    [&] { return what() + " and lists NS without DS: insecure delegation"; });
-    }
-    return proven(DenialKind::NotACut, qname, wording,
-                  [&] { return what() + " and lists neither NS nor SOA: no zone cut"; });
-  }
-  if (t.contains(qtype)) return not_proven(what() + " and lists " + to_string(qtype));
-  if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
-  // RFC 6840 §4.1: the parent's NSEC3 at a cut speaks for DS only, not the child's data.
-  if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what() +
-                      " and is the parent side of a zone cut (NS without SOA): it "
-                      "proves nothing about " +
-                      to_string(qtype));
-  }
-  return proven(DenialKind::NoData, qname, wording,
-                [&] { return what() + " and lacks " + to_string(qtype) + " and CNAME"; });
+  return nodata_from_bitmap(m.rec->type_bitmap, qname, qtype, wording,
+                            [&] { return p.describe(m) + " matches " + qname.to_string(); },
+                            {"NSEC3", " and"});
 }
 
 // The next closer name: the ancestor of qname one label longer than the closest encloser
