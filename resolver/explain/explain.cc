@@ -40,48 +40,45 @@ std::vector<std::string> type_list(std::span<const uint8_t> raw) {
   return out;
 }
 
-// Presentation form for the types people look at; RFC 3597 §5 generic form otherwise.
+// The TXT RDATA as quoted character-strings, escaping what is not printable ASCII.
+std::string txt_text(std::span<const uint8_t> rdata) {
+  std::string s;
+  size_t i = 0;
+  while (i < rdata.size()) {
+    const size_t len = rdata[i++];
+    if (i + len > rdata.size()) break;
+    if (!s.empty()) s += ' ';
+    s += '"';
+    for (size_t j = 0; j < len; ++j) {
+      const char c = static_cast<char>(rdata[i + j]);
+      if (c == '"' || c == '\\') s += '\\';
+      if (c >= 0x20 && c < 0x7f) {
+        s += c;
+      } else {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\%03u", static_cast<unsigned>(rdata[i + j]));
+        s += esc;
+      }
+    }
+    s += '"';
+    i += len;
+  }
+  return s;
+}
+
+// Presentation form for the types people look at; RFC 3597 §5 generic form otherwise. Tests,
+// not a switch: RRType is the open 16-bit type space, and a new type needs no words here.
 std::string rdata_text(RRType type, std::span<const uint8_t> rdata) {
   char buf[INET6_ADDRSTRLEN] = {};
-  switch (type) {
-    case RRType::A:
-      if (rdata.size() == 4 && inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
-      break;
-    case RRType::AAAA:
-      if (rdata.size() == 16 && inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
-      break;
-    case RRType::CNAME:
-    case RRType::DNAME:
-    case RRType::NS:
-    case RRType::PTR:
-      if (auto n = parse_single_name(rdata)) return n->to_string();
-      break;
-    case RRType::TXT: {
-      std::string s;
-      size_t i = 0;
-      while (i < rdata.size()) {
-        const size_t len = rdata[i++];
-        if (i + len > rdata.size()) break;
-        if (!s.empty()) s += ' ';
-        s += '"';
-        for (size_t j = 0; j < len; ++j) {
-          const char c = static_cast<char>(rdata[i + j]);
-          if (c == '"' || c == '\\') s += '\\';
-          if (c >= 0x20 && c < 0x7f) {
-            s += c;
-          } else {
-            char esc[8];
-            std::snprintf(esc, sizeof esc, "\\%03u", static_cast<unsigned>(rdata[i + j]));
-            s += esc;
-          }
-        }
-        s += '"';
-        i += len;
-      }
-      return s;
-    }
-    default:
-      break;
+  if (type == RRType::A) {
+    if (rdata.size() == 4 && inet_ntop(AF_INET, rdata.data(), buf, sizeof buf)) return buf;
+  } else if (type == RRType::AAAA) {
+    if (rdata.size() == 16 && inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf)) return buf;
+  } else if (type == RRType::CNAME || type == RRType::DNAME || type == RRType::NS ||
+             type == RRType::PTR) {
+    if (auto n = parse_single_name(rdata)) return n->to_string();
+  } else if (type == RRType::TXT) {
+    return txt_text(rdata);
   }
   return "\\# " + std::to_string(rdata.size()) +
          (rdata.empty() ? "" : " " + crypto::base16_encode(rdata));
@@ -502,7 +499,16 @@ Cause bogus_cause(const Report& r) {
               "Something between here and " + zone +
                   " rewrites replies (the upstream, or an on-path attacker): compare dig "
                   "+dnssec +cd through the upstream with the zone's servers."};
-    default:
+    // Not reasons for a bogus verdict: the general words below.
+    case Reason::None:
+    case Reason::NoTrustAnchor:
+    case Reason::UnsignedDelegation:
+    case Reason::OptOutDelegation:
+    case Reason::UnsupportedAlgorithm:
+    case Reason::UnsupportedDigest:
+    case Reason::Nsec3IterationsTooHigh:
+    case Reason::NegativeTrustAnchor:
+    case Reason::DenialNotChecked:
       break;
   }
   return {"The answer is bogus: " + ede_text(v) + ".",
@@ -611,7 +617,26 @@ Cause insecure_cause(const Report& r) {
                   ": nothing is validated, every answer is insecure.",
               "Name a trust anchor file with --trust-anchor or [dnssec] trust_anchor_file, or "
               "remove the setting to use the built-in root anchors."};
-    default:
+    // Not reasons for an insecure verdict: the general words below.
+    case Reason::None:
+    case Reason::DenialNotChecked:
+    case Reason::SignatureExpired:
+    case Reason::SignatureNotYetValid:
+    case Reason::SignatureInvalid:
+    case Reason::RrsigsMissing:
+    case Reason::NoMatchingKey:
+    case Reason::DnskeyMissing:
+    case Reason::NoDnskeyMatchesDs:
+    case Reason::DnskeyNotSignedByDsKey:
+    case Reason::NoZoneKeyBit:
+    case Reason::NsecMissing:
+    case Reason::DenialNotProven:
+    case Reason::BadSigner:
+    case Reason::UpstreamStripsDnssec:
+    case Reason::TooMuchWork:
+    case Reason::CryptoError:
+    case Reason::MalformedData:
+    case Reason::InconsistentAnswer:
       break;
   }
   return {"The answer is insecure: " + ede_text(v) + ".",

@@ -35,9 +35,30 @@ int severity(Reason r) {
       return 2;
     case Reason::BadSigner:
       return 1;
-    default:
+    // Not what verifying one RRSIG reports: below every failure above.
+    case Reason::None:
+    case Reason::NoTrustAnchor:
+    case Reason::UnsignedDelegation:
+    case Reason::OptOutDelegation:
+    case Reason::UnsupportedAlgorithm:
+    case Reason::UnsupportedDigest:
+    case Reason::Nsec3IterationsTooHigh:
+    case Reason::NegativeTrustAnchor:
+    case Reason::DenialNotChecked:
+    case Reason::RrsigsMissing:
+    case Reason::DnskeyMissing:
+    case Reason::NoDnskeyMatchesDs:
+    case Reason::DnskeyNotSignedByDsKey:
+    case Reason::NoZoneKeyBit:
+    case Reason::NsecMissing:
+    case Reason::DenialNotProven:
+    case Reason::UpstreamStripsDnssec:
+    case Reason::TooMuchWork:
+    case Reason::MalformedData:
+    case Reason::InconsistentAnswer:
       return 0;
   }
+  return 0;
 }
 
 }  // namespace
