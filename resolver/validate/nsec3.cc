@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 #include "crypto/base32hex.h"
 #include "crypto/digest.h"
@@ -175,27 +176,22 @@ Name next_closer(const Name& qname, const Name& closest_encloser) {
   return qname.suffix(closest_encloser.label_count() + 1);
 }
 
-}  // namespace
-
-std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, uint16_t iterations) {
-  auto h = hash_name(name, salt, iterations);
-  return h ? crypto::base32hex_encode(*h) : std::string();
-}
-
-DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
-                         const Name& zone, Nsec3Limits& limits, Wording wording) {
-  if (!qname.is_subdomain_of(zone)) {
-    return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
+// RFC 5155 §8.3, the closest encloser proof: the closest encloser is the longest ancestor of
+// qname with a matching NSEC3, and an NSEC3 covers the next closer name below it.
+struct EncloserProof {
+  Name closest_encloser;
+  const Usable* match;  // the NSEC3 matching the closest encloser
+  Name next_closer;
+  const Usable* next_closer_cover;
+  std::string words(const Nsec3Proof& p) const {
+    return p.describe(*match) + " matches closest encloser " + closest_encloser.to_string() + "; " +
+           p.describe(*next_closer_cover) + " covers next closer " + next_closer.to_string();
   }
-  Nsec3Proof p(zone, limits);
-  if (auto early = p.select(records)) return *early;
+};
 
-  const auto h_qname = p.hash(qname);
-  if (!h_qname) return p.failure();
-  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype, wording);
-
-  // RFC 5155 §8.3: the closest encloser is the longest ancestor of qname with a matching
-  // NSEC3; the next closer name below it must be covered.
+// The closest encloser proof for qname (not matched itself), or why there is none.
+std::variant<EncloserProof, DenialResult> closest_encloser_proof(Nsec3Proof& p, const Name& qname,
+                                                                 const Name& zone) {
   const Usable* ce_match = nullptr;
   Name ce = qname;
   while (!(ce == zone)) {
@@ -219,7 +215,6 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
       ce_types.contains(RRType::DNAME)) {
     return not_proven(ce_proof() + ", which is a zone cut or DNAME: it proves nothing below it");
   }
-
   const Name nc = next_closer(qname, ce);
   const auto h_nc = p.hash(nc);
   if (!h_nc) return p.failure();
@@ -227,10 +222,34 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
   if (!nc_cover) {
     return not_proven(ce_proof() + ", but no NSEC3 covers the next closer name " + nc.to_string());
   }
-  const auto proof = [&] {
-    return ce_proof() + "; " + p.describe(*nc_cover) + " covers next closer " + nc.to_string();
-  };
-  const bool opt_out = nc_cover->opt_out();
+  return EncloserProof{ce, ce_match, nc, nc_cover};
+}
+
+}  // namespace
+
+std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, uint16_t iterations) {
+  auto h = hash_name(name, salt, iterations);
+  return h ? crypto::base32hex_encode(*h) : std::string();
+}
+
+DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
+                         const Name& zone, Nsec3Limits& limits, Wording wording) {
+  if (!qname.is_subdomain_of(zone)) {
+    return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
+  }
+  Nsec3Proof p(zone, limits);
+  if (auto early = p.select(records)) return *early;
+
+  const auto h_qname = p.hash(qname);
+  if (!h_qname) return p.failure();
+  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype, wording);
+
+  auto encloser = closest_encloser_proof(p, qname, zone);
+  if (auto* failed = std::get_if<DenialResult>(&encloser)) return std::move(*failed);
+  const EncloserProof& e = std::get<EncloserProof>(encloser);
+  const Name& ce = e.closest_encloser;
+  const auto proof = [&] { return e.words(p); };
+  const bool opt_out = e.next_closer_cover->opt_out();
   // RFC 5155 §8.6, RFC 6840 §4.4: for DS, an Opt-Out span over the next closer name is the
   // insecure delegation proof.
   if (qtype == RRType::DS && opt_out) {
