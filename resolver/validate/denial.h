@@ -105,9 +105,10 @@ enum class NodataRule : uint8_t {
   HasType,     // qtype listed
   ParentSide,  // NS without SOA, for a type other than DS
 };
-NodataRule nodata_rule(std::span<const uint8_t> type_bitmap, const Name& qname, RRType qtype);
+[[nodiscard]] NodataRule nodata_rule(std::span<const uint8_t> type_bitmap, const Name& qname,
+                                     RRType qtype);
 // NoData, NoDs or NotACut for the rules that prove one; NotProven for the others.
-DenialKind nodata_kind(NodataRule rule);
+[[nodiscard]] DenialKind nodata_kind(NodataRule rule);
 
 // How a proof names the record it read: `record` is "NSEC" or "NSEC3", and `joint` joins the
 // record's description to a finding ("NSEC a. -> c. lists DS", "NSEC3 ... matches b. and
@@ -119,8 +120,8 @@ struct RecordWords {
 
 // The result of `rule` for qname/qtype: the kind it proves (NotProven for the others), with
 // `what` (the record's description) and the rule's words as detail.
-DenialResult nodata_result(NodataRule rule, const Name& qname, RRType qtype, std::string what,
-                           RecordWords words);
+[[nodiscard]] DenialResult nodata_result(NodataRule rule, const Name& qname, RRType qtype,
+                                         std::string what, RecordWords words);
 
 // nodata_rule() and nodata_result(), describing the record (`what()`) only when the detail
 // needs it: with Wording::Failures a proven result has none.

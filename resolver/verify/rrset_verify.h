@@ -31,11 +31,12 @@ struct RrsetCheck {
 // Every key with the RRSIG's tag and algorithm is tried (tags collide, RFC 4034 App. B), each
 // try counted against `budget`; after limits.max_failed_checks_per_rrset failed tries, or with
 // the budget spent, the RRset is Bogus with Reason::TooMuchWork.
-RrsetCheck verify_rrset(const RRset& rrset, const Name& zone, const std::vector<ZoneKey>& keys,
-                        int64_t now, Budget& budget, const Limits& limits);
-RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
-                        const std::vector<const ZoneKey*>& keys, int64_t now, Budget& budget,
-                        const Limits& limits);
+[[nodiscard]] RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
+                                      const std::vector<ZoneKey>& keys, int64_t now, Budget& budget,
+                                      const Limits& limits);
+[[nodiscard]] RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
+                                      const std::vector<const ZoneKey*>& keys, int64_t now,
+                                      Budget& budget, const Limits& limits);
 
 // Which DS record (or anchor DNSKEY) vouched for which DNSKEY.
 struct DsKeyMatch {
@@ -63,14 +64,15 @@ struct DnskeyCheck {
 // use (only unsupported algorithms, or only unsupported digest types) makes the zone insecure
 // from the DS RRset alone, without its DNSKEY RRset: the Insecure check saying why
 // (UnsupportedAlgorithm or UnsupportedDigest). nullopt when some DS record is usable.
-std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas);
+[[nodiscard]] std::optional<DnskeyCheck> insecure_by_ds(
+    const std::vector<std::vector<uint8_t>>& ds_rdatas);
 
 // Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the
 // DS RRdata of the parent or the anchor's DS / DNSKEY RRdata.
-DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
-                             const std::vector<std::vector<uint8_t>>& ds_rdatas,
-                             const std::vector<std::vector<uint8_t>>& anchor_dnskeys, int64_t now,
-                             Budget& budget, const Limits& limits);
+[[nodiscard]] DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
+                                           const std::vector<std::vector<uint8_t>>& ds_rdatas,
+                                           const std::vector<std::vector<uint8_t>>& anchor_dnskeys,
+                                           int64_t now, Budget& budget, const Limits& limits);
 
 // Decodes every zone key (flags bit 7, protocol 3) of a DNSKEY RRset; others are skipped.
 std::vector<ZoneKey> decode_zone_keys(const RRset& dnskeys);
