@@ -7,12 +7,14 @@
 #include <sstream>
 
 #include "crypto/algorithm.h"
+#include "crypto/base16.h"
 #include "crypto/base64.h"
 #include "crypto/digest.h"
 #include "resolver/verify/canonical.h"
 #include "resolver/verify/rrset_verify.h"
 #include "resolver/verify/verdict.h"
 #include "resolver/wire/rdata.h"
+#include "resolver/wire/serial_time.h"
 #include "resolver/wire/zone_text.h"
 
 namespace dnsp::resolver {
@@ -58,16 +60,6 @@ bool ds_matches(const Name& zone, const Rdata& ds_rdata, const Rdata& dnskey) {
                     ds->digest.end());
 }
 
-std::string hex_upper(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0xf];
-  }
-  return out;
-}
-
 // Presentation form of the RDATA, as a zone file writes it after the type.
 std::string dnskey_text(const Rdata& rdata) {
   auto k = parse_dnskey(rdata);
@@ -80,7 +72,7 @@ std::string ds_text(const Rdata& rdata) {
   auto ds = parse_ds(rdata);
   if (!ds) return "";
   return std::to_string(ds->key_tag) + " " + std::to_string(ds->algorithm) + " " +
-         std::to_string(ds->digest_type) + " " + hex_upper(ds->digest);
+         std::to_string(ds->digest_type) + " " + crypto::base16_encode(ds->digest);
 }
 
 std::string state_word(KeyState s) {
@@ -120,7 +112,6 @@ uint32_t original_ttl(const RRset& rrset) {
 int64_t latest_trusted_inception(const Name& zone, const RRset& dnskeys, const TrustAnchor& trusted,
                                  int64_t now, const Limits& limits) {
   int64_t latest = 0;
-  const uint32_t now32 = static_cast<uint32_t>(now);
   for (const auto& rrsig : dnskeys.rrsigs) {
     auto sig = parse_rrsig(rrsig);
     if (!sig) continue;
@@ -130,7 +121,7 @@ int64_t latest_trusted_inception(const Name& zone, const RRset& dnskeys, const T
     const DnskeyCheck check =
         validate_dnskeys(zone, &one, trusted.ds_rdatas, trusted.dnskey_rdatas, now, budget, limits);
     if (check.security != Security::Secure) continue;
-    latest = std::max(latest, now + static_cast<int32_t>(sig->inception - now32));
+    latest = std::max(latest, serial_to_unix(sig->inception, now));
   }
   return latest;
 }

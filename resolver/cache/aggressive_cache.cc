@@ -10,6 +10,7 @@
 #include "resolver/wire/message_builder.h"
 #include "resolver/wire/rdata.h"
 #include "resolver/wire/rrset.h"
+#include "resolver/wire/serial_time.h"
 
 namespace dnsp::resolver {
 namespace {
@@ -19,11 +20,6 @@ using Bytes = std::vector<uint8_t>;
 constexpr size_t kAllocOverhead = 16;  // what the allocator keeps beside each allocation
 constexpr size_t kNodeOverhead = 48;   // a map or list node's links and colour
 constexpr uint8_t kStar[] = {'*'};
-
-// RFC 4034 §3.1.5: RRSIG times are 32-bit serial numbers (RFC 1982) around `now`.
-int64_t unix_time(uint32_t serial, int64_t now) {
-  return now + static_cast<int32_t>(serial - static_cast<uint32_t>(now));
-}
 
 size_t heap_size(const std::vector<Bytes>& v) {
   size_t n = v.capacity() * sizeof(Bytes) + kAllocOverhead;
@@ -39,19 +35,6 @@ std::string hash_key(const Name& nsec3_owner) {
   const Name lower = nsec3_owner.lowercased();
   const auto label = lower.first_label();
   return std::string(label.begin(), label.end());
-}
-
-// Where a covering NSEC leaves the closest encloser of `name` (RFC 4035 §5.4): the longest
-// ancestor shared with the NSEC's owner or next name. Only to pick which wildcard to look
-// at: prove_nsec() / prove_wildcard_answer_nsec() derive it again and decide.
-Name closest_encloser_of(const NsecRecord& cover, const Name& name) {
-  const auto common = [&](const Name& other) {
-    const size_t n = std::min(name.label_count(), other.label_count());
-    size_t k = 0;
-    while (k < n && name.suffix(k + 1) == other.suffix(k + 1)) ++k;
-    return k;
-  };
-  return name.suffix(std::max(common(cover.owner), common(cover.next)));
 }
 
 // Types an answer is never synthesised for: DS lives in the parent zone, ANY and the meta
@@ -84,8 +67,8 @@ std::optional<VerifiedSigs> verified_sigs(const CheckedRrset& r, int64_t now) {
         sig->type_covered != r.type) {
       continue;
     }
-    const int64_t inception = unix_time(sig->inception, now);
-    const int64_t expiration = unix_time(sig->expiration, now);
+    const int64_t inception = serial_to_unix(sig->inception, now);
+    const int64_t expiration = serial_to_unix(sig->expiration, now);
     if (inception > now || expiration <= now) continue;
     if (!first && sig->labels != out.labels) return std::nullopt;
     first = false;
@@ -439,7 +422,9 @@ std::optional<Synthesis> AggressiveCache::from_nsec(Zone& z, const Target& t, in
   }
   std::vector<NsecRecord> records{*rec};
   if (!(rec->owner == qname)) {
-    const Name ce = closest_encloser_of(*rec, qname);
+    // Only to pick which wildcard to look at: prove_nsec() / prove_wildcard_answer_nsec()
+    // derive the closest encloser again and decide.
+    const Name ce = nsec_closest_encloser(*rec, qname);
     // RFC 8198 §5.3: the wildcard RRset at the closest encloser, expanded to qname, with
     // the NSEC covering qname (RFC 4035 §5.3.4).
     if (ce.label_count() < qname.label_count() && ce.is_subdomain_of(z.apex)) {

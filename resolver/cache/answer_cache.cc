@@ -15,8 +15,9 @@ constexpr size_t kEntryOverhead = 160;  // list node, map node, vectors' headers
 }  // namespace
 
 CacheKey CacheKey::of(const ClientQuery& q) {
-  return CacheKey{q.question.name, q.question.type,
-                  static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.has_edns ? 2 : 0))};
+  return CacheKey{
+      q.question.name, q.question.type,
+      static_cast<uint8_t>((q.dnssec_ok ? kDnssecOkShape : 0) | (q.has_edns ? kEdnsShape : 0))};
 }
 
 void AnswerCache::store(const ClientQuery& q, std::vector<uint8_t> reply, Security security,

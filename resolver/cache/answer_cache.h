@@ -40,7 +40,12 @@ inline constexpr uint32_t kStaleAnswerTtl = 30;
 struct CacheKey {
   Name name;  // compared case-insensitively
   RRType type = RRType::A;
-  uint8_t shape = 0;  // bit 0: DO, bit 1: EDNS
+  uint8_t shape = 0;                            // the k*Shape bits below, or-ed
+  static constexpr uint8_t kDnssecOkShape = 1;  // DO set: RRSIGs and proofs in the reply
+  static constexpr uint8_t kEdnsShape = 2;      // an OPT record in the query
+  // CD set: never in the answer cache (CD queries skip it); proxy/ keys its in-flight table
+  // with it, so that CD answers are never shared with other clients.
+  static constexpr uint8_t kCheckingDisabledShape = 4;
   static CacheKey of(const ClientQuery& q);
   friend bool operator==(const CacheKey& a, const CacheKey& b) {
     return a.type == b.type && a.shape == b.shape && a.name == b.name;

@@ -6,31 +6,17 @@
 #include <cstdio>
 
 #include "crypto/algorithm.h"
+#include "crypto/base16.h"
 #include "crypto/base32hex.h"
 #include "crypto/public_key.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/explain/causes.h"
 #include "resolver/verify/canonical.h"
 #include "resolver/wire/rdata.h"
+#include "resolver/wire/serial_time.h"
 
 namespace dnsp::resolver {
 namespace {
-
-// RFC 4034 §3.1.5: RRSIG times are 32-bit serial numbers; resolve them to the instant
-// nearest `now`, as verify_rrset() does.
-int64_t serial_to_unix(uint32_t value, int64_t now) {
-  return now + static_cast<int32_t>(value - static_cast<uint32_t>(now));
-}
-
-std::string hex(std::span<const uint8_t> bytes) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string s;
-  for (uint8_t b : bytes) {
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
 
 // RFC 4034 §4.1.2: the types of a type bit map, in order.
 std::vector<std::string> type_list(std::span<const uint8_t> raw) {
@@ -94,7 +80,8 @@ std::string rdata_text(RRType type, std::span<const uint8_t> rdata) {
   } else if (type == RRType::TXT) {
     return txt_text(rdata);
   }
-  return "\\# " + std::to_string(rdata.size()) + (rdata.empty() ? "" : " " + hex(rdata));
+  return "\\# " + std::to_string(rdata.size()) +
+         (rdata.empty() ? "" : " " + crypto::base16_encode(rdata));
 }
 
 RrsigView rrsig_view(std::span<const uint8_t> rdata, int64_t now, const CheckedRrset& owner) {
@@ -205,7 +192,7 @@ DenialView denial_view(const DenialTrace& d, int64_t now) {
         p.types = type_list(n->types.raw);
         p.opt_out = (n->flags & Nsec3Rdata::kOptOut) != 0;
         p.iterations = n->iterations;
-        p.salt = n->salt.empty() ? "-" : hex(n->salt);
+        p.salt = n->salt.empty() ? "-" : crypto::base16_encode(n->salt);
       }
       v.records.push_back(std::move(p));
     }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "resolver/wire/name.h"
+#include "resolver/wire/types.h"
 
 namespace dnsp::resolver {
 
@@ -86,6 +87,53 @@ struct Nsec3Record {
   std::vector<uint8_t> next_hashed;  // raw hash octets, not base32hex
   std::vector<uint8_t> type_bitmap;
 };
+
+// The NODATA rule, one copy for NSEC (RFC 4035 §5.4) and NSEC3 (RFC 5155 §8.5-8.6): what the
+// type bit map of the record owned by (NSEC) or matching (NSEC3) qname says about qtype.
+// For a non-DS question: qtype absent, CNAME absent (it would have been followed, RFC 6840
+// §4.3), and not the parent side of a zone cut (NS without SOA speaks for DS only, RFC 6840
+// §4.1). For DS (RFC 6840 §4.4): the parent's record, so SOA clear (set: the child's apex)
+// and DS and CNAME absent; then NS present is an insecure delegation, NS absent no cut. The
+// root has no parent: its apex record proves `. DS` NODATA like any other type.
+enum class NodataRule : uint8_t {
+  NoData,      // proven: NoData
+  NoDs,        // proven: NoDs (DS)
+  NotACut,     // proven: NotACut (DS)
+  ChildApex,   // DS: SOA set, the child zone's apex record cannot deny DS
+  HasDs,       // DS: the DS RRset exists
+  HasCname,    // CNAME listed
+  HasType,     // qtype listed
+  ParentSide,  // NS without SOA, for a type other than DS
+};
+[[nodiscard]] NodataRule nodata_rule(std::span<const uint8_t> type_bitmap, const Name& qname,
+                                     RRType qtype);
+// NoData, NoDs or NotACut for the rules that prove one; NotProven for the others.
+[[nodiscard]] DenialKind nodata_kind(NodataRule rule);
+
+// How a proof names the record it read: `record` is "NSEC" or "NSEC3", and `joint` joins the
+// record's description to a finding ("NSEC a. -> c. lists DS", "NSEC3 ... matches b. and
+// lists DS").
+struct RecordWords {
+  std::string_view record;
+  std::string_view joint;
+};
+
+// The result of `rule` for qname/qtype: the kind it proves (NotProven for the others), with
+// `what` (the record's description) and the rule's words as detail.
+[[nodiscard]] DenialResult nodata_result(NodataRule rule, const Name& qname, RRType qtype,
+                                         std::string what, RecordWords words);
+
+// nodata_rule() and nodata_result(), describing the record (`what()`) only when the detail
+// needs it: with Wording::Failures a proven result has none.
+template <class Describe>
+DenialResult nodata_from_bitmap(std::span<const uint8_t> type_bitmap, const Name& qname,
+                                RRType qtype, Wording wording, const Describe& what,
+                                RecordWords words) {
+  const NodataRule rule = nodata_rule(type_bitmap, qname, qtype);
+  const DenialKind kind = nodata_kind(rule);
+  if (wording == Wording::Failures && kind != DenialKind::NotProven) return {kind, qname, {}};
+  return nodata_result(rule, qname, qtype, what(), words);
+}
 
 // Owned records from uncompressed RDATA (resolver/wire/rdata.h parse_nsec / parse_nsec3);
 // nullopt when the RDATA does not parse.

@@ -93,49 +93,17 @@ DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Word
   return {kind, ce, wording == Wording::Full ? words() : std::string()};
 }
 
-// NODATA from the NSEC owned by qname (RFC 4035 §5.4; for DS, RFC 6840 §4.4).
+// NODATA from the NSEC owned by qname: the shared rule (denial.h, RFC 4035 §5.4).
 DenialResult nodata_at(const NsecRecord& r, const Name& qname, RRType qtype, Wording wording) {
-  const TypeBitmap t = types_of(r);
-  const auto what = [&] { return describe(r); };
-  // The root has no parent: its DS RRset, if any, would be in the root zone itself, so the
-  // root's apex NSEC proves `. DS` NODATA like any other type (RFC 4035 §5.4).
-  if (qtype == RRType::DS && !qname.is_root()) {
-    // RFC 6840 §4.4: an insecure delegation needs the parent's NSEC: NS set, DS and SOA
-    // clear. With SOA set it is the child's apex NSEC, which cannot speak for the parent.
-    if (t.contains(RRType::SOA)) {
-      return not_proven(what() + " is the child zone's apex NSEC (SOA set): it cannot deny DS");
-    }
-    if (t.contains(RRType::DS)) return not_proven(what() + " lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
-    if (t.contains(RRType::NS)) {
-      return proven(DenialKind::NoDs, qname, wording,
-                    [&] { return what() + " lists NS without DS: insecure delegation"; });
-    }
-    return proven(DenialKind::NotACut, qname, wording,
-                  [&] { return what() + " lists neither NS nor SOA: no zone cut"; });
-  }
-  if (t.contains(qtype)) return not_proven(what() + " lists " + to_string(qtype));
-  // RFC 6840 §4.3: a CNAME at qname would have been followed, so NODATA is not proven.
-  if (t.contains(RRType::CNAME)) return not_proven(what() + " lists CNAME");
-  // RFC 6840 §4.1: the parent's NSEC at a cut speaks for DS only, not the child's data.
-  if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what() +
-                      " is the parent side of a zone cut (NS without SOA): it proves "
-                      "nothing about " +
-                      to_string(qtype));
-  }
-  return proven(DenialKind::NoData, qname, wording,
-                [&] { return what() + " lacks " + to_string(qtype) + " and CNAME"; });
-}
-
-// Where a covering NSEC leaves the closest encloser of `name` (RFC 4035 §5.4): the longest
-// ancestor `name` shares with the NSEC's owner or next name; every longer ancestor lies
-// strictly between them and so does not exist.
-Name closest_encloser_of(const NsecRecord& cover, const Name& name) {
-  return name.suffix(std::max(name.common_labels(cover.owner), name.common_labels(cover.next)));
+  return nodata_from_bitmap(r.type_bitmap, qname, qtype, wording, [&] { return describe(r); },
+                            {"NSEC", ""});
 }
 
 }  // namespace
+
+Name nsec_closest_encloser(const NsecRecord& cover, const Name& name) {
+  return name.suffix(std::max(name.common_labels(cover.owner), name.common_labels(cover.next)));
+}
 
 bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone) {
   if (!name.is_subdomain_of(zone) || !nsec.owner.is_subdomain_of(zone)) return false;
@@ -166,7 +134,7 @@ DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
   }
 
   // Name error (RFC 4035 §5.4): qname is covered; now no wildcard may match it.
-  const Name ce = closest_encloser_of(*q.nsec, qname);
+  const Name ce = nsec_closest_encloser(*q.nsec, qname);
   const auto qname_proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!ce.is_subdomain_of(zone)) {
     return not_proven(qname_proof() + " but its closest encloser is outside the zone");
@@ -218,7 +186,7 @@ DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, co
   }
   // RFC 4035 §5.3.4: the expansion is right only if no name closer to qname exists, i.e.
   // the closest encloser the NSEC proves is the one the RRSIG Labels field names.
-  const Name ce = closest_encloser_of(*q.nsec, qname);
+  const Name ce = nsec_closest_encloser(*q.nsec, qname);
   const auto proof = [&] { return describe(*q.nsec) + " covers " + qname.to_string(); };
   if (!(ce == wildcard_closest_encloser)) {
     return not_proven(proof() + " but leaves " + ce.to_string() +

@@ -15,7 +15,13 @@ namespace dnsp::resolver {
 // canonical order (RFC 4034 §6.1). The last NSEC of the chain has next == the zone apex and
 // covers every name of the zone after its owner. Says nothing about delegations: the proofs
 // below also refuse NSECs owned above a zone cut (RFC 6840 §4.1).
-bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone);
+[[nodiscard]] bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone);
+
+// Where an NSEC covering `name` leaves its closest encloser (RFC 4035 §5.4): the longest
+// ancestor `name` shares with the NSEC's owner or next name; every longer ancestor lies
+// strictly between them and so does not exist. The one copy: the proofs below and the
+// RFC 8198 cache (resolver/cache/, to pick which wildcard to look at) use it.
+[[nodiscard]] Name nsec_closest_encloser(const NsecRecord& cover, const Name& name);
 
 // Proves that `qname`/`qtype` has no answer in `zone`, whose NSEC records are `nsecs`.
 //   NoData:         an NSEC owned by qname lists neither qtype nor CNAME (RFC 4035 §5.4,
@@ -29,16 +35,19 @@ bool nsec_covers(const NsecRecord& nsec, const Name& name, const Name& zone);
 //   NotProven:      anything else, including an NSEC with NS and no SOA (parent side of a
 //                   cut) offered for a type other than DS, or owned above the name it would
 //                   prove absent (RFC 6840 §4.1), and the apex NSEC (SOA) offered to deny DS.
-DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname, RRType qtype,
-                        const Name& zone, Wording wording = Wording::Full);
+[[nodiscard]] DenialResult prove_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
+                                      RRType qtype, const Name& zone,
+                                      Wording wording = Wording::Full);
 
 // RFC 4035 §5.3.4: a positive answer synthesised from the wildcard at
 // `wildcard_closest_encloser` (the RRSIG Labels field tells which) is valid only when qname
 // itself does not exist and no name between it and the closest encloser does: an NSEC covers
 // qname and its own closest encloser is exactly `wildcard_closest_encloser`.
 // WildcardAnswerOk or NotProven.
-DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs, const Name& qname,
-                                        const Name& wildcard_closest_encloser, const Name& zone,
-                                        Wording wording = Wording::Full);
+[[nodiscard]] DenialResult prove_wildcard_answer_nsec(const std::vector<NsecRecord>& nsecs,
+                                                      const Name& qname,
+                                                      const Name& wildcard_closest_encloser,
+                                                      const Name& zone,
+                                                      Wording wording = Wording::Full);
 
 }  // namespace dnsp::resolver

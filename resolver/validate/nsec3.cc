@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 #include "crypto/base32hex.h"
 #include "crypto/digest.h"
@@ -161,39 +162,12 @@ DenialResult proven(DenialKind kind, const Name& ce, Wording wording, const Word
   return {kind, ce, wording == Wording::Full ? words() : std::string()};
 }
 
-// NODATA from the NSEC3 matching qname (RFC 5155 §8.5, §8.6; RFC 6840 §4.4).
+// NODATA from the NSEC3 matching qname: the shared rule (denial.h, RFC 5155 §8.5-8.6).
 DenialResult nodata_at(const Nsec3Proof& p, const Usable& m, const Name& qname, RRType qtype,
                        Wording wording) {
-  const TypeBitmap t = m.types();
-  const auto what = [&] { return p.describe(m) + " matches " + qname.to_string(); };
-  // The root has no parent: its apex NSEC3 proves `. DS` NODATA like any other type.
-  if (qtype == RRType::DS && !qname.is_root()) {
-    // RFC 6840 §4.4: NS set, DS and SOA clear. SOA set means the child's apex NSEC3, which
-    // cannot speak for the parent's DS RRset.
-    if (t.contains(RRType::SOA)) {
-      return not_proven(what() +
-                        " and is the child zone's apex NSEC3 (SOA set): it cannot deny DS");
-    }
-    if (t.contains(RRType::DS)) return not_proven(what() + " and lists DS: the DS RRset exists");
-    if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
-    if (t.contains(RRType::NS)) {
-      return proven(DenialKind::NoDs, qname, wording,
-                    [&] { return what() + " and lists NS without DS: insecure delegation"; });
-    }
-    return proven(DenialKind::NotACut, qname, wording,
-                  [&] { return what() + " and lists neither NS nor SOA: no zone cut"; });
-  }
-  if (t.contains(qtype)) return not_proven(what() + " and lists " + to_string(qtype));
-  if (t.contains(RRType::CNAME)) return not_proven(what() + " and lists CNAME");
-  // RFC 6840 §4.1: the parent's NSEC3 at a cut speaks for DS only, not the child's data.
-  if (t.contains(RRType::NS) && !t.contains(RRType::SOA)) {
-    return not_proven(what() +
-                      " and is the parent side of a zone cut (NS without SOA): it "
-                      "proves nothing about " +
-                      to_string(qtype));
-  }
-  return proven(DenialKind::NoData, qname, wording,
-                [&] { return what() + " and lacks " + to_string(qtype) + " and CNAME"; });
+  return nodata_from_bitmap(m.rec->type_bitmap, qname, qtype, wording,
+                            [&] { return p.describe(m) + " matches " + qname.to_string(); },
+                            {"NSEC3", " and"});
 }
 
 // The next closer name: the ancestor of qname one label longer than the closest encloser
@@ -202,27 +176,22 @@ Name next_closer(const Name& qname, const Name& closest_encloser) {
   return qname.suffix(closest_encloser.label_count() + 1);
 }
 
-}  // namespace
-
-std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, uint16_t iterations) {
-  auto h = hash_name(name, salt, iterations);
-  return h ? crypto::base32hex_encode(*h) : std::string();
-}
-
-DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
-                         const Name& zone, Nsec3Limits& limits, Wording wording) {
-  if (!qname.is_subdomain_of(zone)) {
-    return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
+// RFC 5155 §8.3, the closest encloser proof: the closest encloser is the longest ancestor of
+// qname with a matching NSEC3, and an NSEC3 covers the next closer name below it.
+struct EncloserProof {
+  Name closest_encloser;
+  const Usable* match;  // the NSEC3 matching the closest encloser
+  Name next_closer;
+  const Usable* next_closer_cover;
+  std::string words(const Nsec3Proof& p) const {
+    return p.describe(*match) + " matches closest encloser " + closest_encloser.to_string() + "; " +
+           p.describe(*next_closer_cover) + " covers next closer " + next_closer.to_string();
   }
-  Nsec3Proof p(zone, limits);
-  if (auto early = p.select(records)) return *early;
+};
 
-  const auto h_qname = p.hash(qname);
-  if (!h_qname) return p.failure();
-  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype, wording);
-
-  // RFC 5155 §8.3: the closest encloser is the longest ancestor of qname with a matching
-  // NSEC3; the next closer name below it must be covered.
+// The closest encloser proof for qname (not matched itself), or why there is none.
+std::variant<EncloserProof, DenialResult> closest_encloser_proof(Nsec3Proof& p, const Name& qname,
+                                                                 const Name& zone) {
   const Usable* ce_match = nullptr;
   Name ce = qname;
   while (!(ce == zone)) {
@@ -246,7 +215,6 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
       ce_types.contains(RRType::DNAME)) {
     return not_proven(ce_proof() + ", which is a zone cut or DNAME: it proves nothing below it");
   }
-
   const Name nc = next_closer(qname, ce);
   const auto h_nc = p.hash(nc);
   if (!h_nc) return p.failure();
@@ -254,10 +222,34 @@ DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qn
   if (!nc_cover) {
     return not_proven(ce_proof() + ", but no NSEC3 covers the next closer name " + nc.to_string());
   }
-  const auto proof = [&] {
-    return ce_proof() + "; " + p.describe(*nc_cover) + " covers next closer " + nc.to_string();
-  };
-  const bool opt_out = nc_cover->opt_out();
+  return EncloserProof{ce, ce_match, nc, nc_cover};
+}
+
+}  // namespace
+
+std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, uint16_t iterations) {
+  auto h = hash_name(name, salt, iterations);
+  return h ? crypto::base32hex_encode(*h) : std::string();
+}
+
+DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
+                         const Name& zone, Nsec3Limits& limits, Wording wording) {
+  if (!qname.is_subdomain_of(zone)) {
+    return not_proven(qname.to_string() + " is not in zone " + zone.to_string());
+  }
+  Nsec3Proof p(zone, limits);
+  if (auto early = p.select(records)) return *early;
+
+  const auto h_qname = p.hash(qname);
+  if (!h_qname) return p.failure();
+  if (const Usable* m = p.match(*h_qname)) return nodata_at(p, *m, qname, qtype, wording);
+
+  auto encloser = closest_encloser_proof(p, qname, zone);
+  if (auto* failed = std::get_if<DenialResult>(&encloser)) return std::move(*failed);
+  const EncloserProof& e = std::get<EncloserProof>(encloser);
+  const Name& ce = e.closest_encloser;
+  const auto proof = [&] { return e.words(p); };
+  const bool opt_out = e.next_closer_cover->opt_out();
   // RFC 5155 §8.6, RFC 6840 §4.4: for DS, an Opt-Out span over the next closer name is the
   // insecure delegation proof.
   if (qtype == RRType::DS && opt_out) {

@@ -51,15 +51,18 @@ std::string nsec3_hash_label(const Name& name, std::span<const uint8_t> salt, ui
 //                   SOA) or DNAME (RFC 6840 §4.1), a parent-side NSEC3 offered for a type
 //                   other than DS, the child's apex NSEC3 (SOA) offered to deny DS, and an
 //                   exhausted hash budget.
-DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname, RRType qtype,
-                         const Name& zone, Nsec3Limits& limits, Wording wording = Wording::Full);
+[[nodiscard]] DenialResult prove_nsec3(const std::vector<Nsec3Record>& records, const Name& qname,
+                                       RRType qtype, const Name& zone, Nsec3Limits& limits,
+                                       Wording wording = Wording::Full);
 
 // RFC 5155 §8.8: a positive answer expanded from the wildcard at `closest_encloser` (known
 // from the RRSIG Labels field) needs an NSEC3 covering the next closer name of qname.
 // WildcardAnswerOk, or OptOut when that NSEC3 has Opt-Out (an unsigned delegation may exist
 // at the next closer name), else NotProven / UnsupportedIterations.
-DenialResult prove_wildcard_answer_nsec3(const std::vector<Nsec3Record>& records, const Name& qname,
-                                         const Name& closest_encloser, const Name& zone,
-                                         Nsec3Limits& limits, Wording wording = Wording::Full);
+[[nodiscard]] DenialResult prove_wildcard_answer_nsec3(const std::vector<Nsec3Record>& records,
+                                                       const Name& qname,
+                                                       const Name& closest_encloser,
+                                                       const Name& zone, Nsec3Limits& limits,
+                                                       Wording wording = Wording::Full);
 
 }  // namespace dnsp::resolver

@@ -6,12 +6,10 @@
 #include "crypto/digest.h"
 #include "resolver/verify/canonical.h"
 #include "resolver/wire/rdata.h"
+#include "resolver/wire/serial_time.h"
 
 namespace dnsp::resolver {
 namespace {
-
-// RFC 4034 §3.1.5: times are compared with serial-number arithmetic (RFC 1982).
-bool serial_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
 
 std::string rrset_label(const RRset& rrset) {
   return rrset.owner.to_string() + " " + to_string(rrset.type);
@@ -37,9 +35,30 @@ int severity(Reason r) {
       return 2;
     case Reason::BadSigner:
       return 1;
-    default:
+    // Not what verifying one RRSIG reports: below every failure above.
+    case Reason::None:
+    case Reason::NoTrustAnchor:
+    case Reason::UnsignedDelegation:
+    case Reason::OptOutDelegation:
+    case Reason::UnsupportedAlgorithm:
+    case Reason::UnsupportedDigest:
+    case Reason::Nsec3IterationsTooHigh:
+    case Reason::NegativeTrustAnchor:
+    case Reason::DenialNotChecked:
+    case Reason::RrsigsMissing:
+    case Reason::DnskeyMissing:
+    case Reason::NoDnskeyMatchesDs:
+    case Reason::DnskeyNotSignedByDsKey:
+    case Reason::NoZoneKeyBit:
+    case Reason::NsecMissing:
+    case Reason::DenialNotProven:
+    case Reason::UpstreamStripsDnssec:
+    case Reason::TooMuchWork:
+    case Reason::MalformedData:
+    case Reason::InconsistentAnswer:
       return 0;
   }
+  return 0;
 }
 
 }  // namespace
@@ -100,17 +119,16 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
       continue;
     }
     if (serial_before(now32, sig->inception)) {
-      note(Reason::SignatureNotYetValid,
-           "RRSIG over " + rrset_label(rrset) + " by key " +
-               key_label(sig->key_tag, sig->algorithm) + " is not valid before " +
-               format_utc(now + static_cast<int32_t>(sig->inception - now32)));
+      note(Reason::SignatureNotYetValid, "RRSIG over " + rrset_label(rrset) + " by key " +
+                                             key_label(sig->key_tag, sig->algorithm) +
+                                             " is not valid before " +
+                                             format_utc(serial_to_unix(sig->inception, now)));
       continue;
     }
     if (serial_before(sig->expiration, now32)) {
-      note(Reason::SignatureExpired,
-           "RRSIG over " + rrset_label(rrset) + " by key " +
-               key_label(sig->key_tag, sig->algorithm) + " expired " +
-               format_utc(now - static_cast<int32_t>(now32 - sig->expiration)));
+      note(Reason::SignatureExpired, "RRSIG over " + rrset_label(rrset) + " by key " +
+                                         key_label(sig->key_tag, sig->algorithm) + " expired " +
+                                         format_utc(serial_to_unix(sig->expiration, now)));
       continue;
     }
     bool any_key = false;
@@ -146,7 +164,7 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
         case crypto::VerifyResult::Valid: {
           RrsetCheck ok;
           ok.security = Security::Secure;
-          ok.valid_until = now + static_cast<int32_t>(sig->expiration - now32);
+          ok.valid_until = serial_to_unix(sig->expiration, now);
           ok.labels = sig->labels;
           ok.key_tag = key.key_tag;
           ok.original_ttl = sig->original_ttl;

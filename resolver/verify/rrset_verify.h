@@ -10,31 +10,11 @@
 #include <vector>
 
 #include "resolver/verify/key_cache.h"
+#include "resolver/verify/limits.h"
 #include "resolver/verify/verdict.h"
 #include "resolver/wire/rrset.h"
 
 namespace dnsp::resolver {
-
-struct Limits {
-  uint32_t max_signature_checks = 64;  // signature verifications per client query
-  // Failed signature verifications on one RRset before it is Bogus (CVE-2023-50387: keys
-  // sharing a key tag, junk RRSIGs). Colliding tags alone are no fault: a legitimate zone may
-  // publish several keys with the tag of its signing key, each tried until one verifies.
-  uint32_t max_failed_checks_per_rrset = 16;
-  uint32_t max_fetches = 48;  // DS/DNSKEY/denial sub-queries per client query
-  uint32_t max_cname_chain = 12;
-  uint16_t max_nsec3_iterations = 150;  // RFC 9276 §3.2
-  uint32_t bogus_ttl = 60;              // seconds a bogus key entry is remembered (RFC 9520)
-  uint32_t max_key_ttl = 86400;
-  uint32_t max_chain_depth = 24;    // zones walked from the trust anchor down
-  uint32_t max_nsec3_hashes = 200;  // NSEC3 hash computations per denial proof (CVE-2023-50868)
-};
-
-struct Budget {
-  explicit Budget(const Limits& l) : signature_checks_left(l.max_signature_checks) {}
-  uint32_t signature_checks_left;
-  uint32_t signature_checks_done = 0;
-};
 
 struct RrsetCheck {
   Security security = Security::Bogus;  // Secure or Bogus
@@ -51,11 +31,12 @@ struct RrsetCheck {
 // Every key with the RRSIG's tag and algorithm is tried (tags collide, RFC 4034 App. B), each
 // try counted against `budget`; after limits.max_failed_checks_per_rrset failed tries, or with
 // the budget spent, the RRset is Bogus with Reason::TooMuchWork.
-RrsetCheck verify_rrset(const RRset& rrset, const Name& zone, const std::vector<ZoneKey>& keys,
-                        int64_t now, Budget& budget, const Limits& limits);
-RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
-                        const std::vector<const ZoneKey*>& keys, int64_t now, Budget& budget,
-                        const Limits& limits);
+[[nodiscard]] RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
+                                      const std::vector<ZoneKey>& keys, int64_t now, Budget& budget,
+                                      const Limits& limits);
+[[nodiscard]] RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
+                                      const std::vector<const ZoneKey*>& keys, int64_t now,
+                                      Budget& budget, const Limits& limits);
 
 // Which DS record (or anchor DNSKEY) vouched for which DNSKEY.
 struct DsKeyMatch {
@@ -83,14 +64,15 @@ struct DnskeyCheck {
 // use (only unsupported algorithms, or only unsupported digest types) makes the zone insecure
 // from the DS RRset alone, without its DNSKEY RRset: the Insecure check saying why
 // (UnsupportedAlgorithm or UnsupportedDigest). nullopt when some DS record is usable.
-std::optional<DnskeyCheck> insecure_by_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas);
+[[nodiscard]] std::optional<DnskeyCheck> insecure_by_ds(
+    const std::vector<std::vector<uint8_t>>& ds_rdatas);
 
 // Authenticates `dnskeys` (the zone's DNSKEY RRset, or null when none came back) from the
 // DS RRdata of the parent or the anchor's DS / DNSKEY RRdata.
-DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
-                             const std::vector<std::vector<uint8_t>>& ds_rdatas,
-                             const std::vector<std::vector<uint8_t>>& anchor_dnskeys, int64_t now,
-                             Budget& budget, const Limits& limits);
+[[nodiscard]] DnskeyCheck validate_dnskeys(const Name& zone, const RRset* dnskeys,
+                                           const std::vector<std::vector<uint8_t>>& ds_rdatas,
+                                           const std::vector<std::vector<uint8_t>>& anchor_dnskeys,
+                                           int64_t now, Budget& budget, const Limits& limits);
 
 // Decodes every zone key (flags bit 7, protocol 3) of a DNSKEY RRset; others are skipped.
 std::vector<ZoneKey> decode_zone_keys(const RRset& dnskeys);

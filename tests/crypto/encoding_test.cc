@@ -1,9 +1,10 @@
-// tests/crypto: base32hex (RFC 4648 §7, unpadded as in NSEC3) and base64 (RFC 4648 §4),
-// with the RFC 4648 §10 test vectors.
+// tests/crypto: base16 (RFC 4648 §8), base32hex (RFC 4648 §7, unpadded as in NSEC3) and
+// base64 (RFC 4648 §4), with the RFC 4648 §10 test vectors.
 #include <doctest/doctest.h>
 
 #include <cctype>
 
+#include "crypto/base16.h"
 #include "crypto/base32hex.h"
 #include "crypto/base64.h"
 #include "tests/crypto/wire_builder.h"
@@ -14,6 +15,13 @@ namespace {
 Bytes ascii(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 }  // namespace
+
+TEST_CASE("crypto: base16 encodes the RFC 4648 §10 vectors, uppercase") {
+  CHECK(base16_encode(ascii("")) == "");
+  CHECK(base16_encode(ascii("f")) == "66");
+  CHECK(base16_encode(ascii("foobar")) == "666F6F626172");
+  CHECK(base16_encode(Bytes{0x00, 0x0a, 0xff}) == "000AFF");
+}
 
 TEST_CASE("crypto: base32hex encodes the RFC 4648 §10 vectors, lowercase and unpadded") {
   CHECK(base32hex_encode(ascii("")) == "");

@@ -87,6 +87,7 @@ Security run_seed(const Seed& s, const TrustAnchors& anchors) {
   if (!answer) return Security::Indeterminate;
   KeyCache keys;
   Validation v(anchors, keys, Limits{}, kNow);
+  v.keep_trace_lines();  // printed below when the verdict is not the expected one
   Step step = v.start(Question{N(std::string(fq.name).c_str()), fq.type, RRClass::IN}, *answer);
   for (size_t i = 1; i < s.slices.size() && std::holds_alternative<NeedRecords>(step); ++i) {
     step = v.resume(s.slices[i]);
