@@ -78,18 +78,21 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
       addresses.peer ? to_string(addresses.peer->get()) : std::string("an unknown client");
   if (auto refusal = explain_refusal(transport, addresses)) {
     LOG_DEBUG("explain request from " << who << " refused: " << refusal->text);
-    send_(client, resolver::error_reply(query, true, resolver::RCode::Refused, &*refusal));
+    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
+                                        resolver::RCode::Refused, &*refusal));
     return;
   }
   if (!query.explain || !query.explain->well_formed) {
     const ExtendedError ede{EdeCode::Other,
                             "explain option of an unknown version or format: update the client"};
-    send_(client, resolver::error_reply(query, true, resolver::RCode::FormErr, &ede));
+    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
+                                        resolver::RCode::FormErr, &ede));
     return;
   }
   if (stopping_ || !take_place()) {
     const ExtendedError ede{EdeCode::Other, "too many explain traces in progress; try again"};
-    send_(client, resolver::error_reply(query, true, resolver::RCode::ServFail, &ede));
+    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
+                                        resolver::RCode::ServFail, &ede));
     return;
   }
   LOG_INFO("explain: tracing " << query.question.name.to_string() << " "
@@ -111,7 +114,8 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
   if (auto err = r->start(); !err.empty()) {
     LOG_WARN("explain: " << err);
     const ExtendedError ede{EdeCode::Other, "explain: " + err};
-    send_(client, resolver::error_reply(query, true, resolver::RCode::ServFail, &ede));
+    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
+                                        resolver::RCode::ServFail, &ede));
     end(id);
   }
 }

@@ -202,7 +202,7 @@ void Server::fail(uint64_t tid, RCode rcode, const ExtendedError* ede) {
                      << (ede ? " (" + ede->text + ")" : std::string()));
   const std::optional<resolver::CacheKey> landing = landing_key(it->second);
   auto followers = release_followers(it->second);
-  finish(tid, resolver::error_reply(it->second.query, true, rcode, ede));
+  finish(tid, resolver::error_reply(it->second.query, resolver::EchoQuestion::Yes, rcode, ede));
   for (uint64_t fid : followers) fail(fid, rcode, ede);
   if (landing) group_.land(*landing);
 }

@@ -64,7 +64,8 @@ bool Server::expire_parked(Deadlines::iterator entry) {
   if (auto* query = std::get_if<resolver::ClientQuery>(&check)) {
     const ExtendedError ede = resolver::failure_ede(
         resolver::FetchFailure::Deadline, upstream_->servers_text(), config_.query_timeout_ms);
-    send_to(expired.client, resolver::error_reply(*query, true, RCode::ServFail, &ede));
+    send_to(expired.client,
+            resolver::error_reply(*query, resolver::EchoQuestion::Yes, RCode::ServFail, &ede));
   }
   return true;
 }

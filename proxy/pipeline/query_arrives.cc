@@ -36,8 +36,10 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   }
   if (auto* reject = std::get_if<resolver::RejectQuery>(&check)) {
     LOG_DEBUG("rejected a query: " << resolver::to_string(reject->rcode));
-    send_to(client,
-            resolver::error_reply(reject->query, reject->has_question, reject->rcode, nullptr));
+    send_to(client, resolver::error_reply(reject->query,
+                                          reject->has_question ? resolver::EchoQuestion::Yes
+                                                               : resolver::EchoQuestion::No,
+                                          reject->rcode, nullptr));
     return;
   }
   auto& query = std::get<resolver::ClientQuery>(check);
@@ -50,12 +52,12 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   // The hot path: a validated answer from memory. CD queries always go upstream: the
   // client wants the data as the upstream has it (RFC 4035 §3.2.2).
   if (!query.checking_disabled()) {
-    bool refresh = false;
-    if (answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport), uv_now(loop_),
-                             hit_buffer_, &refresh)) {
+    const auto hit = answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
+                                          uv_now(loop_), hit_buffer_);
+    if (hit != resolver::CacheLookup::Miss) {
       ++stats_.cache_hits;
       send_to(client, hit_buffer_);
-      if (refresh) prefetch(query);
+      if (hit == resolver::CacheLookup::HitRefresh) prefetch(query);
       return;
     }
     if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
@@ -65,7 +67,8 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   if (group_.in_flight.load(std::memory_order_relaxed) >= config_.max_queries_in_flight) {
     ++stats_.overloaded;
     const ExtendedError ede{EdeCode::Other, "too many queries in flight; try again"};
-    send_to(client, resolver::error_reply(query, true, RCode::ServFail, &ede));
+    send_to(client,
+            resolver::error_reply(query, resolver::EchoQuestion::Yes, RCode::ServFail, &ede));
     return;
   }
   const uint64_t tid = next_tid_++;
@@ -122,7 +125,8 @@ void Server::prefetch(const resolver::ClientQuery& query) {
 
 resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {
   auto key = resolver::CacheKey::of(q);
-  if (q.checking_disabled()) key.shape |= 4;  // CD answers are never shared with others
+  // CD answers are never shared with others.
+  if (q.checking_disabled()) key.shape |= resolver::CacheKey::kCheckingDisabledShape;
   return key;
 }
 

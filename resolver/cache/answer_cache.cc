@@ -130,38 +130,39 @@ void AnswerCache::clear() {
   bytes_ = 0;
 }
 
-bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
-                         uint64_t now_ms, std::vector<uint8_t>& out, bool* prefetch) {
+CacheLookup AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
+                                size_t limit, uint64_t now_ms, std::vector<uint8_t>& out) {
   const CacheKey key = CacheKey::of(q);
   std::lock_guard lock(mu_);
   auto it = map_.find(key);
-  if (it == map_.end()) return false;
+  if (it == map_.end()) return CacheLookup::Miss;
   Entry& e = *it->second;
   if (e.expires_ms <= now_ms) {
     // Kept for serve-stale while the window lasts (never bogus verdicts).
     if (e.bogus || e.expires_ms + uint64_t{limits_.stale_window} * 1000 <= now_ms) {
       erase(it->second);
     }
-    return false;
+    return CacheLookup::Miss;
   }
   lru_.splice(lru_.begin(), lru_, it->second);  // most recently used
   ++e.hits;
-  if (prefetch != nullptr && limits_.prefetch && !e.bogus && !e.prefetch_requested && e.hits >= 2 &&
+  CacheLookup hit = CacheLookup::Hit;
+  if (limits_.prefetch && !e.bogus && !e.prefetch_requested && e.hits >= 2 &&
       (e.expires_ms - now_ms) * 10 < e.expires_ms - e.stored_ms) {
     e.prefetch_requested = true;
-    *prefetch = true;
+    hit = CacheLookup::HitRefresh;
   }
   if (e.bogus) {
-    out = error_reply(q, true, RCode::ServFail, &e.ede);
-    return true;
+    out = error_reply(q, EchoQuestion::Yes, RCode::ServFail, &e.ede);
+    return hit;
   }
   const AdBit ad = e.security == Security::Secure && q.wants_ad() ? AdBit::Set : AdBit::Clear;
   if (e.reply.size() > limit) {
     // Too big for this client's UDP size: rebuild from the stored reply (sets TC).
     auto msg = Message::parse(e.reply);
-    if (!msg) return false;
+    if (!msg) return CacheLookup::Miss;
     out = forward_reply(q, *msg, ad, limit, nullptr);
-    return true;
+    return hit;
   }
   out.assign(e.reply.begin(), e.reply.end());
   uint8_t* p = out.data();
@@ -185,7 +186,7 @@ bool AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_pa
       store_u32(p + e.ttl_offsets[i], ttl);
     }
   }
-  return true;
+  return hit;
 }
 
 }  // namespace dnsp::resolver

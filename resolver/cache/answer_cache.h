@@ -57,6 +57,13 @@ struct CacheKeyHash {
   }
 };
 
+// What AnswerCache::lookup() found.
+enum class CacheLookup : uint8_t {
+  Miss,        // nothing usable: ask upstream
+  Hit,         // the reply is written
+  HitRefresh,  // the reply is written, and the entry is due for a refresh (prefetch)
+};
+
 // Thread-safe: one cache serves every event loop (proxy/workers.h); each call holds the
 // cache's mutex (a hit: one hash lookup, a splice and a copy of the reply).
 class AnswerCache {
@@ -73,12 +80,12 @@ class AnswerCache {
   void store_bogus(const ClientQuery& q, const ExtendedError& ede, uint64_t now_ms);
 
   // Writes a ready reply for `q` fitting in `limit` octets into `out` (whose capacity is
-  // reused: no allocation on a hit) and returns true; false on a miss or an expired entry.
+  // reused: no allocation on a hit) and says so; Miss on a miss or an expired entry.
   // `query_packet` is the client's packet (its qname octets give the letter case).
-  // With `prefetch` given and AnswerCacheLimits::prefetch on, *prefetch is set when this
-  // hit should start a refresh of the entry (RFC 8767 §6 calls it "prefetching").
-  bool lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
-              uint64_t now_ms, std::vector<uint8_t>& out, bool* prefetch = nullptr);
+  // HitRefresh (only with AnswerCacheLimits::prefetch on, once per stored entry): this hit
+  // should start a refresh of the entry (RFC 8767 §6 calls it "prefetching").
+  CacheLookup lookup(const ClientQuery& q, std::span<const uint8_t> query_packet, size_t limit,
+                     uint64_t now_ms, std::vector<uint8_t>& out);
   // RFC 8767 §4-5, for when every upstream failed: the expired answer for `q` if it expired
   // at most stale_window ago (never a bogus one), with every TTL kStaleAnswerTtl and EDE 3
   // (Stale Answer), or 19 (Stale NXDOMAIN Answer) for NXDOMAIN (RFC 8914 §4.4, §4.20).

@@ -129,12 +129,13 @@ size_t reply_limit(const ClientQuery& q, Transport transport) {
   return std::min<size_t>(q.udp_payload, 4096);
 }
 
-std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode rcode,
+std::vector<uint8_t> error_reply(const ClientQuery& q, EchoQuestion echo, RCode rcode,
                                  const ExtendedError* ede) {
   // Without EDNS the rcode cannot exceed 4 bits: BADVERS only exists with an OPT.
   MessageBuilder b(65535);
   b.set_header(q.id, reply_flags(q, rcode, AdBit::Clear, 0));
-  if (has_question) (void)b.add_question(q.question.name, q.question.type, q.question.klass);
+  if (echo == EchoQuestion::Yes)
+    (void)b.add_question(q.question.name, q.question.type, q.question.klass);
   finish_opt(b, q, rcode, ede, 65535);
   return b.finish();
 }

@@ -23,9 +23,13 @@ enum class Transport : uint8_t { Udp, Tcp };
 // The most octets a reply to `q` may have over `transport`.
 size_t reply_limit(const ClientQuery& q, Transport transport);
 
-// A reply with `rcode` and no records (the question echoed when known), with an OPT if
+// Whether a reply repeats the client's question: Yes whenever the query had one that could
+// be read (a FORMERR for a packet without a usable question has none).
+enum class EchoQuestion : uint8_t { No, Yes };
+
+// A reply with `rcode` and no records (the question echoed as `echo` says), with an OPT if
 // the client sent one (RFC 6891 §7) carrying `ede` if given.
-std::vector<uint8_t> error_reply(const ClientQuery& q, bool has_question, RCode rcode,
+std::vector<uint8_t> error_reply(const ClientQuery& q, EchoQuestion echo, RCode rcode,
                                  const ExtendedError* ede);
 
 // What an answer says about its security, as far as the reply is concerned.

@@ -62,9 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The client side: what a query turns into, and the replies built from it.
   auto check = check_query(packet);
   if (auto* q = std::get_if<ClientQuery>(&check)) {
-    (void)error_reply(*q, true, RCode::ServFail, nullptr);
+    (void)error_reply(*q, EchoQuestion::Yes, RCode::ServFail, nullptr);
   } else if (auto* reject = std::get_if<RejectQuery>(&check)) {
-    (void)error_reply(reject->query, reject->has_question, reject->rcode, nullptr);
+    (void)error_reply(reject->query, reject->has_question ? EchoQuestion::Yes : EchoQuestion::No,
+                      reject->rcode, nullptr);
   }
   (void)Message::parse_question(packet);
 

@@ -14,6 +14,14 @@
 namespace dnsp::resolver {
 namespace {
 
+// lookup() as hit or miss; with `refresh`, also notes (sets, never clears) that the hit asked
+// for a refresh of the entry.
+bool found(CacheLookup r) { return r != CacheLookup::Miss; }
+bool found(CacheLookup r, bool& refresh) {
+  if (r == CacheLookup::HitRefresh) refresh = true;
+  return found(r);
+}
+
 std::vector<uint8_t> query_packet(const std::string& name, uint16_t id) {
   MessageBuilder b;
   b.set_header(id, flag::kRD);
@@ -50,7 +58,7 @@ TEST_CASE("answer cache: a hit carries the client's ID and case, AD, and TTLs co
   cache.store(q1, reply_for(q1, 300), Security::Secure, 0, 0, 1000);
   const auto p2 = query_packet("WWW.Example.TEST", 2);
   std::vector<uint8_t> out;
-  REQUIRE(cache.lookup(client(p2), p2, 1232, 3500, out));
+  REQUIRE(found(cache.lookup(client(p2), p2, 1232, 3500, out)));
   auto m = Message::parse(out);
   REQUIRE(m);
   CHECK(m->id() == 2);
@@ -58,7 +66,7 @@ TEST_CASE("answer cache: a hit carries the client's ID and case, AD, and TTLs co
   CHECK(m->questions()[0].name.to_string() == "WWW.Example.TEST.");
   REQUIRE(m->records().size() == 1);
   CHECK(m->records()[0].ttl == 298);
-  CHECK_FALSE(cache.lookup(client(p2), p2, 1232, 1000 + 301 * 1000, out));  // expired
+  CHECK_FALSE(found(cache.lookup(client(p2), p2, 1232, 1000 + 301 * 1000, out)));  // expired
 }
 
 TEST_CASE("answer cache: the signatures' expiration bounds the TTL (RFC 4035 §5.3.3)") {
@@ -68,8 +76,8 @@ TEST_CASE("answer cache: the signatures' expiration bounds the TTL (RFC 4035 §5
   // Valid for 10 more seconds of wall-clock time although the record says 300.
   cache.store(q, reply_for(q, 300), Security::Secure, 1010, 1000, 0);
   std::vector<uint8_t> out;
-  CHECK(cache.lookup(q, p, 1232, 9000, out));
-  CHECK_FALSE(cache.lookup(q, p, 1232, 10001, out));
+  CHECK(found(cache.lookup(q, p, 1232, 9000, out)));
+  CHECK_FALSE(found(cache.lookup(q, p, 1232, 10001, out)));
 }
 
 TEST_CASE("answer cache: stays within max_bytes, evicting the least recently used") {
@@ -86,8 +94,8 @@ TEST_CASE("answer cache: stays within max_bytes, evicting the least recently use
   CHECK(cache.entries() < 100);
   CHECK(cache.entries() > 5);
   std::vector<uint8_t> out;
-  CHECK(cache.lookup(client(packets[99]), packets[99], 1232, 1, out));      // newest kept
-  CHECK_FALSE(cache.lookup(client(packets[0]), packets[0], 1232, 1, out));  // oldest gone
+  CHECK(found(cache.lookup(client(packets[99]), packets[99], 1232, 1, out)));      // newest kept
+  CHECK_FALSE(found(cache.lookup(client(packets[0]), packets[0], 1232, 1, out)));  // oldest gone
 }
 
 TEST_CASE("answer cache: a bogus verdict is replayed as SERVFAIL with its EDE, then expires") {
@@ -96,12 +104,12 @@ TEST_CASE("answer cache: a bogus verdict is replayed as SERVFAIL with its EDE, t
   const auto q = client(p);
   cache.store_bogus(q, ExtendedError{EdeCode::DnssecBogus, "badsig.test.: bad"}, 0);
   std::vector<uint8_t> out;
-  REQUIRE(cache.lookup(q, p, 1232, 59000, out));
+  REQUIRE(found(cache.lookup(q, p, 1232, 59000, out)));
   auto m = Message::parse(out);
   REQUIRE(m);
   CHECK(m->rcode() == RCode::ServFail);
   CHECK(m->id() == 9);
-  CHECK_FALSE(cache.lookup(q, p, 1232, 60001, out));
+  CHECK_FALSE(found(cache.lookup(q, p, 1232, 60001, out)));
 }
 
 // The EDE info code a reply carries, or -1.
@@ -121,7 +129,7 @@ TEST_CASE("answer cache: serve-stale gives an expired answer with TTL 30 and EDE
   cache.store(q, reply_for(q, 300), Security::Secure, 0, 0, 0);
   std::vector<uint8_t> out;
   // Expired: a normal lookup misses but keeps the entry for the stale window.
-  CHECK_FALSE(cache.lookup(q, p, 1232, 301000, out));
+  CHECK_FALSE(found(cache.lookup(q, p, 1232, 301000, out)));
   CHECK(cache.entries() == 1);
   const auto p2 = query_packet("WWW.example.test", 7);
   REQUIRE(cache.lookup_stale(client(p2), 1232, 400000, out));
@@ -136,7 +144,7 @@ TEST_CASE("answer cache: serve-stale gives an expired answer with TTL 30 and EDE
   CHECK(ede_of(*m) == static_cast<int>(EdeCode::StaleAnswer));
   // Past the window: gone.
   CHECK_FALSE(cache.lookup_stale(q, 1232, 300000 + 3600000 + 1, out));
-  CHECK_FALSE(cache.lookup(q, p, 1232, 300000 + 3600000 + 1, out));
+  CHECK_FALSE(found(cache.lookup(q, p, 1232, 300000 + 3600000 + 1, out)));
   CHECK(cache.entries() == 0);
 }
 
@@ -146,7 +154,7 @@ TEST_CASE("answer cache: no stale answers when serve-stale is off, or for bogus 
   const auto q = client(p);
   off.store(q, reply_for(q, 300), Security::Secure, 0, 0, 0);
   std::vector<uint8_t> out;
-  CHECK_FALSE(off.lookup(q, p, 1232, 301000, out));
+  CHECK_FALSE(found(off.lookup(q, p, 1232, 301000, out)));
   CHECK_FALSE(off.lookup_stale(q, 1232, 301000, out));
   CHECK(off.entries() == 0);  // dropped when met expired
   AnswerCacheLimits limits;
@@ -165,26 +173,26 @@ TEST_CASE("answer cache: a popular entry asks for one prefetch in the last tenth
   cache.store(q, reply_for(q, 100), Security::Secure, 0, 0, 0);
   std::vector<uint8_t> out;
   bool refresh = false;
-  REQUIRE(cache.lookup(q, p, 1232, 50000, out, &refresh));  // first hit: not yet popular
+  REQUIRE(found(cache.lookup(q, p, 1232, 50000, out), refresh));  // first hit: not yet popular
   CHECK_FALSE(refresh);
-  REQUIRE(cache.lookup(q, p, 1232, 89000, out, &refresh));  // 11 s of 100 left
+  REQUIRE(found(cache.lookup(q, p, 1232, 89000, out), refresh));  // 11 s of 100 left
   CHECK_FALSE(refresh);
-  REQUIRE(cache.lookup(q, p, 1232, 91000, out, &refresh));  // 9 s left: refresh
+  REQUIRE(found(cache.lookup(q, p, 1232, 91000, out), refresh));  // 9 s left: refresh
   CHECK(refresh);
   refresh = false;
-  REQUIRE(cache.lookup(q, p, 1232, 95000, out, &refresh));  // asked once only
+  REQUIRE(found(cache.lookup(q, p, 1232, 95000, out), refresh));  // asked once only
   CHECK_FALSE(refresh);
   // A new answer stored (the refresh) may ask again near its own end.
   cache.store(q, reply_for(q, 100), Security::Secure, 0, 0, 96000);
-  REQUIRE(cache.lookup(q, p, 1232, 100000, out, &refresh));
-  REQUIRE(cache.lookup(q, p, 1232, 187000, out, &refresh));
+  REQUIRE(found(cache.lookup(q, p, 1232, 100000, out), refresh));
+  REQUIRE(found(cache.lookup(q, p, 1232, 187000, out), refresh));
   CHECK(refresh);
   // Off: never.
   AnswerCache plain;
   plain.store(q, reply_for(q, 100), Security::Secure, 0, 0, 0);
   refresh = false;
-  REQUIRE(plain.lookup(q, p, 1232, 10, out, &refresh));
-  REQUIRE(plain.lookup(q, p, 1232, 95000, out, &refresh));
+  REQUIRE(found(plain.lookup(q, p, 1232, 10, out), refresh));
+  REQUIRE(found(plain.lookup(q, p, 1232, 95000, out), refresh));
   CHECK_FALSE(refresh);
 }
 

@@ -85,8 +85,8 @@ TEST_CASE("hot path: check_query + AnswerCache::lookup of a hit allocate nothing
       auto check = check_query(p);
       const auto* q = std::get_if<ClientQuery>(&check);
       if (q == nullptr) continue;
-      bool prefetch = false;
-      if (cache.lookup(*q, p, 1232, 2000 + static_cast<uint64_t>(round), out, &prefetch)) ++hits;
+      if (cache.lookup(*q, p, 1232, 2000 + static_cast<uint64_t>(round), out) != CacheLookup::Miss)
+        ++hits;
     }
   }
   const size_t allocations = g_allocations.load() - before;

@@ -102,7 +102,7 @@ TEST_CASE("explain option: the reply carries exit code and report back to the cl
   CHECK(back->status == ExplainStatus::Complete);
   CHECK(back->report == out.report);
   // A reply without the option (a server that ignored it) has no trace.
-  auto plain = error_reply(q, true, RCode::NoError, nullptr);
+  auto plain = error_reply(q, EchoQuestion::Yes, RCode::NoError, nullptr);
   auto pm = Message::parse(plain);
   REQUIRE(pm);
   CHECK_FALSE(find_explain_reply(*pm));

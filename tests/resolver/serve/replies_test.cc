@@ -96,7 +96,7 @@ TEST_CASE("replies: reply_limit over UDP is capped at 4096 octets") {
 
 TEST_CASE("replies: error_reply echoes ID, question, RD and CD and sets QR, RA and the rcode") {
   const ClientQuery q = client("WwW.Example.com", RRType::MX, flag::kRD | flag::kCD | flag::kAD);
-  const Bytes packet = error_reply(q, true, RCode::ServFail, nullptr);
+  const Bytes packet = error_reply(q, EchoQuestion::Yes, RCode::ServFail, nullptr);
   const Message m = parsed(packet);
   CHECK(m.id() == kClientId);
   CHECK(m.has_flag(flag::kQR));
@@ -118,7 +118,7 @@ TEST_CASE("replies: error_reply echoes ID, question, RD and CD and sets QR, RA a
 
 TEST_CASE("replies: error_reply without RD in the query has no RD") {
   const Bytes packet =
-      error_reply(client("example.com", RRType::A, 0), true, RCode::Refused, nullptr);
+      error_reply(client("example.com", RRType::A, 0), EchoQuestion::Yes, RCode::Refused, nullptr);
   const Message m = parsed(packet);
   CHECK_FALSE(m.has_flag(flag::kRD));
   CHECK_FALSE(m.has_flag(flag::kCD));
@@ -127,15 +127,15 @@ TEST_CASE("replies: error_reply without RD in the query has no RD") {
 
 TEST_CASE("replies: error_reply keeps the query's opcode") {
   const uint16_t notify = static_cast<uint16_t>(static_cast<uint16_t>(Opcode::Notify) << 11);
-  const Bytes packet =
-      error_reply(client("example.com", RRType::SOA, notify), true, RCode::NotImp, nullptr);
+  const Bytes packet = error_reply(client("example.com", RRType::SOA, notify), EchoQuestion::Yes,
+                                   RCode::NotImp, nullptr);
   const Message m = parsed(packet);
   CHECK(m.opcode() == Opcode::Notify);
   CHECK(m.rcode() == RCode::NotImp);
 }
 
 TEST_CASE("replies: error_reply without a question has QDCOUNT 0") {
-  const Bytes packet = error_reply(ClientQuery{}, false, RCode::FormErr, nullptr);
+  const Bytes packet = error_reply(ClientQuery{}, EchoQuestion::No, RCode::FormErr, nullptr);
   const Message m = parsed(packet);
   CHECK(m.questions().empty());
   CHECK(m.rcode() == RCode::FormErr);
@@ -144,7 +144,7 @@ TEST_CASE("replies: error_reply without a question has QDCOUNT 0") {
 
 TEST_CASE("replies: error_reply to an EDNS query has an OPT echoing DO") {
   const ClientQuery q = with_edns(client("example.com", RRType::A), 4096, true);
-  const Bytes packet = error_reply(q, true, RCode::ServFail, nullptr);
+  const Bytes packet = error_reply(q, EchoQuestion::Yes, RCode::ServFail, nullptr);
   const Message m = parsed(packet);
   REQUIRE(m.edns().has_value());
   CHECK(m.edns()->udp_payload == kOurUdpPayload);
@@ -154,14 +154,14 @@ TEST_CASE("replies: error_reply to an EDNS query has an OPT echoing DO") {
   CHECK(m.rcode() == RCode::ServFail);
   CHECK(m.edns_options().empty());
 
-  const Bytes no_do = error_reply(with_edns(client("example.com", RRType::A), 4096, false), true,
-                                  RCode::ServFail, nullptr);
+  const Bytes no_do = error_reply(with_edns(client("example.com", RRType::A), 4096, false),
+                                  EchoQuestion::Yes, RCode::ServFail, nullptr);
   CHECK_FALSE(parsed(no_do).edns()->dnssec_ok());
 }
 
 TEST_CASE("replies: error_reply puts BADVERS's upper bits in the OPT's extended rcode") {
   const ClientQuery q = with_edns(client("example.com", RRType::A), 1232, false);
-  const Bytes packet = error_reply(q, true, RCode::BadVers, nullptr);
+  const Bytes packet = error_reply(q, EchoQuestion::Yes, RCode::BadVers, nullptr);
   const Message m = parsed(packet);
   CHECK((m.flags() & 0xF) == 0);  // 16 = 0x10: nothing in the header's 4 bits
   REQUIRE(m.edns().has_value());
@@ -173,7 +173,7 @@ TEST_CASE("replies: error_reply puts BADVERS's upper bits in the OPT's extended 
 TEST_CASE("replies: error_reply carries the EDE in the OPT") {
   const ExtendedError ede{EdeCode::DnssecBogus, "example.com: no DNSKEY matches the DS"};
   const ClientQuery q = with_edns(client("example.com", RRType::A), 1232, true);
-  const Bytes packet = error_reply(q, true, RCode::ServFail, &ede);
+  const Bytes packet = error_reply(q, EchoQuestion::Yes, RCode::ServFail, &ede);
   const Message m = parsed(packet);
   const auto options = m.edns_options();
   REQUIRE(options.size() == 1);
