@@ -519,9 +519,11 @@ TEST_CASE("rdata: type_bitmap_valid rejects malformed window structures") {
       {"a window longer than the data", hex("0004 4000")},
       {"a lone window number", hex("0001 40 01")},
   };
-  for (const auto& [what, raw] : cases) {
+  // Not a structured binding: clang 14 cannot capture one (CAPTURE is a lambda).
+  for (const auto& c : cases) {
+    const char* what = c.first;
     CAPTURE(what);
-    CHECK_FALSE(type_bitmap_valid(raw));
+    CHECK_FALSE(type_bitmap_valid(c.second));
   }
 }
 
