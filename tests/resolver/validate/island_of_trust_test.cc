@@ -4,11 +4,8 @@
 // secure: it is validated from that anchor down (issue 21, point 6).
 #include <doctest/doctest.h>
 
-#include <map>
 #include <memory>
-#include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"

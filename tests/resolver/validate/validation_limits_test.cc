@@ -6,10 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"

@@ -5,10 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include <map>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"
