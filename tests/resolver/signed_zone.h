@@ -65,6 +65,42 @@ struct SignedZone {
   }
 };
 
+// RRSIG RDATA over `covered` naming key `tag` (`algorithm`) of `signer`, original TTL 3600,
+// valid from kInception to kExpiration, whose signature is 64 junk octets: an RRSIG no key
+// verifies (KeyTrap-style floods), or a zone signed in an algorithm nobody implements.
+// `variant`, when given, is written into the first two octets so that RRSIGs differ
+// (identical ones are kept once).
+inline std::vector<uint8_t> junk_rrsig(RRType covered, uint8_t labels, uint8_t algorithm,
+                                       uint16_t tag, const Name& signer,
+                                       std::optional<unsigned> variant = std::nullopt) {
+  std::vector<uint8_t> r;
+  // Appended one by one: g++ 12 misreads an insert after a braced initialiser as out of
+  // bounds (-Warray-bounds) when this is inlined.
+  const auto put16 = [&r](uint16_t v) {
+    r.push_back(static_cast<uint8_t>(v >> 8));
+    r.push_back(static_cast<uint8_t>(v));
+  };
+  const auto put32 = [&put16](uint32_t v) {
+    put16(static_cast<uint16_t>(v >> 16));
+    put16(static_cast<uint16_t>(v));
+  };
+  put16(to_u16(covered));
+  r.push_back(algorithm);
+  r.push_back(labels);
+  put32(3600);
+  put32(kExpiration);
+  put32(kInception);
+  put16(tag);
+  r.insert(r.end(), signer.wire().begin(), signer.wire().end());
+  const size_t signature = r.size();
+  r.resize(signature + 64, 0x5A);
+  if (variant) {
+    r[signature] = static_cast<uint8_t>(*variant);
+    r[signature + 1] = static_cast<uint8_t>(*variant >> 8);
+  }
+  return r;
+}
+
 // The upstream's replies to sub-queries, by lowercased name and type.
 using Replies = std::map<std::pair<std::string, RRType>, std::vector<uint8_t>>;
 

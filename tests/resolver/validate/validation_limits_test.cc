@@ -27,31 +27,6 @@ struct TrapZone : SignedZone {
   TrapZone() : SignedZone("trap.test.", 0x21) {}
 };
 
-// An RRSIG over `type` naming key `tag` of trap.test. whose signature is junk; `variant`
-// makes each one different (identical RRSIGs are kept once).
-Bytes junk_rrsig(RRType type, uint8_t labels, uint16_t tag, unsigned variant) {
-  Bytes r{static_cast<uint8_t>(to_u16(type) >> 8),
-          static_cast<uint8_t>(to_u16(type)),
-          kEd25519,
-          labels,
-          0,
-          0,
-          0x0e,
-          0x10};
-  for (uint32_t v : {kExpiration, kInception}) {
-    for (int s = 24; s >= 0; s -= 8) r.push_back(static_cast<uint8_t>(v >> s));
-  }
-  r.push_back(static_cast<uint8_t>(tag >> 8));
-  r.push_back(static_cast<uint8_t>(tag));
-  const Name signer = N("trap.test.");
-  r.insert(r.end(), signer.wire().begin(), signer.wire().end());
-  Bytes sig(64, 0x5A);
-  sig[0] = static_cast<uint8_t>(variant);
-  sig[1] = static_cast<uint8_t>(variant >> 8);
-  r.insert(r.end(), sig.begin(), sig.end());
-  return r;
-}
-
 struct Outcome {
   Verdict verdict;
   uint32_t signature_checks = 0;
@@ -102,7 +77,8 @@ TEST_CASE("limits: KeyTrap, many DNSKEYs sharing the key tag of many RRSIGs, is 
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   for (unsigned i = 0; i < 40; ++i) {
-    r.raw(Section::Answer, www, RRType::RRSIG, junk_rrsig(RRType::A, 3, z.zsk.tag(), i));
+    r.raw(Section::Answer, www, RRType::RRSIG,
+          junk_rrsig(RRType::A, 3, kEd25519, z.zsk.tag(), z.zone, i));
   }
   const Question q{www, RRType::A, RRClass::IN};
   const Replies replies{{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply(colliding)}};
@@ -147,7 +123,8 @@ TEST_CASE("limits: many bad signatures by the right key end at the failures allo
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   for (unsigned i = 0; i < 500; ++i) {
-    r.raw(Section::Answer, www, RRType::RRSIG, junk_rrsig(RRType::A, 3, z.zsk.tag(), i));
+    r.raw(Section::Answer, www, RRType::RRSIG,
+          junk_rrsig(RRType::A, 3, kEd25519, z.zsk.tag(), z.zone, i));
   }
   const auto o = validate(z.anchors(), {www, RRType::A, RRClass::IN}, r.packet(),
                           {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
@@ -169,7 +146,7 @@ TEST_CASE("limits: many RRsets each with bad signatures end at the signature bud
           {nsec_rdata(N("n" + std::to_string(n) + "a.trap.test."), {RRType::A})});
     for (unsigned i = 0; i < 10; ++i) {
       r.raw(Section::Authority, owner, RRType::RRSIG,
-            junk_rrsig(RRType::NSEC, 3, z.zsk.tag(), n * 100 + i));
+            junk_rrsig(RRType::NSEC, 3, kEd25519, z.zsk.tag(), z.zone, n * 100 + i));
     }
   }
   const auto o = validate(z.anchors(), {qname, RRType::A, RRClass::IN}, r.packet(),
@@ -266,12 +243,7 @@ TEST_CASE("limits: a chain of trust deeper than max_chain_depth is Bogus EDE 6")
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   auto junk_by = [](const std::string& signer, RRType type, uint8_t labels) {
-    Bytes rd = junk_rrsig(type, labels, 1234, 0);
-    rd.resize(18);  // keep the fixed fields, replace the signer
-    const Name s = N(signer);
-    rd.insert(rd.end(), s.wire().begin(), s.wire().end());
-    rd.insert(rd.end(), 64, 0x5A);
-    return rd;
+    return junk_rrsig(type, labels, kEd25519, 1234, N(signer));
   };
   r.raw(Section::Answer, www, RRType::RRSIG, junk_by("d.c.b.trap.test.", RRType::A, 6));
   Replies replies;

@@ -43,28 +43,6 @@ Bytes ds_with_algorithm(uint16_t tag, uint8_t algorithm) {
   return out;
 }
 
-// RRSIG RDATA by `signer` in `algorithm` whose signature is junk: what a zone signed with an
-// algorithm nobody implements looks like to us.
-Bytes rrsig_with_algorithm(RRType covered, uint8_t labels, uint8_t algorithm, uint16_t tag,
-                           const Name& signer) {
-  Bytes r{static_cast<uint8_t>(to_u16(covered) >> 8),
-          static_cast<uint8_t>(to_u16(covered)),
-          algorithm,
-          labels,
-          0,
-          0,
-          0x0e,
-          0x10};
-  for (uint32_t v : {kExpiration, kInception}) {
-    for (int s = 24; s >= 0; s -= 8) r.push_back(static_cast<uint8_t>(v >> s));
-  }
-  r.push_back(static_cast<uint8_t>(tag >> 8));
-  r.push_back(static_cast<uint8_t>(tag));
-  r.insert(r.end(), signer.wire().begin(), signer.wire().end());
-  r.insert(r.end(), 64, 0x5A);
-  return r;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. RFC 4035 §5.2, RFC 6840 §5.2: a DS RRset of only unsupported algorithms.
 
@@ -97,11 +75,11 @@ TEST_CASE("validation: a DS RRset of only unsupported algorithms makes the zone 
   const UnsupportedChild u;
   const Question q{u.www, RRType::A, RRClass::IN};
   // The answer as such a zone gives it: signed, in an algorithm we do not implement.
-  const Bytes answer = u.parent.response(u.www, RRType::A)
-                           .add(Section::Answer, u.www, RRType::A, {{192, 0, 2, 7}})
-                           .raw(Section::Answer, u.www, RRType::RRSIG,
-                                rrsig_with_algorithm(RRType::A, 3, 100, 4711, u.child))
-                           .packet();
+  const Bytes answer =
+      u.parent.response(u.www, RRType::A)
+          .add(Section::Answer, u.www, RRType::A, {{192, 0, 2, 7}})
+          .raw(Section::Answer, u.www, RRType::RRSIG, junk_rrsig(RRType::A, 3, 100, 4711, u.child))
+          .packet();
   const auto o = validate(u.parent.anchors(), q, answer, u.replies());
   CHECK(o.finished.verdict.security == Security::Insecure);
   CHECK(o.finished.verdict.reason == Reason::UnsupportedAlgorithm);
