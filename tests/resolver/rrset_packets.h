@@ -15,16 +15,16 @@
 #include "resolver/wire/name.h"
 #include "resolver/wire/rrset.h"
 #include "resolver/wire/types.h"
-#include "tests/crypto/wire_builder.h"
+#include "tests/support/wire_bytes.h"
 
 namespace dnsp::resolver::test {
 
-using crypto::test::b64;
-using crypto::test::Bytes;
-using crypto::test::hex;
-using crypto::test::rrsig_time;
-using crypto::test::to_hex;
-using crypto::test::Wire;
+using ::dnsp::test::b64;
+using ::dnsp::test::Bytes;
+using ::dnsp::test::hex;
+using ::dnsp::test::rrsig_time;
+using ::dnsp::test::to_hex;
+using ::dnsp::test::Wire;
 
 inline Name name(std::string_view text) {
   auto n = Name::from_text(text);

@@ -19,6 +19,7 @@
 #include "resolver/validate/validation.h"
 #include "resolver/verify/key_cache.h"
 #include "resolver/wire/rdata.h"
+#include "tests/resolver/signed_zone.h"
 #include "tests/resolver/test_signer.h"
 
 namespace dnsp::resolver::test {
@@ -26,40 +27,10 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-constexpr int64_t kNow = 1700000000;
-constexpr uint32_t kInception = 1690000000;
-constexpr uint32_t kExpiration = 1710000000;
-
-Name N(const std::string& text) {
-  auto n = Name::from_text(text);
-  REQUIRE(n.has_value());
-  return *n;
-}
-
-// A signed zone anchored by the DS of its KSK; the ZSK signs the data.
-struct Zone {
-  explicit Zone(const std::string& apex) : zone(N(apex)) {}
-  Name zone;
-  TestKey ksk{zone, kKskFlags, 0x41};
-  TestKey zsk{zone, kZoneKeyFlags, 0x42};
-
-  TrustAnchors anchors() const {
-    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
-    REQUIRE(a.has_value());
-    return std::move(*a);
-  }
-  Bytes dnskey_reply() const {
-    return SignedResponse(zone, RRType::DNSKEY, RCode::NoError, kInception, kExpiration)
-        .add(Section::Answer, zone, RRType::DNSKEY, {ksk.dnskey_rdata(), zsk.dnskey_rdata()},
-             {&ksk})
-        .packet();
-  }
-};
-
 // One validation of `packet` with the zone's DNSKEY reply at hand, sharing `keys`; learns
 // from it into `cache`. Returns the verdict.
-Verdict validate_and_learn(const Zone& z, KeyCache& keys, AggressiveCache& cache, const Question& q,
-                           const Bytes& packet, int64_t now = kNow) {
+Verdict validate_and_learn(const SignedZone& z, KeyCache& keys, AggressiveCache& cache,
+                           const Question& q, const Bytes& packet, int64_t now = kNow) {
   auto msg = Message::parse(packet);
   REQUIRE(msg.has_value());
   const TrustAnchors anchors = z.anchors();
@@ -78,7 +49,7 @@ Verdict validate_and_learn(const Zone& z, KeyCache& keys, AggressiveCache& cache
 }
 
 // The synthesised reply, validated from scratch with a key cache of its own.
-Verdict validate_synthesis(const Zone& z, const Question& q, const Synthesis& s) {
+Verdict validate_synthesis(const SignedZone& z, const Question& q, const Synthesis& s) {
   KeyCache keys;
   AggressiveCache none;
   return validate_and_learn(z, keys, none, q, s.message);
@@ -91,8 +62,8 @@ size_t count(const Message& m, Section s, RRType t) {
 }
 
 // agg.test. (NSEC): apex, b (A), m (A TXT), w (A), *.w (A).
-struct NsecZone : Zone {
-  NsecZone() : Zone("agg.test.") {}
+struct NsecZone : SignedZone {
+  NsecZone() : SignedZone("agg.test.", 0x41) {}
   Name apex = N("agg.test."), b = N("b.agg.test."), m = N("m.agg.test."), w = N("w.agg.test."),
        star = N("*.w.agg.test.");
   std::map<std::string, std::pair<Name, std::vector<RRType>>> chain() const {
@@ -366,8 +337,9 @@ TEST_CASE("aggressive: the byte budget evicts the least recently used records") 
 
 // n3.test. (NSEC3, no salt, 1 iteration): apex, b, c; `opt_out_at` names the record that
 // carries the Opt-Out flag ("" for none).
-struct Nsec3Zone : Zone {
-  explicit Nsec3Zone(std::string opt_out = "") : Zone("n3.test."), opt_out_at(std::move(opt_out)) {
+struct Nsec3Zone : SignedZone {
+  explicit Nsec3Zone(std::string opt_out = "")
+      : SignedZone("n3.test.", 0x41), opt_out_at(std::move(opt_out)) {
     for (const char* n : {"n3.test.", "b.n3.test.", "c.n3.test."}) names.push_back(N(n));
     for (const auto& n : names) hashes.push_back(nsec3_hash_label(n, {}, 1));
     std::vector<size_t> order{0, 1, 2};

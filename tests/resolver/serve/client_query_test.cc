@@ -15,9 +15,9 @@ namespace {
 constexpr uint16_t kId = 0x4242;
 
 // A query with one question; `ar` additional records (OPTs) are for the caller to write.
-Packet query(std::string_view qname, RRType type = RRType::A, RRClass klass = RRClass::IN,
-             uint16_t flags = flag::kRD, uint16_t ar = 0) {
-  Packet p;
+Wire query(std::string_view qname, RRType type = RRType::A, RRClass klass = RRClass::IN,
+           uint16_t flags = flag::kRD, uint16_t ar = 0) {
+  Wire p;
   p.header(kId, flags, 1, 0, 0, ar);
   p.name(qname).u16(to_u16(type)).u16(to_u16(klass));
   return p;
@@ -51,7 +51,7 @@ TEST_CASE("client query: fewer than 12 octets are dropped") {
 
 TEST_CASE("client query: a response (QR=1) is dropped") {
   CHECK(dropped(query("example.com", RRType::A, RRClass::IN, flag::kQR | flag::kRD).bytes()));
-  Packet header_only;
+  Wire header_only;
   header_only.header(kId, flag::kQR, 0, 0, 0, 0);
   CHECK(dropped(header_only.bytes()));
 }
@@ -61,7 +61,7 @@ TEST_CASE("client query: a good query gives its ID, flags and question with the 
       accepted(query("WwW.Example.COM", RRType::AAAA, RRClass::IN, flag::kRD).bytes());
   CHECK(q.id == kId);
   CHECK(q.flags == flag::kRD);
-  CHECK(wire_of(q.question.name) == Packet().name("WwW.Example.COM").bytes());
+  CHECK(wire_of(q.question.name) == Wire().name("WwW.Example.COM").bytes());
   CHECK(q.question.type == RRType::AAAA);
   CHECK(q.question.klass == RRClass::IN);
   CHECK_FALSE(q.has_edns);
@@ -73,7 +73,7 @@ TEST_CASE("client query: a good query gives its ID, flags and question with the 
 }
 
 TEST_CASE("client query: the EDNS payload and DO are taken from the OPT") {
-  Packet p = query("example.com", RRType::DNSKEY, RRClass::IN, flag::kRD | flag::kCD, 1);
+  Wire p = query("example.com", RRType::DNSKEY, RRClass::IN, flag::kRD | flag::kCD, 1);
   p.opt(4096, 0, 0, kEdnsDo);
   const ClientQuery q = accepted(p.bytes());
   CHECK(q.has_edns);
@@ -86,7 +86,7 @@ TEST_CASE("client query: the EDNS payload and DO are taken from the OPT") {
 TEST_CASE("client query: an EDNS payload below 512 is taken as 512") {
   for (uint16_t payload : {uint16_t{0}, uint16_t{100}, uint16_t{511}}) {
     CAPTURE(payload);
-    Packet p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
+    Wire p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
     p.opt(payload, 0, 0, 0);
     const ClientQuery q = accepted(p.bytes());
     CHECK(q.has_edns);
@@ -117,7 +117,7 @@ TEST_CASE("client query: the opcodes STATUS, NOTIFY, UPDATE and IQUERY are NotIm
 }
 
 TEST_CASE("client query: QDCOUNT 0 is FormErr without a question") {
-  Packet p;
+  Wire p;
   p.header(kId, flag::kRD, 0, 0, 0, 0);
   const RejectQuery r = rejected(p.bytes());
   CHECK(r.rcode == RCode::FormErr);
@@ -126,7 +126,7 @@ TEST_CASE("client query: QDCOUNT 0 is FormErr without a question") {
 }
 
 TEST_CASE("client query: QDCOUNT 2 is FormErr") {
-  Packet p;
+  Wire p;
   p.header(kId, flag::kRD, 2, 0, 0, 0);
   p.name("a.example").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
   p.name("b.example").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
@@ -137,7 +137,7 @@ TEST_CASE("client query: QDCOUNT 2 is FormErr") {
 }
 
 TEST_CASE("client query: EDNS version 1 is BadVers and keeps the EDNS fields") {
-  Packet p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
+  Wire p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
   p.opt(1400, 0, 1, kEdnsDo);
   const RejectQuery r = rejected(p.bytes());
   CHECK(r.rcode == RCode::BadVers);
@@ -149,7 +149,7 @@ TEST_CASE("client query: EDNS version 1 is BadVers and keeps the EDNS fields") {
 }
 
 TEST_CASE("client query: two OPT records are FormErr with the question echoed") {
-  Packet p = query("Example.com", RRType::MX, RRClass::IN, flag::kRD | flag::kCD, 2);
+  Wire p = query("Example.com", RRType::MX, RRClass::IN, flag::kRD | flag::kCD, 2);
   p.opt(1232, 0, 0, kEdnsDo);
   p.opt(1232, 0, 0, kEdnsDo);
   const RejectQuery r = rejected(p.bytes());
@@ -157,7 +157,7 @@ TEST_CASE("client query: two OPT records are FormErr with the question echoed") 
   CHECK(r.query.id == kId);
   CHECK(r.query.flags == (flag::kRD | flag::kCD));
   REQUIRE(r.has_question);
-  CHECK(wire_of(r.query.question.name) == Packet().name("Example.com").bytes());
+  CHECK(wire_of(r.query.question.name) == Wire().name("Example.com").bytes());
   CHECK(r.query.question.type == RRType::MX);
   CHECK(r.query.question.klass == RRClass::IN);
 }
@@ -201,28 +201,28 @@ TEST_CASE("client query: ANY and DNSSEC types are accepted as questions") {
 }
 
 TEST_CASE("client query: garbage after the header that is no question is dropped") {
-  Packet garbage;
+  Wire garbage;
   garbage.header(kId, flag::kRD, 1, 0, 0, 0).raw({0xFF, 0xFF, 0xFF, 0xFF, 0xFF});
   CHECK(dropped(garbage.bytes()));
 
-  Packet nothing;
+  Wire nothing;
   nothing.header(kId, flag::kRD, 1, 0, 0, 0);
   CHECK(dropped(nothing.bytes()));
 
-  Packet cut;
+  Wire cut;
   cut.header(kId, flag::kRD, 1, 0, 0, 0).name("example.com").u16(1);  // no QCLASS
   CHECK(dropped(cut.bytes()));
 }
 
 TEST_CASE("client query: a good question followed by garbage is FormErr with the question") {
-  Packet p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
+  Wire p = query("example.com", RRType::A, RRClass::IN, flag::kRD, 1);
   p.raw({0xFF, 0xFF});
   const RejectQuery r = rejected(p.bytes());
   CHECK(r.rcode == RCode::FormErr);
   CHECK(r.has_question);
   CHECK(r.query.question.name == name("example.com"));
 
-  Packet trailing = query("example.com");
+  Wire trailing = query("example.com");
   trailing.u8(0);
   CHECK(rejected(trailing.bytes()).rcode == RCode::FormErr);
 }
@@ -230,7 +230,7 @@ TEST_CASE("client query: a good question followed by garbage is FormErr with the
 TEST_CASE("client query: an OPT cut inside its TTL is FormErr, not a crash (fuzz_message)") {
   // Found by fuzz_message (tests/fuzz/corpus/fuzz_message/crash-opt-cut-inside-ttl.bin): the
   // TTL read failed, the shorter RDLENGTH read after it did not, and the TTL was used.
-  Packet p;
+  Wire p;
   p.header(kId, flag::kRD, 1, 0, 0, 1).name("www.test").u16(49).u16(1);
   p.u8(0).u16(41).u16(4096).raw({0x00, 0x01, 0x00});  // 3 of the TTL's 4 octets
   const RejectQuery r = rejected(p.bytes());

@@ -35,7 +35,7 @@ ClientQuery with_edns(ClientQuery q, uint16_t payload, bool dnssec_ok) {
 
 // RRSIG RDATA covering `covered`, signed by example.com.
 Bytes rrsig_rdata(RRType covered) {
-  return Packet()
+  return Wire()
       .u16(to_u16(covered))
       .u8(13)
       .u8(2)
@@ -58,12 +58,12 @@ Bytes upstream_answer(uint16_t flags = flag::kQR | flag::kRD | flag::kRA | flag:
   (void)b.add_record(Section::Answer, name("www.example.com"), RRType::A, RRClass::IN, 300, kAddr);
   (void)b.add_record(Section::Answer, name("www.example.com"), RRType::RRSIG, RRClass::IN, 300,
                      rrsig_rdata(RRType::A));
-  const Bytes nsec = Packet().name("z.example.com").raw({0x00, 0x01, 0x40}).bytes();
+  const Bytes nsec = Wire().name("z.example.com").raw({0x00, 0x01, 0x40}).bytes();
   (void)b.add_record(Section::Authority, name("a.example.com"), RRType::NSEC, RRClass::IN, 300,
                      nsec);
   (void)b.add_record(Section::Authority, name("a.example.com"), RRType::RRSIG, RRClass::IN, 300,
                      rrsig_rdata(RRType::NSEC));
-  const Bytes nsec3 = Packet().u8(1).u8(0).u16(0).u8(0).u8(20).raw(Bytes(20, 0x33)).bytes();
+  const Bytes nsec3 = Wire().u8(1).u8(0).u16(0).u8(0).u8(20).raw(Bytes(20, 0x33)).bytes();
   (void)b.add_record(Section::Authority, name("abcdef.example.com"), RRType::NSEC3, RRClass::IN,
                      300, nsec3);
   (void)b.add_record(Section::Additional, name("ns.example.com"), RRType::A, RRClass::IN, 300,
@@ -178,7 +178,7 @@ TEST_CASE("replies: error_reply carries the EDE in the OPT") {
   const auto options = m.edns_options();
   REQUIRE(options.size() == 1);
   CHECK(options[0].code == kEdnsOptionEde);
-  CHECK(to_bytes(options[0].data) == Packet().u16(6).raw(to_bytes(ede.text)).bytes());
+  CHECK(to_bytes(options[0].data) == Wire().u16(6).raw(to_bytes(ede.text)).bytes());
 }
 
 TEST_CASE("replies: forward_reply keeps the upstream's records with the client's ID and case") {
@@ -214,7 +214,7 @@ TEST_CASE("replies: forward_reply keeps the upstream's records with the client's
 }
 
 TEST_CASE("replies: forward_reply keeps the upstream's rcode") {
-  Packet p;
+  Wire p;
   p.header(kUpstreamId, flag::kQR | flag::kRD | flag::kRA | 3, 1, 0, 0, 0);
   p.name("nope.example.com").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
   const Bytes upstream_bytes = p.bytes();
@@ -225,7 +225,7 @@ TEST_CASE("replies: forward_reply keeps the upstream's rcode") {
 }
 
 TEST_CASE("replies: forward_reply turns an extended upstream rcode into SERVFAIL without EDNS") {
-  Packet p;
+  Wire p;
   p.header(kUpstreamId, flag::kQR | flag::kRA, 1, 0, 0, 1);
   p.name("example.com").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
   p.opt(1232, 1, 0, 0);  // BADVERS from upstream
@@ -344,14 +344,14 @@ TEST_CASE("replies: a truncated forward_reply keeps the OPT and its EDE") {
   const auto options = m.edns_options();
   REQUIRE(options.size() == 1);
   CHECK(options[0].code == kEdnsOptionEde);
-  CHECK(to_bytes(options[0].data) == Packet().u16(5).raw(to_bytes(ede.text)).bytes());
+  CHECK(to_bytes(options[0].data) == Wire().u16(5).raw(to_bytes(ede.text)).bytes());
 }
 
 TEST_CASE("replies: forward_reply drops additional records that do not fit without TC") {
   MessageBuilder b;
   b.set_header(kUpstreamId, flag::kQR | flag::kRA);
   (void)b.add_question(name("example.com"), RRType::MX, RRClass::IN);
-  const Bytes mx = Packet().u16(10).name("mail.example.com").bytes();
+  const Bytes mx = Wire().u16(10).name("mail.example.com").bytes();
   (void)b.add_record(Section::Answer, name("example.com"), RRType::MX, RRClass::IN, 300, mx);
   for (int i = 0; i < 40; ++i) {
     (void)b.add_record(Section::Additional, name("mail.example.com"), RRType::AAAA, RRClass::IN,
@@ -388,7 +388,7 @@ TEST_CASE("replies: forward_reply puts the EDE in the OPT") {
   const auto options = m.edns_options();
   REQUIRE(options.size() == 1);
   CHECK(options[0].code == 15);
-  CHECK(to_bytes(options[0].data) == Packet().u16(7).raw(to_bytes(ede.text)).bytes());
+  CHECK(to_bytes(options[0].data) == Wire().u16(7).raw(to_bytes(ede.text)).bytes());
 }
 
 TEST_CASE("replies: forward_reply to a client without EDNS has no OPT, even with an EDE") {

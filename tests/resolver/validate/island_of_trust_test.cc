@@ -4,16 +4,14 @@
 // secure: it is validated from that anchor down (issue 21, point 6).
 #include <doctest/doctest.h>
 
-#include <map>
 #include <memory>
-#include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/validate/validation.h"
 #include "resolver/verify/key_cache.h"
+#include "tests/resolver/signed_zone.h"
 #include "tests/resolver/test_signer.h"
 
 namespace dnsp::resolver::test {
@@ -21,38 +19,11 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-constexpr int64_t kNow = 1700000000;
-constexpr uint32_t kInception = 1690000000;
-constexpr uint32_t kExpiration = 1710000000;
-
-Name N(const std::string& text) {
-  auto n = Name::from_text(text);
-  REQUIRE(n.has_value());
-  return *n;
-}
-
 // island.test., anchored by the DS of its KSK (no root anchor at all); test. above it is
 // "known insecure" from an earlier validation of the public chain.
-struct Island {
-  Name zone = N("island.test.");
-  TestKey ksk{zone, kKskFlags, 0x41};
-  TestKey zsk{zone, kZoneKeyFlags, 0x42};
+struct Island : SignedZone {
+  Island() : SignedZone("island.test.", 0x41) {}
   TestKey above{N("test."), kZoneKeyFlags, 0x43};  // a key of test., the zone above
-
-  TrustAnchors anchors() const {
-    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
-    REQUIRE(a.has_value());
-    return std::move(*a);
-  }
-  SignedResponse response(const Name& qname, RRType qtype) const {
-    return SignedResponse(qname, qtype, RCode::NoError, kInception, kExpiration);
-  }
-  Bytes dnskey_reply() const {
-    return response(zone, RRType::DNSKEY)
-        .add(Section::Answer, zone, RRType::DNSKEY, {ksk.dnskey_rdata(), zsk.dnskey_rdata()},
-             {&ksk})
-        .packet();
-  }
 };
 
 // A key cache that already holds test. as an insecure delegation.
@@ -68,18 +39,12 @@ void cache_test_insecure(KeyCache& keys) {
 
 Verdict validate(const Island& island, KeyCache& keys, const Bytes& answer_packet) {
   const TrustAnchors anchors = island.anchors();
-  const std::map<std::pair<std::string, RRType>, Bytes> replies{
-      {{"island.test.", RRType::DNSKEY}, island.dnskey_reply()}};
+  const Replies replies{{{"island.test.", RRType::DNSKEY}, island.dnskey_reply()}};
   auto answer = Message::parse(answer_packet);
   REQUIRE(answer.has_value());
   Validation v(anchors, keys, Limits{}, kNow);
-  Step step = v.start(Question{N("www.island.test."), RRType::A, RRClass::IN}, *answer);
-  for (int fetches = 0; auto* need = std::get_if<NeedRecords>(&step); ++fetches) {
-    REQUIRE(fetches < 10);
-    auto it = replies.find({need->name.lowercased().to_string(), need->type});
-    step = it == replies.end() ? v.resume(std::nullopt) : v.resume(it->second);
-  }
-  return std::get<Finished>(step).verdict;
+  const Step step = v.start(Question{N("www.island.test."), RRType::A, RRClass::IN}, *answer);
+  return run_to_end(v, step, replies, /*max_fetches=*/9).finished.verdict;
 }
 
 }  // namespace

@@ -7,32 +7,18 @@
 #include <doctest/doctest.h>
 
 #include <initializer_list>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "crypto/base32hex.h"
-
-namespace doctest {
-template <>
-struct StringMaker<dnsp::resolver::DenialKind> {
-  static String convert(dnsp::resolver::DenialKind k) {
-    return String(std::string(dnsp::resolver::to_string(k)).c_str());
-  }
-};
-}  // namespace doctest
+#include "tests/resolver/validate/denial_helpers.h"
 
 namespace dnsp::resolver::test {
 namespace {
 
+using namespace denial_test;
 using T = RRType;
-
-Name name(std::string_view text) {
-  auto n = Name::from_text(text);
-  REQUIRE_MESSAGE(n.has_value(), "bad name in test: " << std::string(text));
-  return *n;
-}
 
 std::vector<uint8_t> hex(std::string_view text) {
   std::vector<uint8_t> out;
@@ -46,25 +32,6 @@ std::vector<uint8_t> b32(std::string_view label) {
   auto decoded = crypto::base32hex_decode(label);
   REQUIRE_MESSAGE(decoded.has_value(), "bad base32hex in test: " << std::string(label));
   return *decoded;
-}
-
-// RFC 4034 §4.1.2: windows of up to 32 octets, one bit per type.
-std::vector<uint8_t> bitmap(std::initializer_list<RRType> types) {
-  std::map<uint8_t, std::vector<uint8_t>> windows;
-  for (RRType t : types) {
-    const uint16_t v = to_u16(t);
-    std::vector<uint8_t>& octets = windows[static_cast<uint8_t>(v >> 8)];
-    const size_t index = (v & 0xFF) / 8;
-    if (octets.size() <= index) octets.resize(index + 1);
-    octets[index] |= static_cast<uint8_t>(0x80 >> (v % 8));
-  }
-  std::vector<uint8_t> out;
-  for (const auto& [window, octets] : windows) {
-    out.push_back(window);
-    out.push_back(static_cast<uint8_t>(octets.size()));
-    out.insert(out.end(), octets.begin(), octets.end());
-  }
-  return out;
 }
 
 struct Params {
@@ -137,19 +104,6 @@ Nsec3Record rec(std::string_view prefix) {
 std::vector<Nsec3Record> without_opt_out(std::vector<Nsec3Record> records) {
   for (Nsec3Record& r : records) r.flags = 0;
   return records;
-}
-
-const Name& zone() {
-  static const Name z = name("example.");
-  return z;
-}
-
-void expect(const DenialResult& r, DenialKind kind, std::string_view closest_encloser) {
-  INFO("detail: " << r.detail);
-  INFO("closest encloser: " << r.closest_encloser.to_string());
-  CHECK(r.kind == kind);
-  CHECK(r.closest_encloser == name(closest_encloser));  // case-insensitive
-  CHECK_FALSE(r.detail.empty());
 }
 
 DenialResult prove(const std::vector<Nsec3Record>& records, std::string_view qname, RRType qtype) {

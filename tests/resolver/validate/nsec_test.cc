@@ -6,49 +6,17 @@
 #include <doctest/doctest.h>
 
 #include <initializer_list>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace doctest {
-template <>
-struct StringMaker<dnsp::resolver::DenialKind> {
-  static String convert(dnsp::resolver::DenialKind k) {
-    return String(std::string(dnsp::resolver::to_string(k)).c_str());
-  }
-};
-}  // namespace doctest
+#include "tests/resolver/validate/denial_helpers.h"
 
 namespace dnsp::resolver::test {
 namespace {
 
+using namespace denial_test;
 using T = RRType;
-
-Name name(std::string_view text) {
-  auto n = Name::from_text(text);
-  REQUIRE_MESSAGE(n.has_value(), "bad name in test: " << std::string(text));
-  return *n;
-}
-
-// RFC 4034 §4.1.2: windows of up to 32 octets, one bit per type.
-std::vector<uint8_t> bitmap(std::initializer_list<RRType> types) {
-  std::map<uint8_t, std::vector<uint8_t>> windows;
-  for (RRType t : types) {
-    const uint16_t v = to_u16(t);
-    std::vector<uint8_t>& octets = windows[static_cast<uint8_t>(v >> 8)];
-    const size_t index = (v & 0xFF) / 8;
-    if (octets.size() <= index) octets.resize(index + 1);
-    octets[index] |= static_cast<uint8_t>(0x80 >> (v % 8));
-  }
-  std::vector<uint8_t> out;
-  for (const auto& [window, octets] : windows) {
-    out.push_back(window);
-    out.push_back(static_cast<uint8_t>(octets.size()));
-    out.insert(out.end(), octets.begin(), octets.end());
-  }
-  return out;
-}
 
 // An NSEC record built from its RDATA, as the validator gets it.
 NsecRecord nsec(std::string_view owner, std::string_view next,
@@ -88,19 +56,6 @@ NsecRecord nsec_xx() {
 std::vector<NsecRecord> appendix_a() {
   return {nsec_apex(), nsec_a(),      nsec_ai(),  nsec_b(),     nsec_ns1(),
           nsec_ns2(),  nsec_wild_w(), nsec_x_w(), nsec_x_y_w(), nsec_xx()};
-}
-
-const Name& zone() {
-  static const Name z = name("example.");
-  return z;
-}
-
-void expect(const DenialResult& r, DenialKind kind, std::string_view closest_encloser) {
-  INFO("detail: " << r.detail);
-  INFO("closest encloser: " << r.closest_encloser.to_string());
-  CHECK(r.kind == kind);
-  CHECK(r.closest_encloser == name(closest_encloser));  // case-insensitive
-  CHECK_FALSE(r.detail.empty());
 }
 
 TEST_CASE("nsec: covers names strictly between owner and next in canonical order") {

@@ -6,16 +6,15 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/validate/nsec3.h"
 #include "resolver/validate/validation.h"
 #include "resolver/verify/key_cache.h"
+#include "tests/resolver/signed_zone.h"
 #include "tests/resolver/test_signer.h"
 
 namespace dnsp::resolver::test {
@@ -23,64 +22,10 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-constexpr int64_t kNow = 1700000000;
-constexpr uint32_t kInception = 1690000000;
-constexpr uint32_t kExpiration = 1710000000;
-
-Name N(const std::string& text) {
-  auto n = Name::from_text(text);
-  REQUIRE(n.has_value());
-  return *n;
-}
-
 // trap.test., anchored by the DS of its KSK; its ZSK signs the data.
-struct TrapZone {
-  Name zone = N("trap.test.");
-  TestKey ksk{zone, kKskFlags, 0x21};
-  TestKey zsk{zone, kZoneKeyFlags, 0x22};
-
-  TrustAnchors anchors() const {
-    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
-    REQUIRE(a.has_value());
-    return std::move(*a);
-  }
-  SignedResponse response(const Name& qname, RRType qtype, RCode rcode = RCode::NoError) const {
-    return SignedResponse(qname, qtype, rcode, kInception, kExpiration);
-  }
-  // The DNSKEY RRset {KSK, ZSK, extra...}, signed by the KSK.
-  Bytes dnskey_reply(const std::vector<Bytes>& extra = {}) const {
-    std::vector<Bytes> keys{ksk.dnskey_rdata(), zsk.dnskey_rdata()};
-    keys.insert(keys.end(), extra.begin(), extra.end());
-    return response(zone, RRType::DNSKEY)
-        .add(Section::Answer, zone, RRType::DNSKEY, keys, {&ksk})
-        .packet();
-  }
+struct TrapZone : SignedZone {
+  TrapZone() : SignedZone("trap.test.", 0x21) {}
 };
-
-// An RRSIG over `type` naming key `tag` of trap.test. whose signature is junk; `variant`
-// makes each one different (identical RRSIGs are kept once).
-Bytes junk_rrsig(RRType type, uint8_t labels, uint16_t tag, unsigned variant) {
-  Bytes r{static_cast<uint8_t>(to_u16(type) >> 8),
-          static_cast<uint8_t>(to_u16(type)),
-          kEd25519,
-          labels,
-          0,
-          0,
-          0x0e,
-          0x10};
-  for (uint32_t v : {kExpiration, kInception}) {
-    for (int s = 24; s >= 0; s -= 8) r.push_back(static_cast<uint8_t>(v >> s));
-  }
-  r.push_back(static_cast<uint8_t>(tag >> 8));
-  r.push_back(static_cast<uint8_t>(tag));
-  const Name signer = N("trap.test.");
-  r.insert(r.end(), signer.wire().begin(), signer.wire().end());
-  Bytes sig(64, 0x5A);
-  sig[0] = static_cast<uint8_t>(variant);
-  sig[1] = static_cast<uint8_t>(variant >> 8);
-  r.insert(r.end(), sig.begin(), sig.end());
-  return r;
-}
 
 struct Outcome {
   Verdict verdict;
@@ -92,23 +37,17 @@ struct Outcome {
 // Runs one validation of `answer`, answering each NeedRecords from `replies` (a missing
 // one is a failed fetch).
 Outcome validate(const TrustAnchors& anchors, const Question& q, const Bytes& answer_packet,
-                 const std::map<std::pair<std::string, RRType>, Bytes>& replies,
-                 const Limits& limits = Limits{}) {
+                 const Replies& replies, const Limits& limits = Limits{}) {
   const auto start = std::chrono::steady_clock::now();
   auto answer = Message::parse(answer_packet);
   REQUIRE(answer.has_value());
   KeyCache keys;
   Validation v(anchors, keys, limits, kNow);
+  Run run = run_to_end(v, v.start(q, *answer), replies, limits.max_fetches);
   Outcome out;
-  Step step = v.start(q, *answer);
-  while (auto* need = std::get_if<NeedRecords>(&step)) {
-    REQUIRE(out.fetches <= limits.max_fetches);
-    ++out.fetches;
-    auto it = replies.find({need->name.lowercased().to_string(), need->type});
-    step = it == replies.end() ? v.resume(std::nullopt) : v.resume(it->second);
-  }
-  out.verdict = std::get<Finished>(step).verdict;
+  out.verdict = std::move(run.finished.verdict);
   out.signature_checks = v.signature_checks();
+  out.fetches = run.asked.size();
   out.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
   return out;
@@ -138,11 +77,11 @@ TEST_CASE("limits: KeyTrap, many DNSKEYs sharing the key tag of many RRSIGs, is 
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   for (unsigned i = 0; i < 40; ++i) {
-    r.raw(Section::Answer, www, RRType::RRSIG, junk_rrsig(RRType::A, 3, z.zsk.tag(), i));
+    r.raw(Section::Answer, www, RRType::RRSIG,
+          junk_rrsig(RRType::A, 3, kEd25519, z.zsk.tag(), z.zone, i));
   }
   const Question q{www, RRType::A, RRClass::IN};
-  const std::map<std::pair<std::string, RRType>, Bytes> replies{
-      {{"trap.test.", RRType::DNSKEY}, z.dnskey_reply(colliding)}};
+  const Replies replies{{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply(colliding)}};
 
   // 40 RRSIGs x 31 keys with that tag would be 1240 verifications; the budget stops at 64.
   const auto o = validate(z.anchors(), q, r.packet(), replies);
@@ -184,7 +123,8 @@ TEST_CASE("limits: many bad signatures by the right key end at the failures allo
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   for (unsigned i = 0; i < 500; ++i) {
-    r.raw(Section::Answer, www, RRType::RRSIG, junk_rrsig(RRType::A, 3, z.zsk.tag(), i));
+    r.raw(Section::Answer, www, RRType::RRSIG,
+          junk_rrsig(RRType::A, 3, kEd25519, z.zsk.tag(), z.zone, i));
   }
   const auto o = validate(z.anchors(), {www, RRType::A, RRClass::IN}, r.packet(),
                           {{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}});
@@ -206,7 +146,7 @@ TEST_CASE("limits: many RRsets each with bad signatures end at the signature bud
           {nsec_rdata(N("n" + std::to_string(n) + "a.trap.test."), {RRType::A})});
     for (unsigned i = 0; i < 10; ++i) {
       r.raw(Section::Authority, owner, RRType::RRSIG,
-            junk_rrsig(RRType::NSEC, 3, z.zsk.tag(), n * 100 + i));
+            junk_rrsig(RRType::NSEC, 3, kEd25519, z.zsk.tag(), z.zone, n * 100 + i));
     }
   }
   const auto o = validate(z.anchors(), {qname, RRType::A, RRClass::IN}, r.packet(),
@@ -260,8 +200,7 @@ TEST_CASE("limits: the NSEC3 hash budget stops a closest encloser proof over a l
   const Name qname = long_name(100);
   const Bytes answer = nsec3_flood(z, qname, 4, 150);
   const Question q{qname, RRType::A, RRClass::IN};
-  const std::map<std::pair<std::string, RRType>, Bytes> replies{
-      {{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}};
+  const Replies replies{{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}};
   Limits tight;
   tight.max_nsec3_hashes = 20;
   const auto o = validate(z.anchors(), q, answer, replies, tight);
@@ -286,8 +225,7 @@ TEST_CASE("limits: a CNAME chain longer than max_cname_chain is Bogus EDE 6") {
   }
   const Bytes answer = r.packet();
   const Question q{N("c0.trap.test."), RRType::A, RRClass::IN};
-  const std::map<std::pair<std::string, RRType>, Bytes> replies{
-      {{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}};
+  const Replies replies{{{"trap.test.", RRType::DNSKEY}, z.dnskey_reply()}};
   Limits l;
   l.max_cname_chain = 5;
   const auto o = validate(z.anchors(), q, answer, replies, l);
@@ -305,15 +243,10 @@ TEST_CASE("limits: a chain of trust deeper than max_chain_depth is Bogus EDE 6")
   SignedResponse r = z.response(www, RRType::A);
   r.add(Section::Answer, www, RRType::A, {{192, 0, 2, 1}});
   auto junk_by = [](const std::string& signer, RRType type, uint8_t labels) {
-    Bytes rd = junk_rrsig(type, labels, 1234, 0);
-    rd.resize(18);  // keep the fixed fields, replace the signer
-    const Name s = N(signer);
-    rd.insert(rd.end(), s.wire().begin(), s.wire().end());
-    rd.insert(rd.end(), 64, 0x5A);
-    return rd;
+    return junk_rrsig(type, labels, kEd25519, 1234, N(signer));
   };
   r.raw(Section::Answer, www, RRType::RRSIG, junk_by("d.c.b.trap.test.", RRType::A, 6));
-  std::map<std::pair<std::string, RRType>, Bytes> replies;
+  Replies replies;
   const char* zones[] = {"d.c.b.trap.test.", "c.b.trap.test.", "b.trap.test.", "trap.test."};
   for (int i = 0; i < 3; ++i) {
     SignedResponse ds = z.response(N(zones[i]), RRType::DS);

@@ -5,60 +5,20 @@
 
 #include <doctest/doctest.h>
 
-#include <map>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/validate/nsec3.h"
 #include "resolver/verify/key_cache.h"
+#include "tests/resolver/signed_zone.h"
 #include "tests/resolver/test_signer.h"
 
 namespace dnsp::resolver::test {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-constexpr int64_t kNow = 1700000000;
-constexpr uint32_t kInception = 1690000000;
-constexpr uint32_t kExpiration = 1710000000;
-
-Name N(const std::string& text) {
-  auto n = Name::from_text(text);
-  REQUIRE(n.has_value());
-  return *n;
-}
-
-// A signed zone: a KSK that signs the DNSKEY RRset, a ZSK that signs the data.
-struct Zone {
-  Zone(const std::string& name, uint8_t seed)
-      : zone(N(name)), ksk(zone, kKskFlags, seed), zsk(zone, kZoneKeyFlags, seed + 1) {}
-  Name zone;
-  TestKey ksk;
-  TestKey zsk;
-
-  SignedResponse response(const Name& qname, RRType qtype, RCode rcode = RCode::NoError) const {
-    return SignedResponse(qname, qtype, rcode, kInception, kExpiration);
-  }
-  // The DNSKEY RRset {KSK, ZSK, extra...}, signed by the KSK.
-  Bytes dnskey_reply(const std::vector<Bytes>& extra = {}) const {
-    std::vector<Bytes> keys{ksk.dnskey_rdata(), zsk.dnskey_rdata()};
-    keys.insert(keys.end(), extra.begin(), extra.end());
-    return response(zone, RRType::DNSKEY)
-        .add(Section::Answer, zone, RRType::DNSKEY, keys, {&ksk})
-        .packet();
-  }
-  // A trust anchor for this zone: the DS of its KSK.
-  TrustAnchors anchors() const {
-    auto a = TrustAnchors::from_text(ksk.ds_anchor_text(), "test");
-    REQUIRE(a.has_value());
-    return std::move(*a);
-  }
-};
-
-using Replies = std::map<std::pair<std::string, RRType>, Bytes>;
 
 struct Outcome {
   Finished finished;
@@ -72,17 +32,8 @@ Outcome validate(const TrustAnchors& anchors, const Question& q, const Bytes& an
   REQUIRE(answer.has_value());
   KeyCache keys;
   Validation v(anchors, keys, limits, kNow);
-  Outcome out;
-  Step step = v.start(q, *answer);
-  while (auto* need = std::get_if<NeedRecords>(&step)) {
-    REQUIRE(out.asked.size() <= limits.max_fetches);
-    out.asked.emplace_back(need->name.lowercased().to_string(), need->type);
-    auto it = replies.find(out.asked.back());
-    step = it == replies.end() ? v.resume(std::nullopt) : v.resume(it->second);
-  }
-  out.finished = std::get<Finished>(step);
-  out.signature_checks = v.signature_checks();
-  return out;
+  Run run = run_to_end(v, v.start(q, *answer), replies, limits.max_fetches);
+  return Outcome{std::move(run.finished), std::move(run.asked), v.signature_checks()};
 }
 
 // A DS RDATA naming `algorithm` with a SHA-256-sized digest no key will ever match.
@@ -92,33 +43,11 @@ Bytes ds_with_algorithm(uint16_t tag, uint8_t algorithm) {
   return out;
 }
 
-// RRSIG RDATA by `signer` in `algorithm` whose signature is junk: what a zone signed with an
-// algorithm nobody implements looks like to us.
-Bytes rrsig_with_algorithm(RRType covered, uint8_t labels, uint8_t algorithm, uint16_t tag,
-                           const Name& signer) {
-  Bytes r{static_cast<uint8_t>(to_u16(covered) >> 8),
-          static_cast<uint8_t>(to_u16(covered)),
-          algorithm,
-          labels,
-          0,
-          0,
-          0x0e,
-          0x10};
-  for (uint32_t v : {kExpiration, kInception}) {
-    for (int s = 24; s >= 0; s -= 8) r.push_back(static_cast<uint8_t>(v >> s));
-  }
-  r.push_back(static_cast<uint8_t>(tag >> 8));
-  r.push_back(static_cast<uint8_t>(tag));
-  r.insert(r.end(), signer.wire().begin(), signer.wire().end());
-  r.insert(r.end(), 64, 0x5A);
-  return r;
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. RFC 4035 §5.2, RFC 6840 §5.2: a DS RRset of only unsupported algorithms.
 
 struct UnsupportedChild {
-  Zone parent{"test.", 0x31};
+  SignedZone parent{"test.", 0x31};
   Name child = N("unsupp.test.");
   Name www = N("www.unsupp.test.");
   // The child's DNSKEY RRset: one key of algorithm 100, no RRSIG (nobody can make one).
@@ -146,11 +75,11 @@ TEST_CASE("validation: a DS RRset of only unsupported algorithms makes the zone 
   const UnsupportedChild u;
   const Question q{u.www, RRType::A, RRClass::IN};
   // The answer as such a zone gives it: signed, in an algorithm we do not implement.
-  const Bytes answer = u.parent.response(u.www, RRType::A)
-                           .add(Section::Answer, u.www, RRType::A, {{192, 0, 2, 7}})
-                           .raw(Section::Answer, u.www, RRType::RRSIG,
-                                rrsig_with_algorithm(RRType::A, 3, 100, 4711, u.child))
-                           .packet();
+  const Bytes answer =
+      u.parent.response(u.www, RRType::A)
+          .add(Section::Answer, u.www, RRType::A, {{192, 0, 2, 7}})
+          .raw(Section::Answer, u.www, RRType::RRSIG, junk_rrsig(RRType::A, 3, 100, 4711, u.child))
+          .packet();
   const auto o = validate(u.parent.anchors(), q, answer, u.replies());
   CHECK(o.finished.verdict.security == Security::Insecure);
   CHECK(o.finished.verdict.reason == Reason::UnsupportedAlgorithm);
@@ -184,7 +113,7 @@ TEST_CASE("validation: a DS RRset of unsupported algorithms that is not validate
   const UnsupportedChild u;
   Replies r = u.replies();
   // The same DS RRset, its RRSIG made by a key the parent does not publish.
-  const Zone stranger{"test.", 0x55};
+  const SignedZone stranger{"test.", 0x55};
   r[{"unsupp.test.", RRType::DS}] =
       u.parent.response(u.child, RRType::DS)
           .add(Section::Answer, u.child, RRType::DS,
@@ -210,7 +139,7 @@ bool proves(const Finished& f, const Name& owner, RRType type) {
 }
 
 TEST_CASE("validation: ten DNSKEYs sharing the key tag of the real ZSK validate secure") {
-  const Zone z{"collide.test.", 0x41};
+  const SignedZone z{"collide.test.", 0x41};
   const Name www = N("www.collide.test.");
   // The decoys first, so that each is tried (and fails) before the real ZSK.
   std::vector<Bytes> keys;
@@ -239,7 +168,7 @@ TEST_CASE("validation: ten DNSKEYs sharing the key tag of the real ZSK validate 
 // 3. The root's own DS question: the root has no parent, so its apex NSEC/NSEC3 speaks.
 
 struct Root {
-  Zone root{".", 0x51};
+  SignedZone root{".", 0x51};
   Replies replies() const { return {{{".", RRType::DNSKEY}, root.dnskey_reply()}}; }
 };
 
@@ -298,7 +227,7 @@ TEST_CASE("validation: . DS NODATA whose root NSEC lists DS is bogus") {
 }
 
 TEST_CASE("validation: a zone's own apex NSEC still cannot deny its DS (RFC 6840 §4.4)") {
-  const Zone z{"apex.test.", 0x61};
+  const SignedZone z{"apex.test.", 0x61};
   const Bytes answer =
       z.response(z.zone, RRType::DS)
           .add(Section::Authority, z.zone, RRType::SOA, {soa_rdata(z.zone)}, {&z.zsk})
@@ -381,7 +310,7 @@ TEST_CASE("validation: a DNAME and CNAME loop ends bogus, saying it is a loop") 
 // RFC 4034 §3.1.3: the Labels field "MUST NOT count ... the wildcard label"; RFC 4035 §5.3.1:
 // it is at most the owner's label count. Found by the differential corpus (Unbound: bogus).
 TEST_CASE("validation: an RRSIG over *.zone whose Labels field counts the '*' is bogus") {
-  Zone z("wcs.test.", 0x51);
+  SignedZone z("wcs.test.", 0x51);
   const Name star = N("*.wcs.test.");
   const Bytes a{192, 0, 2, 9};
   for (int labels : {2, 3}) {  // right (2: wcs, test), then counting the '*'

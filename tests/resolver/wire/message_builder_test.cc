@@ -19,7 +19,7 @@ TEST_CASE("message builder: an empty builder gives a header with the ID and flag
   MessageBuilder b;
   b.set_header(0x1234, flag::kQR | flag::kRA);
   const Bytes packet = b.finish();
-  CHECK(packet == Packet().header(0x1234, flag::kQR | flag::kRA, 0, 0, 0, 0).bytes());
+  CHECK(packet == Wire().header(0x1234, flag::kQR | flag::kRA, 0, 0, 0, 0).bytes());
 }
 
 TEST_CASE("message builder: set_flags replaces the second header word only") {
@@ -233,7 +233,7 @@ TEST_CASE("message builder: add_opt with an EDE writes option 15 with INFO-CODE 
   REQUIRE(options.size() == 1);
   CHECK(options[0].code == kEdnsOptionEde);
   CHECK(options[0].code == 15);
-  Packet expected;
+  Wire expected;
   expected.u16(7).raw(to_bytes(ede.text));
   CHECK(to_bytes(options[0].data) == expected.bytes());
 }
@@ -269,7 +269,7 @@ TEST_CASE("message builder: add_opt drops the EDE before the OPT when space is s
 
 TEST_CASE("message builder: add_record_from writes the RDATA uncompressed") {
   // Source: www.example.com CNAME web.<pointer to example.com>.
-  Packet p;
+  Wire p;
   p.header(1, flag::kQR, 1, 1, 0, 0);
   p.name("www.example.com").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
   p.ptr(12).rr_fixed(RRType::CNAME, RRClass::IN, 300);

@@ -25,7 +25,7 @@ struct Sample {
 // server would.
 Sample sample_response() {
   Sample s;
-  Packet p;
+  Wire p;
   p.header(kId, flag::kQR | flag::kAA | flag::kRD | flag::kRA, 1, 2, 1, 1);
   const size_t qname = p.size();
   s.example_com = qname + 4;
@@ -55,8 +55,8 @@ Sample sample_response() {
 }
 
 // A query for example.com A with `ar` additional records still to be written.
-Packet query_header(uint16_t flags, uint16_t ar) {
-  Packet p;
+Wire query_header(uint16_t flags, uint16_t ar) {
+  Wire p;
   p.header(kId, flags, 1, 0, 0, ar);
   p.name("example.com").u16(to_u16(RRType::A)).u16(to_u16(RRClass::IN));
   return p;
@@ -116,7 +116,7 @@ TEST_CASE("message: header, question and records of a compressed response are pa
 }
 
 TEST_CASE("message: the opcode and rcode are read from the second header word") {
-  Packet p;
+  Wire p;
   p.header(1, static_cast<uint16_t>(5 << 11) | flag::kQR | 3, 0, 0, 0, 0);
   const Message m = parsed(p.bytes());
   CHECK(m.opcode() == Opcode::Update);
@@ -145,11 +145,11 @@ TEST_CASE("message: every proper prefix of a valid response is Truncated") {
 }
 
 TEST_CASE("message: a qdcount larger than the packet holds is Truncated") {
-  Packet two = query_header(0, 0);
+  Wire two = query_header(0, 0);
   two.patch_u16(4, 2);
   CHECK(parse_error(two.bytes()) == WireError::Truncated);
 
-  Packet huge = query_header(0, 0);
+  Wire huge = query_header(0, 0);
   huge.patch_u16(4, 0xFFFF);
   CHECK(parse_error(huge.bytes()) == WireError::Truncated);
   CHECK(Message::parse_question(huge.bytes()).error() == WireError::Truncated);
@@ -157,17 +157,17 @@ TEST_CASE("message: a qdcount larger than the packet holds is Truncated") {
 
 TEST_CASE("message: an answer count larger than the records present is Truncated") {
   Bytes packet = sample_response().bytes;
-  Packet p;
+  Wire p;
   p.raw(packet).patch_u16(6, 3);  // ancount 3 with 2 answers: the NS becomes the third
   CHECK(parse_error(p.bytes()) == WireError::Truncated);
 
-  Packet huge;
+  Wire huge;
   huge.raw(packet).patch_u16(10, 0xFFFF);
   CHECK(parse_error(huge.bytes()) == WireError::Truncated);
 }
 
 TEST_CASE("message: an RDLENGTH past the end of the packet is Truncated") {
-  Packet p = query_header(flag::kQR, 0);
+  Wire p = query_header(flag::kQR, 0);
   p.patch_u16(6, 1);
   p.ptr(12).rr_fixed(RRType::A, RRClass::IN, 60).u16(5).raw({192, 0, 2, 1});
   CHECK(parse_error(p.bytes()) == WireError::Truncated);
@@ -176,7 +176,7 @@ TEST_CASE("message: an RDLENGTH past the end of the packet is Truncated") {
 TEST_CASE("message: a record cut inside its TTL is Truncated") {
   // 5-octet owner, TYPE and CLASS, then 2 of the TTL's 4 octets: 11 octets, the minimum
   // size of a record, so only the TTL read notices.
-  Packet p;
+  Wire p;
   p.header(kId, flag::kQR, 0, 1, 0, 0);
   p.name("abc").rr_fixed(RRType::A, RRClass::IN, 0);
   Bytes cut = p.bytes();
@@ -187,61 +187,61 @@ TEST_CASE("message: a record cut inside its TTL is Truncated") {
 }
 
 TEST_CASE("message: octets after the last record are TrailingData") {
-  Packet p;
+  Wire p;
   p.raw(sample_response().bytes).u8(0);
   CHECK(parse_error(p.bytes()) == WireError::TrailingData);
 
-  Packet q = query_header(0, 0);
+  Wire q = query_header(0, 0);
   q.raw({0xDE, 0xAD});
   CHECK(parse_error(q.bytes()) == WireError::TrailingData);
 }
 
 TEST_CASE("message: a malformed name in the question gives the name's error") {
-  Packet loop;
+  Wire loop;
   loop.header(kId, 0, 1, 0, 0, 0).ptr(12).u16(1).u16(1);
   CHECK(parse_error(loop.bytes()) == WireError::PointerLoop);
 
-  Packet reserved;
+  Wire reserved;
   reserved.header(kId, 0, 1, 0, 0, 0).u8(0x41).u8('a').root().u16(1).u16(1);
   CHECK(parse_error(reserved.bytes()) == WireError::BadLabel);
 }
 
 TEST_CASE("message: a malformed owner name gives the name's error") {
-  Packet p = query_header(flag::kQR, 0);
+  Wire p = query_header(flag::kQR, 0);
   p.patch_u16(6, 1);
   p.ptr(0x100).rr_fixed(RRType::A, RRClass::IN, 60).rdata(Bytes{192, 0, 2, 1});
   CHECK(parse_error(p.bytes()) == WireError::PointerLoop);
 }
 
 TEST_CASE("message: an OPT in the answer section is BadOpt") {
-  Packet p = query_header(flag::kQR, 0);
+  Wire p = query_header(flag::kQR, 0);
   p.patch_u16(6, 1);
   p.opt(1232, 0, 0, 0);
   CHECK(parse_error(p.bytes()) == WireError::BadOpt);
 }
 
 TEST_CASE("message: an OPT in the authority section is BadOpt") {
-  Packet p = query_header(flag::kQR, 0);
+  Wire p = query_header(flag::kQR, 0);
   p.patch_u16(8, 1);
   p.opt(1232, 0, 0, 0);
   CHECK(parse_error(p.bytes()) == WireError::BadOpt);
 }
 
 TEST_CASE("message: two OPT records are BadOpt") {
-  Packet p = query_header(0, 2);
+  Wire p = query_header(0, 2);
   p.opt(1232, 0, 0, 0);
   p.opt(1232, 0, 0, 0);
   CHECK(parse_error(p.bytes()) == WireError::BadOpt);
 }
 
 TEST_CASE("message: an OPT whose owner is not the root is BadOpt") {
-  Packet p = query_header(0, 1);
+  Wire p = query_header(0, 1);
   p.ptr(12).u16(to_u16(RRType::OPT)).u16(1232).u32(0).u16(0);
   CHECK(parse_error(p.bytes()) == WireError::BadOpt);
 }
 
 TEST_CASE("message: the OPT's payload, version and DO are read and it is not a record") {
-  Packet p = query_header(flag::kRD, 2);
+  Wire p = query_header(flag::kRD, 2);
   p.ptr(12).rr_fixed(RRType::A, RRClass::IN, 60).rdata(Bytes{192, 0, 2, 1});
   p.opt(4096, 0, 0, kEdnsDo);
   const Message m = parsed(p.bytes());
@@ -259,7 +259,7 @@ TEST_CASE("message: the OPT's payload, version and DO are read and it is not a r
 }
 
 TEST_CASE("message: an OPT without DO and with version 1 is read as such") {
-  Packet p = query_header(0, 1);
+  Wire p = query_header(0, 1);
   p.opt(512, 0, 1, 0x0001);
   const Message m = parsed(p.bytes());
   REQUIRE(m.edns().has_value());
@@ -269,15 +269,15 @@ TEST_CASE("message: an OPT without DO and with version 1 is read as such") {
 }
 
 TEST_CASE("message: rcode() combines the OPT's extended rcode with the header's 4 bits") {
-  Packet badvers = query_header(flag::kQR, 1);  // header rcode 0, extended 1: 16
+  Wire badvers = query_header(flag::kQR, 1);  // header rcode 0, extended 1: 16
   badvers.opt(1232, 1, 0, 0);
   CHECK(parsed(badvers.bytes()).rcode() == RCode::BadVers);
 
-  Packet nxdomain = query_header(flag::kQR | 3, 1);
+  Wire nxdomain = query_header(flag::kQR | 3, 1);
   nxdomain.opt(1232, 0, 0, 0);
   CHECK(parsed(nxdomain.bytes()).rcode() == RCode::NXDomain);
 
-  Packet high = query_header(flag::kQR | 2, 1);  // 0x12 << 4 | 2
+  Wire high = query_header(flag::kQR | 2, 1);  // 0x12 << 4 | 2
   high.opt(1232, 0x12, 0, 0);
   CHECK(static_cast<uint16_t>(parsed(high.bytes()).rcode()) == 0x122);
 }
@@ -291,11 +291,11 @@ TEST_CASE("message: without an OPT, rcode() is the header's 4 bits") {
 }
 
 TEST_CASE("message: edns_options() iterates the OPT's options in order") {
-  Packet options;
+  Wire options;
   options.u16(10).u16(8).raw({1, 2, 3, 4, 5, 6, 7, 8});  // COOKIE
   options.u16(12).u16(0);                                // PADDING, empty
   options.u16(15).u16(5).u16(6).raw({'b', 'a', 'd'});    // EDE: DNSSEC Bogus, "bad"
-  Packet p = query_header(0, 1);
+  Wire p = query_header(0, 1);
   p.opt(1232, 0, 0, kEdnsDo, options.bytes());
   const Message m = parsed(p.bytes());
   CHECK(m.edns()->options_length == options.size());
@@ -319,7 +319,7 @@ TEST_CASE("message: malformed EDNS options are BadOpt") {
   };
   for (const Bytes& options : cases) {
     CAPTURE(options);
-    Packet p = query_header(0, 1);
+    Wire p = query_header(0, 1);
     p.opt(1232, 0, 0, 0, options);
     CHECK(parse_error(p.bytes()) == WireError::BadOpt);
   }
@@ -327,14 +327,14 @@ TEST_CASE("message: malformed EDNS options are BadOpt") {
 
 TEST_CASE("message: an option length reaching past the OPT into the next record is BadOpt") {
   // The OPT is not last: its option claims the octets of the record after it.
-  Packet p = query_header(0, 2);
+  Wire p = query_header(0, 2);
   p.opt(1232, 0, 0, 0, Bytes{0x00, 0x0A, 0x00, 0x08});
   p.ptr(12).rr_fixed(RRType::A, RRClass::IN, 60).rdata(Bytes{192, 0, 2, 1});
   CHECK(parse_error(p.bytes()) == WireError::BadOpt);
 }
 
 TEST_CASE("message: parse_question reads the header and question and ignores the rest") {
-  Packet p = query_header(flag::kRD, 1);
+  Wire p = query_header(flag::kRD, 1);
   p.raw({0xFF, 0xFF, 0xFF});  // not a record
   CHECK(parse_error(p.bytes()) == WireError::Truncated);
   auto m = Message::parse_question(p.bytes());

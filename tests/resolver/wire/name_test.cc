@@ -23,7 +23,7 @@ std::string long_name(size_t last) {
 }
 
 TEST_CASE("name: from_text gives the same wire form with and without a trailing dot") {
-  const Bytes expected = Packet().name("www.example.com").bytes();
+  const Bytes expected = Wire().name("www.example.com").bytes();
   auto relative = Name::from_text("www.example.com");
   auto absolute = Name::from_text("www.example.com.");
   REQUIRE(relative.has_value());
@@ -51,12 +51,12 @@ TEST_CASE("name: a backslash-dot is an octet of the label, not a separator") {
   const Name n = name("a\\.b.example");
   CHECK(n.label_count() == 2);
   CHECK(to_bytes(n.first_label()) == to_bytes("a.b"));
-  CHECK(wire_of(n) == Packet().label("a.b").name("example").bytes());
+  CHECK(wire_of(n) == Wire().label("a.b").name("example").bytes());
 }
 
 TEST_CASE("name: a \\DDD escape is the octet with that decimal value") {
   const Name n = name("\\065bc.ex\\097mple");
-  CHECK(wire_of(n) == Packet().name("Abc.example").bytes());
+  CHECK(wire_of(n) == Wire().name("Abc.example").bytes());
   CHECK(wire_of(name("\\000.x")) == Bytes{1, 0, 1, 'x', 0});
   CHECK(wire_of(name("\\255.x")) == Bytes{1, 255, 1, 'x', 0});
 }
@@ -268,7 +268,7 @@ TEST_CASE("name: hash is equal for names differing in case") {
 }
 
 TEST_CASE("name: from_wire accepts an uncompressed name") {
-  const Bytes wire = Packet().name("www.example.com").bytes();
+  const Bytes wire = Wire().name("www.example.com").bytes();
   auto n = Name::from_wire(wire);
   REQUIRE(n.has_value());
   CHECK(*n == name("www.example.com"));
@@ -276,7 +276,7 @@ TEST_CASE("name: from_wire accepts an uncompressed name") {
 }
 
 TEST_CASE("name: from_wire rejects truncated, oversized and over-long input") {
-  auto truncated = Name::from_wire(Packet().labels("www.example").bytes());  // no root label
+  auto truncated = Name::from_wire(Wire().labels("www.example").bytes());  // no root label
   REQUIRE_FALSE(truncated.has_value());
   CHECK(truncated.error() == WireError::Truncated);
 
@@ -288,11 +288,11 @@ TEST_CASE("name: from_wire rejects truncated, oversized and over-long input") {
   REQUIRE_FALSE(pointer.has_value());
   CHECK(pointer.error() == WireError::BadLabel);
 
-  auto trailing = Name::from_wire(Packet().name("example").u8(1).bytes());
+  auto trailing = Name::from_wire(Wire().name("example").u8(1).bytes());
   REQUIRE_FALSE(trailing.has_value());
   CHECK(trailing.error() == WireError::BadRdata);
 
-  Packet too_long;
+  Wire too_long;
   too_long.labels(long_name(62)).root();  // 256 octets
   auto n = Name::from_wire(too_long.bytes());
   REQUIRE_FALSE(n.has_value());

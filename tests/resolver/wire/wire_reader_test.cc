@@ -13,8 +13,8 @@ namespace {
 
 // A packet whose first 12 octets stand in for a header, so names start at offset 12 as
 // they do in a message.
-Packet after_header() {
-  Packet p;
+Wire after_header() {
+  Wire p;
   p.header(0, 0, 0, 0, 0, 0);
   return p;
 }
@@ -72,7 +72,7 @@ TEST_CASE("wire reader: an uncompressed name is read up to and including its roo
   WireReader r(packet, 12);
   auto n = r.name();
   REQUIRE(n.has_value());
-  CHECK(wire_of(*n) == Packet().name("www.Example.com").bytes());
+  CHECK(wire_of(*n) == Wire().name("www.Example.com").bytes());
   CHECK(r.pos() == 12 + 17);
   CHECK(*r.u16() == 0xABCD);
 }
@@ -87,7 +87,7 @@ TEST_CASE("wire reader: the root name is a single zero octet") {
 }
 
 TEST_CASE("wire reader: compressed names are decoded and the position ends after the pointer") {
-  Packet p = after_header();
+  Wire p = after_header();
   p.name("Example.com");                 // 12..24
   p.labels("www").ptr(12);               // 25..30: www.Example.com
   p.ptr(25);                             // 31..32: www.Example.com again
@@ -97,28 +97,28 @@ TEST_CASE("wire reader: compressed names are decoded and the position ends after
   WireReader r(packet, 12);
   auto first = r.name();
   REQUIRE(first.has_value());
-  CHECK(wire_of(*first) == Packet().name("Example.com").bytes());
+  CHECK(wire_of(*first) == Wire().name("Example.com").bytes());
   CHECK(r.pos() == 25);
 
   auto second = r.name();
   REQUIRE(second.has_value());
-  CHECK(wire_of(*second) == Packet().name("www.Example.com").bytes());
+  CHECK(wire_of(*second) == Wire().name("www.Example.com").bytes());
   CHECK(r.pos() == 31);
 
   auto third = r.name();
   REQUIRE(third.has_value());
-  CHECK(wire_of(*third) == Packet().name("www.Example.com").bytes());
+  CHECK(wire_of(*third) == Wire().name("www.Example.com").bytes());
   CHECK(r.pos() == 33);
 
   auto fourth = r.name();
   REQUIRE(fourth.has_value());
-  CHECK(wire_of(*fourth) == Packet().name("mail.eu.www.Example.com").bytes());
+  CHECK(wire_of(*fourth) == Wire().name("mail.eu.www.Example.com").bytes());
   CHECK(r.pos() == 43);
   CHECK(*r.u8() == 0x7F);
 }
 
 TEST_CASE("wire reader: a pointer may point into the header or before the reader's start") {
-  Packet p;
+  Wire p;
   p.u16(0).u8(0).name("a").root();  // 3..5: "a."; 6: a stray root octet
   p.raw({0, 0, 0, 0, 0});           // up to 12
   p.labels("b").ptr(3);
@@ -135,7 +135,7 @@ TEST_CASE("wire reader: a pointer to itself is a PointerLoop") {
 }
 
 TEST_CASE("wire reader: a pointer that points forward is a PointerLoop") {
-  Packet p = after_header();
+  Wire p = after_header();
   p.ptr(14);    // 12: forward to 14
   p.name("a");  // 14
   const Bytes packet = p.bytes();
@@ -143,7 +143,7 @@ TEST_CASE("wire reader: a pointer that points forward is a PointerLoop") {
 }
 
 TEST_CASE("wire reader: two pointers pointing at each other are a PointerLoop") {
-  Packet p = after_header();
+  Wire p = after_header();
   p.ptr(14);  // 12 -> 14
   p.ptr(12);  // 14 -> 12
   const Bytes packet = p.bytes();
@@ -154,7 +154,7 @@ TEST_CASE("wire reader: two pointers pointing at each other are a PointerLoop") 
 TEST_CASE("wire reader: a pointer back to a label of its own name is a PointerLoop") {
   // 12: "a" then a pointer to 12: a.a.a.a... Each pointer points backwards, but the name
   // it reaches runs back into the pointer itself.
-  Packet p = after_header();
+  Wire p = after_header();
   p.labels("a").ptr(12);
   const Bytes packet = p.bytes();
   CHECK(name_error(packet, 12) == WireError::PointerLoop);
@@ -181,7 +181,7 @@ TEST_CASE("wire reader: the reserved label types 0x40 and 0x80 are BadLabel") {
     const Bytes direct = after_header().u8(type | 1).u8('a').root().bytes();
     CHECK(name_error(direct, 12) == WireError::BadLabel);
 
-    Packet p = after_header();
+    Wire p = after_header();
     p.labels("x").u8(type).root();  // 12: x, then the reserved type
     p.ptr(12);                      // 16: reached through a pointer
     const Bytes via_pointer = p.bytes();
@@ -208,7 +208,7 @@ TEST_CASE("wire reader: a name is cut by the reader's end, not the packet's") {
 TEST_CASE("wire reader: a name over 255 octets built through pointers is NameTooLong") {
   // Each step adds a 63-octet label in front of the previous name: 64 + 64 + 64 + 1 = 193
   // octets after three, then a fourth label of n octets makes 193 + 1 + n.
-  Packet p = after_header();
+  Wire p = after_header();
   const size_t a = p.size();
   p.label(std::string(63, 'a')).root();
   const size_t b = p.size();
