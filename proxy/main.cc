@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "config/command_line.h"
@@ -94,6 +95,35 @@ struct Daemon {
   int64_t start_time = 0;
   std::unique_ptr<proxy::MetricsListener> metrics;
   std::vector<std::unique_ptr<proxy::MetricsListener>> retired_metrics;  // closing
+
+  // SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 logs the statistics.
+  void catch_signals(uv_loop_t* loop) {
+    auto on_stop = [](uv_signal_t* s, int signum) {
+      LOG_INFO("signal " << signum << " received: shutting down");
+      auto* d = static_cast<Daemon*>(s->data);
+      d->server->stop();
+      d->workers->stop();
+      if (d->updater != nullptr) d->updater->stop();
+      d->set_metrics(s->loop, std::nullopt);
+      d->close_signals();
+    };
+    auto on_reload = [](uv_signal_t* s, int) { static_cast<Daemon*>(s->data)->reload(s->loop); };
+    auto on_dump = [](uv_signal_t* s, int) {
+      auto* d = static_cast<Daemon*>(s->data);
+      // Printed whatever [log] level says: the operator asked for it.
+      for (const auto& line : proxy::render_summary(d->all_stats(), d->gauges())) {
+        proxy::log_line(config::LogLevel::Info, line);
+      }
+    };
+    for (auto* s : {&sigint, &sigterm, &sighup, &sigusr1}) {
+      uv_signal_init(loop, s);
+      s->data = this;
+    }
+    uv_signal_start(&sigint, on_stop, SIGINT);
+    uv_signal_start(&sigterm, on_stop, SIGTERM);
+    uv_signal_start(&sighup, on_reload, SIGHUP);
+    uv_signal_start(&sigusr1, on_dump, SIGUSR1);
+  }
 
   void close_signals() {
     for (auto* s : {&sigint, &sigterm, &sighup, &sigusr1}) {
@@ -196,12 +226,10 @@ struct Daemon {
   }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  const auto explain_options = proxy::take_explain_options(args);  // --json, --no-color
-  auto cl = config::parse_arguments(args);
+// The commands that do not start the daemon (explain, --help, --version, --health-check,
+// usage errors): their exit status, or nullopt when the daemon is to run.
+std::optional<int> run_other_command(const config::CommandLineResult& cl,
+                                     const proxy::ExplainOptions& explain_options) {
   if (!cl.ok()) {
     for (const auto& e : cl.errors) std::cerr << "dnssec-proxy: " << e << "\n";
     return proxy::is_explain(cl.command_line) ? proxy::kExplainUsageError : kExitUsage;
@@ -228,7 +256,21 @@ int main(int argc, char** argv) {
               << "' (see --help)\n";
     return kExitUsage;
   }
-  auto loaded = config::load(cl.command_line);
+  return std::nullopt;
+}
+
+// What the daemon needs before it binds anything, every part checked.
+struct Prepared {
+  config::Config config;
+  resolver::TrustAnchors anchors;
+  proxy::AccountResult account;
+};
+
+// Loads the configuration, picks the upstreams, reads the trust anchors and looks up the
+// account: what serving needs, or the exit status (the errors printed). --check-config
+// stops here.
+std::variant<Prepared, int> prepare(const config::CommandLine& command_line) {
+  auto loaded = config::load(command_line);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) std::cerr << e << "\n";
     return kExitConfig;
@@ -245,102 +287,92 @@ int main(int argc, char** argv) {
     std::cerr << "dnssec-proxy: " << loaded_anchors.error() << "\n";
     return kExitConfig;
   }
-  resolver::TrustAnchors anchors = std::move(*loaded_anchors);
-  const proxy::AccountResult account = proxy::resolve_account(cfg.user, cfg.group);
+  proxy::AccountResult account = proxy::resolve_account(cfg.user, cfg.group);
   if (!account.error.empty()) {
     std::cerr << "dnssec-proxy: " << cfg.source << ": " << account.error << "\n";
     return kExitConfig;
   }
-  if (cl.command_line.check_config) {
+  if (command_line.check_config) {
     std::cout << "ok\n";
     return kExitOk;
   }
-
   if (cfg.threads == 0) cfg.threads = static_cast<uint32_t>(proxy::default_thread_count());
-  uv_loop_t* loop = uv_default_loop();
-  int status = kExitOk;
-  {
-    const resolver::TrustAnchors configured = anchors;
-    proxy::Shared caches(cfg.cache, cfg.limits);
-    proxy::Workers workers;
-    proxy::Server server(loop, cfg, std::move(anchors), caches, proxy::LoopRole{0, cfg.threads});
-    std::optional<proxy::AnchorUpdater> updater;
-    // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
-    // the proxy starts stops it cleanly (status 0) instead of killing it.
-    Daemon daemon;
-    daemon.server = &server;
-    daemon.workers = &workers;
-    daemon.caches = &caches;
-    daemon.command_line = cl.command_line;
-    daemon.config = cfg;
-    daemon.start_time = proxy::wall_clock_now();
-    auto on_stop = [](uv_signal_t* s, int signum) {
-      LOG_INFO("signal " << signum << " received: shutting down");
-      auto* d = static_cast<Daemon*>(s->data);
-      d->server->stop();
-      d->workers->stop();
-      if (d->updater != nullptr) d->updater->stop();
-      d->set_metrics(s->loop, std::nullopt);
-      d->close_signals();
-    };
-    auto on_reload = [](uv_signal_t* s, int) { static_cast<Daemon*>(s->data)->reload(s->loop); };
-    auto on_dump = [](uv_signal_t* s, int) {
-      auto* d = static_cast<Daemon*>(s->data);
-      // Printed whatever [log] level says: the operator asked for it.
-      for (const auto& line : proxy::render_summary(d->all_stats(), d->gauges())) {
-        proxy::log_line(config::LogLevel::Info, line);
-      }
-    };
-    for (auto* s : {&daemon.sigint, &daemon.sigterm, &daemon.sighup, &daemon.sigusr1}) {
-      uv_signal_init(loop, s);
-      s->data = &daemon;
-    }
-    uv_signal_start(&daemon.sigint, on_stop, SIGINT);
-    uv_signal_start(&daemon.sigterm, on_stop, SIGTERM);
-    uv_signal_start(&daemon.sighup, on_reload, SIGHUP);
-    uv_signal_start(&daemon.sigusr1, on_dump, SIGUSR1);
-    const auto fail_start = [&](const std::string& err) {
-      LOG_ERROR(err);
-      server.stop();
-      workers.stop();
-      if (updater) updater->stop();
-      daemon.set_metrics(loop, std::nullopt);
-      daemon.close_signals();
-      uv_run(loop, UV_RUN_DEFAULT);
-      return kExitConfig;
-    };
-    if (auto err = server.start(); !err.empty()) return fail_start(err);
-    if (auto err = workers.start(cfg.threads, cfg, configured, caches); !err.empty()) {
-      return fail_start(err);
-    }
-    if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
-      return fail_start(err);
-    }
-    // The listeners are bound: nothing below needs root.
-    if (account.account) {
-      if (auto err = proxy::drop_privileges(*account.account); !err.empty()) {
-        return fail_start("cannot drop privileges: " + err);
-      }
-      LOG_INFO("running as " << account.account->name);
-    }
-    // RFC 5011: read (or start) the state file as the account that will rewrite it.
-    if (!cfg.trust_anchor_state.empty()) {
-      updater.emplace(loop, cfg, [&daemon](const resolver::TrustAnchors& updated) {
-        daemon.set_trust_anchors(updated);
-      });
-      if (auto err = updater->load(configured, proxy::wall_clock_now()); !err.empty()) {
-        return fail_start(err);
-      }
-      daemon.set_trust_anchors(updater->anchors());
-      if (auto err = updater->start(); !err.empty()) return fail_start(err);
-    }
-    LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
-                             << ", " << cfg.threads
-                             << (cfg.threads == 1 ? " thread)" : " threads)"));
-    daemon.updater = updater ? &*updater : nullptr;
+  return Prepared{std::move(cfg), std::move(*loaded_anchors), std::move(account)};
+}
+
+// The daemon: binds, drops privileges, starts the RFC 5011 updater, and runs the event
+// loops until SIGINT/SIGTERM. Its exit status.
+int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) {
+  const config::Config& cfg = p.config;
+  const resolver::TrustAnchors configured = p.anchors;
+  proxy::Shared caches(cfg.cache, cfg.limits);
+  proxy::Workers workers;
+  proxy::Server server(loop, cfg, std::move(p.anchors), caches, proxy::LoopRole{0, cfg.threads});
+  std::optional<proxy::AnchorUpdater> updater;
+  Daemon daemon;
+  daemon.server = &server;
+  daemon.workers = &workers;
+  daemon.caches = &caches;
+  daemon.command_line = command_line;
+  daemon.config = cfg;
+  daemon.start_time = proxy::wall_clock_now();
+  // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
+  // the proxy starts stops it cleanly (status 0) instead of killing it.
+  daemon.catch_signals(loop);
+  const auto fail_start = [&](const std::string& err) {
+    LOG_ERROR(err);
+    server.stop();
+    workers.stop();
+    if (updater) updater->stop();
+    daemon.set_metrics(loop, std::nullopt);
+    daemon.close_signals();
     uv_run(loop, UV_RUN_DEFAULT);
-    LOG_INFO("stopped");
+    return kExitConfig;
+  };
+  if (auto err = server.start(); !err.empty()) return fail_start(err);
+  if (auto err = workers.start(cfg.threads, cfg, configured, caches); !err.empty()) {
+    return fail_start(err);
   }
+  if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
+    return fail_start(err);
+  }
+  // The listeners are bound: nothing below needs root.
+  if (p.account.account) {
+    if (auto err = proxy::drop_privileges(*p.account.account); !err.empty()) {
+      return fail_start("cannot drop privileges: " + err);
+    }
+    LOG_INFO("running as " << p.account.account->name);
+  }
+  // RFC 5011: read (or start) the state file as the account that will rewrite it.
+  if (!cfg.trust_anchor_state.empty()) {
+    updater.emplace(loop, cfg, [&daemon](const resolver::TrustAnchors& updated) {
+      daemon.set_trust_anchors(updated);
+    });
+    if (auto err = updater->load(configured, proxy::wall_clock_now()); !err.empty()) {
+      return fail_start(err);
+    }
+    daemon.set_trust_anchors(updater->anchors());
+    if (auto err = updater->start(); !err.empty()) return fail_start(err);
+  }
+  LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
+                           << ", " << cfg.threads << (cfg.threads == 1 ? " thread)" : " threads)"));
+  daemon.updater = updater ? &*updater : nullptr;
+  uv_run(loop, UV_RUN_DEFAULT);
+  LOG_INFO("stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  const auto explain_options = proxy::take_explain_options(args);  // --json, --no-color
+  const auto cl = config::parse_arguments(args);
+  if (auto status = run_other_command(cl, explain_options)) return *status;
+  auto prepared = prepare(cl.command_line);
+  if (auto* status = std::get_if<int>(&prepared)) return *status;
+  uv_loop_t* loop = uv_default_loop();
+  const int status = serve(loop, std::move(std::get<Prepared>(prepared)), cl.command_line);
   uv_loop_close(loop);
   return status;
 }

@@ -48,20 +48,7 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
                     {config_, anchors_, limits_, negative_anchors_});
     return;
   }
-  const auto transport = transport_of(client);
-  // The hot path: a validated answer from memory. CD queries always go upstream: the
-  // client wants the data as the upstream has it (RFC 4035 §3.2.2).
-  if (!query.checking_disabled()) {
-    const auto hit = answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
-                                          uv_now(loop_), hit_buffer_);
-    if (hit != resolver::CacheLookup::Miss) {
-      ++stats_.cache_hits;
-      send_to(client, hit_buffer_);
-      if (hit == resolver::CacheLookup::HitRefresh) prefetch(query);
-      return;
-    }
-    if (config_.cache.aggressive_nsec && answer_aggressively(query, client, transport)) return;
-  }
+  if (answer_from_memory(query, packet, client)) return;
   // [server] max_queries_in_flight, all loops together: past it SERVFAIL at once rather
   // than memory without bound.
   if (group_.in_flight.load(std::memory_order_relaxed) >= config_.max_queries_in_flight) {
@@ -99,6 +86,23 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
                                    .leads = true});
   arm_deadline_timer();
   send_upstream(*upstream_, resolver::upstream_query(query.question, 0), tid);
+}
+
+bool Server::answer_from_memory(const resolver::ClientQuery& query, std::span<const uint8_t> packet,
+                                const ClientRef& client) {
+  // CD queries always go upstream: the client wants the data as the upstream has it
+  // (RFC 4035 §3.2.2).
+  if (query.checking_disabled()) return false;
+  const auto transport = transport_of(client);
+  const auto hit = answer_cache_.lookup(query, packet, resolver::reply_limit(query, transport),
+                                        uv_now(loop_), hit_buffer_);
+  if (hit != resolver::CacheLookup::Miss) {
+    ++stats_.cache_hits;
+    send_to(client, hit_buffer_);
+    if (hit == resolver::CacheLookup::HitRefresh) prefetch(query);
+    return true;
+  }
+  return config_.cache.aggressive_nsec && answer_aggressively(query, client, transport);
 }
 
 void Server::prefetch(const resolver::ClientQuery& query) {

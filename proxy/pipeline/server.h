@@ -170,6 +170,10 @@ class Server final : public QuerySink {
   // RFC 8767: when the upstreams failed, answers the transaction (and its followers) from
   // an expired cache entry; false when serve-stale is off or there is none.
   bool answer_stale(uint64_t tid, const resolver::ExtendedError& failure);
+  // The hot path: a validated answer from the answer cache, or one RFC 8198 synthesises
+  // from validated NSEC/NSEC3 records held. True when the client got its reply.
+  bool answer_from_memory(const resolver::ClientQuery& query, std::span<const uint8_t> packet,
+                          const ClientRef& client);
   // Refreshes the cached answer for `query` in the background (a hit in its last tenth of
   // TTL): a transaction without a client whose verdict only goes to the cache.
   void prefetch(const resolver::ClientQuery& query);

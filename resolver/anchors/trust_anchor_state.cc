@@ -176,29 +176,12 @@ int64_t TrustAnchorState::retry_time(int64_t now, const AnchorTimers& timers) co
   return now + std::max(timers.min_refresh, std::min<int64_t>(timers.max_retry, last_ttl_ / 10));
 }
 
-RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
-                                        const AnchorTimers& timers) {
-  RefreshResult r;
-  const TrustAnchor before = active();
-  const auto finish = [&]() {
-    const TrustAnchor after = active();
-    r.anchors_changed =
-        after.ds_rdatas != before.ds_rdatas || after.dnskey_rdatas != before.dnskey_rdatas;
-    if (r.next_refresh == 0) r.next_refresh = retry_time(now, timers);
-    return r;
-  };
-  if (dnskeys == nullptr || dnskeys->rdatas.empty()) {
-    r.why = "no DNSKEY RRset for " + zone_.to_string() + " came back";
-    return finish();
-  }
-  Limits limits;
-  Budget budget(limits);
-  const std::vector<ZoneKey> zone_keys = decode_zone_keys(*dnskeys);
-
-  // RFC 5011 §2.1: a key we trust (or a seed names) published with the REVOKE bit, which
-  // signed the DNSKEY RRset itself, is revoked for good. Checked before validation: the
-  // revoked key's own signature is what authenticates the revocation.
-  for (const ZoneKey& zk : zone_keys) {
+// RFC 5011 §2.1: a key we trust (or a seed names) published with the REVOKE bit, which
+// signed the DNSKEY RRset itself, is revoked for good. Checked before validation: the
+// revoked key's own signature is what authenticates the revocation.
+void TrustAnchorState::apply_revocations(const RRset& dnskeys, int64_t now, Budget& budget,
+                                         const Limits& limits, RefreshResult& r) {
+  for (const ZoneKey& zk : decode_zone_keys(dnskeys)) {
     if (!(zk.flags & DnskeyRdata::kRevoke)) continue;
     const Rdata base = without_revoke(zk.rdata);
     auto tracked = std::find_if(keys_.begin(), keys_.end(),
@@ -211,7 +194,7 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
       continue;
     }
     const std::vector<const ZoneKey*> self{&zk};
-    const RrsetCheck selfsig = verify_rrset(*dnskeys, zone_, self, now, budget, limits);
+    const RrsetCheck selfsig = verify_rrset(dnskeys, zone_, self, now, budget, limits);
     if (selfsig.security != Security::Secure) {
       r.changes.push_back(key_label(zk.rdata) + ": REVOKE bit set but the key did not sign " +
                           "the DNSKEY RRset (" + selfsig.detail + "): ignored");
@@ -228,42 +211,11 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
       keys_.push_back(TrackedKey{zk.rdata, KeyState::Revoked, now});
     }
   }
+}
 
-  // RFC 5011 §2: only a DNSKEY RRset signed by a trusted key moves the other states.
-  const TrustAnchor trusted = active();
-  if (trusted.ds_rdatas.empty() && trusted.dnskey_rdatas.empty()) {
-    r.why = "no trusted key is left for " + zone_.to_string() + ": every one was revoked";
-    return finish();
-  }
-  const DnskeyCheck check = validate_dnskeys(zone_, dnskeys, trusted.ds_rdatas,
-                                             trusted.dnskey_rdatas, now, budget, limits);
-  if (check.security != Security::Secure) {
-    r.why = check.detail.empty() ? "the DNSKEY RRset does not validate" : check.detail;
-    return finish();
-  }
-  // RFC 5011's timers assume the RRsets seen move forward in time. An older RRset, replayed
-  // while its signatures are still valid, would reset AddPend keys (gone from it) or make
-  // Valid ones Missing: only an RRset signed no earlier than the last one accepted counts.
-  const int64_t inception = latest_trusted_inception(zone_, *dnskeys, trusted, now, limits);
-  if (inception < last_inception_) {
-    r.why = "the DNSKEY RRset's newest RRSIG inception, " + format_utc(inception) +
-            ", is older than that of the last one accepted, " + format_utc(last_inception_) +
-            ": an old RRset replayed, ignored";
-    return finish();
-  }
-  last_inception_ = inception;
-  r.validated = true;
-
-  // Keys of the RRset that RFC 5011 tracks (KSKs), not revoked.
-  std::vector<Rdata> present;
-  for (const auto& rd : dnskeys->rdatas) {
-    if (is_tracked_kind(rd) && !is_revoked(rd)) present.push_back(rd);
-  }
-  const auto is_present = [&](const Rdata& k) {
-    return std::find(present.begin(), present.end(), k) != present.end();
-  };
-
-  // Seeds: the DNSKEY a configured DS names is trusted as soon as it is seen.
+// Seeds: the DNSKEY a configured DS names is trusted as soon as it is seen.
+void TrustAnchorState::promote_seeds(const std::vector<Rdata>& present, int64_t now,
+                                     RefreshResult& r) {
   for (auto seed = ds_seeds_.begin(); seed != ds_seeds_.end();) {
     auto key = std::find_if(present.begin(), present.end(),
                             [&](const Rdata& k) { return ds_matches(zone_, *seed, k); });
@@ -282,10 +234,16 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
     }
     seed = ds_seeds_.erase(seed);
   }
+}
 
-  // RFC 5011 §2.4.1: add hold-down = MAX(30 days, the RRset's original TTL).
-  const uint32_t ttl = original_ttl(*dnskeys);
-  const int64_t hold = std::max<int64_t>(timers.add_hold_down, ttl);
+// RFC 5011 §2.4: the timers of the keys tracked move on (AddPend -> Valid after `hold`,
+// Valid <-> Missing, Revoked -> Removed after the remove hold-down), and new KSKs in
+// `present` start as AddPend.
+void TrustAnchorState::advance_states(const std::vector<Rdata>& present, int64_t now, int64_t hold,
+                                      const AnchorTimers& timers, RefreshResult& r) {
+  const auto is_present = [&](const Rdata& k) {
+    return std::find(present.begin(), present.end(), k) != present.end();
+  };
   for (auto it = keys_.begin(); it != keys_.end();) {
     TrackedKey& k = *it;
     const bool here = is_present(k.dnskey);
@@ -331,6 +289,65 @@ RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
     r.changes.push_back(key_label(k) + ": Start -> AddPend (trusted from " +
                         format_utc(now + hold) + " if it stays published)");
   }
+}
+
+RefreshResult TrustAnchorState::observe(const RRset* dnskeys, int64_t now,
+                                        const AnchorTimers& timers) {
+  RefreshResult r;
+  const TrustAnchor before = active();
+  const auto finish = [&]() {
+    const TrustAnchor after = active();
+    r.anchors_changed =
+        after.ds_rdatas != before.ds_rdatas || after.dnskey_rdatas != before.dnskey_rdatas;
+    if (r.next_refresh == 0) r.next_refresh = retry_time(now, timers);
+    return r;
+  };
+  if (dnskeys == nullptr || dnskeys->rdatas.empty()) {
+    r.why = "no DNSKEY RRset for " + zone_.to_string() + " came back";
+    return finish();
+  }
+  Limits limits;
+  Budget budget(limits);
+
+  apply_revocations(*dnskeys, now, budget, limits, r);
+
+  // RFC 5011 §2: only a DNSKEY RRset signed by a trusted key moves the other states.
+  const TrustAnchor trusted = active();
+  if (trusted.ds_rdatas.empty() && trusted.dnskey_rdatas.empty()) {
+    r.why = "no trusted key is left for " + zone_.to_string() + ": every one was revoked";
+    return finish();
+  }
+  const DnskeyCheck check = validate_dnskeys(zone_, dnskeys, trusted.ds_rdatas,
+                                             trusted.dnskey_rdatas, now, budget, limits);
+  if (check.security != Security::Secure) {
+    r.why = check.detail.empty() ? "the DNSKEY RRset does not validate" : check.detail;
+    return finish();
+  }
+  // RFC 5011's timers assume the RRsets seen move forward in time. An older RRset, replayed
+  // while its signatures are still valid, would reset AddPend keys (gone from it) or make
+  // Valid ones Missing: only an RRset signed no earlier than the last one accepted counts.
+  const int64_t inception = latest_trusted_inception(zone_, *dnskeys, trusted, now, limits);
+  if (inception < last_inception_) {
+    r.why = "the DNSKEY RRset's newest RRSIG inception, " + format_utc(inception) +
+            ", is older than that of the last one accepted, " + format_utc(last_inception_) +
+            ": an old RRset replayed, ignored";
+    return finish();
+  }
+  last_inception_ = inception;
+  r.validated = true;
+
+  // Keys of the RRset that RFC 5011 tracks (KSKs), not revoked.
+  std::vector<Rdata> present;
+  for (const auto& rd : dnskeys->rdatas) {
+    if (is_tracked_kind(rd) && !is_revoked(rd)) present.push_back(rd);
+  }
+
+  promote_seeds(present, now, r);
+
+  // RFC 5011 §2.4.1: add hold-down = MAX(30 days, the RRset's original TTL).
+  const uint32_t ttl = original_ttl(*dnskeys);
+  const int64_t hold = std::max<int64_t>(timers.add_hold_down, ttl);
+  advance_states(present, now, hold, timers, r);
 
   // RFC 5011 §2.3: queryInterval = MAX(1 hr, MIN(15 days, 1/2*OrigTTL,
   //                                              1/2*RRSigExpirationInterval))

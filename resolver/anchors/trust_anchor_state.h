@@ -16,6 +16,9 @@
 
 namespace dnsp::resolver {
 
+struct Budget;  // resolver/verify/limits.h
+struct Limits;
+
 // RFC 5011 §4. A key in "Start" is simply not tracked.
 enum class KeyState : uint8_t {
   AddPend,  // seen in a validated DNSKEY RRset; trusted once the add hold-down has passed
@@ -89,6 +92,14 @@ class TrustAnchorState {
   const std::vector<std::vector<uint8_t>>& ds_seeds() const { return ds_seeds_; }
 
  private:
+  // The steps of observe(), in order (each appends what it changed to `r.changes`).
+  void apply_revocations(const RRset& dnskeys, int64_t now, Budget& budget, const Limits& limits,
+                         RefreshResult& r);
+  void promote_seeds(const std::vector<std::vector<uint8_t>>& present, int64_t now,
+                     RefreshResult& r);
+  void advance_states(const std::vector<std::vector<uint8_t>>& present, int64_t now, int64_t hold,
+                      const AnchorTimers& timers, RefreshResult& r);
+
   Name zone_;
   std::vector<std::vector<uint8_t>> ds_seeds_;  // DS RDATA
   std::vector<TrackedKey> keys_;

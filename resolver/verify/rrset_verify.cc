@@ -61,6 +61,43 @@ int severity(Reason r) {
   return 0;
 }
 
+// Why `sig` cannot vouch for `rrset` in `zone` at `now` before any key is tried (RFC 4035
+// §5.3.1: signer, labels, validity window), or nothing.
+struct RrsigProblem {
+  Reason reason;
+  std::string detail;
+};
+std::optional<RrsigProblem> rrsig_unusable(const RrsigRdata& sig, const RRset& rrset,
+                                           const Name& zone, int64_t now) {
+  // The signer must be the zone, and the owner must be in it.
+  if (!(sig.signer == zone) || !rrset.owner.is_subdomain_of(zone)) {
+    return RrsigProblem{Reason::BadSigner, "RRSIG over " + rrset_label(rrset) + " names signer " +
+                                               sig.signer.to_string() + ", not " +
+                                               zone.to_string()};
+  }
+  // Labels is at most the owner's label count, which (RFC 4034 §3.1.3) does not count a
+  // leading "*": an RRSIG over *.example. says 1, never 2.
+  const size_t owner_labels = rrset.owner.label_count() - (rrset.owner.is_wildcard() ? 1 : 0);
+  if (sig.labels > owner_labels) {
+    return RrsigProblem{Reason::SignatureInvalid, "RRSIG over " + rrset_label(rrset) +
+                                                      " has a labels field larger than its owner"};
+  }
+  const uint32_t now32 = static_cast<uint32_t>(now);
+  if (serial_before(now32, sig.inception)) {
+    return RrsigProblem{Reason::SignatureNotYetValid,
+                        "RRSIG over " + rrset_label(rrset) + " by key " +
+                            key_label(sig.key_tag, sig.algorithm) + " is not valid before " +
+                            format_utc(serial_to_unix(sig.inception, now))};
+  }
+  if (serial_before(sig.expiration, now32)) {
+    return RrsigProblem{Reason::SignatureExpired,
+                        "RRSIG over " + rrset_label(rrset) + " by key " +
+                            key_label(sig.key_tag, sig.algorithm) + " expired " +
+                            format_utc(serial_to_unix(sig.expiration, now))};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<ZoneKey> decode_zone_keys(const RRset& dnskeys) {
@@ -99,36 +136,12 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
       worst.detail = std::move(detail);
     }
   };
-  const uint32_t now32 = static_cast<uint32_t>(now);
-  // RFC 4035 §5.3.1: Labels is at most the owner's label count, which (RFC 4034 §3.1.3)
-  // does not count a leading "*": an RRSIG over *.example. says 1, never 2.
-  const size_t owner_labels = rrset.owner.label_count() - (rrset.owner.is_wildcard() ? 1 : 0);
   uint32_t failed = 0;  // verifications of this RRset that did not succeed
   for (const auto& sig_rdata : rrset.rrsigs) {
     auto sig = parse_rrsig(sig_rdata);
     if (!sig || sig->type_covered != rrset.type) continue;
-    // RFC 4035 §5.3.1: the signer must be the zone, and the owner must be in it.
-    if (!(sig->signer == zone) || !rrset.owner.is_subdomain_of(zone)) {
-      note(Reason::BadSigner, "RRSIG over " + rrset_label(rrset) + " names signer " +
-                                  sig->signer.to_string() + ", not " + zone.to_string());
-      continue;
-    }
-    if (sig->labels > owner_labels) {
-      note(Reason::SignatureInvalid,
-           "RRSIG over " + rrset_label(rrset) + " has a labels field larger than its owner");
-      continue;
-    }
-    if (serial_before(now32, sig->inception)) {
-      note(Reason::SignatureNotYetValid, "RRSIG over " + rrset_label(rrset) + " by key " +
-                                             key_label(sig->key_tag, sig->algorithm) +
-                                             " is not valid before " +
-                                             format_utc(serial_to_unix(sig->inception, now)));
-      continue;
-    }
-    if (serial_before(sig->expiration, now32)) {
-      note(Reason::SignatureExpired, "RRSIG over " + rrset_label(rrset) + " by key " +
-                                         key_label(sig->key_tag, sig->algorithm) + " expired " +
-                                         format_utc(serial_to_unix(sig->expiration, now)));
+    if (auto problem = rrsig_unusable(*sig, rrset, zone, now)) {
+      note(problem->reason, std::move(problem->detail));
       continue;
     }
     bool any_key = false;
