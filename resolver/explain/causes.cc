@@ -39,52 +39,9 @@ void push_unique(std::vector<std::string>& items, std::string item) {
 
 std::string alg(uint8_t a) { return crypto::algorithm_name(a); }
 
-const ZoneView* find_zone_view(const Report& r, const Name& zone) {
-  for (const auto& z : r.zones) {
-    if (z.zone == zone) return &z;
-  }
-  return nullptr;
-}
-
 // The zone that holds the DS of `z` (or proves there is none), in words.
 std::string parent_words(const ZoneView* z) {
   return z != nullptr && z->parent ? z->parent->to_string() : std::string("its parent");
-}
-
-// The RRset whose signatures failed for `reason`: a zone's DNSKEY or DS RRset, an answer
-// RRset or an NSEC/NSEC3 RRset.
-struct Failing {
-  Name owner;
-  RRType type = RRType::A;
-  Name zone;
-  const std::vector<RrsigView>* rrsigs = nullptr;
-};
-
-std::optional<Failing> find_failing(const Report& r, Reason reason) {
-  for (const auto& z : r.zones) {
-    if (z.dnskey_check.security == Security::Bogus && z.dnskey_check.reason == reason)
-      return Failing{z.zone, RRType::DNSKEY, z.zone, &z.dnskey_rrsigs};
-    if (z.ds_check.security == Security::Bogus && z.ds_check.reason == reason)
-      return Failing{z.zone, RRType::DS, z.parent.value_or(z.zone), &z.ds_rrsigs};
-  }
-  for (const auto& a : r.answer) {
-    if (a.security == Security::Bogus && a.reason == reason)
-      return Failing{a.owner, a.type, a.zone, &a.rrsigs};
-  }
-  for (const auto& d : r.denials) {
-    for (const auto& p : d.records) {
-      if (p.check.security == Security::Bogus && p.check.reason == reason)
-        return Failing{p.owner, p.type, d.zone, &p.rrsigs};
-    }
-  }
-  for (const auto& z : r.zones) {
-    if (!z.no_ds) continue;
-    for (const auto& p : z.no_ds->records) {
-      if (p.check.security == Security::Bogus && p.check.reason == reason)
-        return Failing{p.owner, p.type, z.no_ds->zone, &p.rrsigs};
-    }
-  }
-  return std::nullopt;
 }
 
 std::string rrset_words(const Failing& f) {

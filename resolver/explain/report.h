@@ -159,4 +159,17 @@ Report build_report(const ExplainInput& in);
 // ones, and insecure ones that are insecure only because this validator cannot check them.
 std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstreams);
 
+// Lookups in a built report, for the causes and the renderers.
+// The view of `zone`, or nullptr when the trace has none.
+const ZoneView* find_zone_view(const Report& r, const Name& zone);
+// The RRset whose signatures failed for `reason`: a zone's DNSKEY or DS RRset, an answer
+// RRset or an NSEC/NSEC3 RRset (the first in that order), with the RRSIGs over it.
+struct Failing {
+  Name owner;
+  RRType type = RRType::A;
+  Name zone;
+  const std::vector<RrsigView>* rrsigs = nullptr;
+};
+std::optional<Failing> find_failing(const Report& r, Reason reason);
+
 }  // namespace dnsp::resolver
