@@ -22,8 +22,8 @@
 #include "proxy/health_check.h"
 #include "proxy/listen/metrics_listener.h"
 #include "proxy/log.h"
-#include "proxy/privileges.h"
 #include "proxy/pipeline/server.h"
+#include "proxy/privileges.h"
 #include "proxy/stats.h"
 #include "proxy/workers.h"
 #include "resolver/anchors/trust_anchor.h"
@@ -44,7 +44,7 @@ constexpr int kExitUsage = 2;
 // /etc/resolv.conf that are not this proxy. Returns "" or why there are none usable.
 std::string choose_upstreams(config::Config& cfg) {
   for (const auto& up : cfg.upstreams) {
-    if (config::is_self(up, cfg.listen)) {
+    if (config::is_self(up.endpoint, cfg.listen)) {
       return "upstream " + config::to_string(up) +
              " is one of this proxy's own listening addresses: it would forward queries to "
              "itself. Name a different upstream with --upstream or [upstream] servers.";
@@ -61,7 +61,7 @@ std::string choose_upstreams(config::Config& cfg) {
       LOG_INFO("ignoring resolv.conf nameserver " << config::to_string(ns) << ": it is this proxy");
       continue;
     }
-    cfg.upstreams.push_back(ns);
+    cfg.upstreams.push_back(config::plain_upstream(ns));  // resolv.conf: plain DNS
   }
   if (cfg.upstreams.empty()) {
     return std::string("no upstream configured, and ") +
