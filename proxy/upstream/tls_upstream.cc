@@ -450,6 +450,7 @@ void TlsUpstream::drive(Connection& c) {
     connection_failed(c, UpstreamStatus::Unreachable, "connection lost: " + lost);
   } else if (peer_closed) {
     if (c.in_flight.empty()) {
+      LOG_DEBUG("upstream " << servers_[c.server].name << " closed an idle connection");
       close_connection(c);
     } else {
       connection_failed(c, UpstreamStatus::Unreachable, "connection closed by the server");
