@@ -56,7 +56,7 @@
 //   address = "9.9.9.9"          ADDR[:PORT], port by transport (53 plain, 853 tls)
 //   transport = "tls"            "udp" (plain DNS, UDP then TCP; the default) or "tls"
 //   auth_name = "dns.quad9.net"  tls: the name the certificate must be valid for
-//   spki_pins = ["/SGo...="]     tls: RFC 7858 §4.2 pins, base64 of the SHA-256 of the
+//   spki_pins = ["BASE64="]      tls: RFC 7858 §4.2 pins, base64 of the SHA-256 of the
 //       certificate's SubjectPublicKeyInfo; one must match a certificate the server shows.
 //       With pins and no auth_name, the pins alone authenticate the server (the CA store
 //       is not used); with both, both must hold. A tls server needs one or the other.
