@@ -79,6 +79,7 @@ void ExplainRun::on_reply(UpstreamReply&& reply) {
   if (done_ || reply.tag != next_tag_) return;  // late, or Cancelled at shutdown
   ++next_tag_;
   if (reply.status != UpstreamStatus::Answered) {
+    failure_detail_ = std::move(reply.detail);  // a refused TLS server says why
     fail(to_failure(reply.status));
     return;
   }
@@ -154,6 +155,7 @@ resolver::Report ExplainRun::report() const {
   in.evidence = validation_ ? &validation_->evidence() : nullptr;
   in.verdict = verdict_;
   in.failure = failure_;
+  in.failure_detail = failure_detail_;
   in.failed_query = verdict_ ? std::string() : pending_;
   in.query_timeout_ms = setup_.query_timeout_ms;
   in.nsec3_iteration_limit = setup_.limits.max_nsec3_iterations;

@@ -90,6 +90,7 @@ class ExplainRun {
   std::unique_ptr<resolver::Validation> validation_;
   std::optional<resolver::Verdict> verdict_;
   resolver::FetchFailure failure_ = resolver::FetchFailure::None;
+  std::string failure_detail_;  // UpstreamReply::detail of the failed query
   bool done_ = false;
 };
 

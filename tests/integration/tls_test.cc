@@ -699,3 +699,20 @@ TEST_CASE("tls: a mixed list fails over from a refused TLS server to the next on
   CHECK(mixed->log().find("forwarding to " + plain + ",tls://" + good + ":853#dns.test") !=
         std::string::npos);
 }
+
+TEST_CASE("tls: explain over a refused DoT upstream names the server and the reason") {
+  REQUIRE_CERTS();
+  auto& c = Certs::get();
+  const std::string addr = address(15);
+  DotServer server(addr, c.good_cert, c.good_key, DotServer::Mode::Answer);
+  REQUIRE(server.ok());
+  TempDir dir;
+  const auto r = run_proxy_to_exit({"explain", "www.example.test", "A", "--no-color", "--upstream",
+                                    "tls://" + addr + "#dns.other", "--tls-ca-file", c.ca,
+                                    "--trust-anchor", empty_anchor_file(dir)});
+  CHECK(r.exit_code == 3);  // could not resolve
+  CHECK(r.out.find("tls://" + addr + ":853#dns.other: certificate name dns.other does not match") !=
+        std::string::npos);
+  INFO(r.out);
+  CHECK(server.queries == 0);
+}
