@@ -13,6 +13,7 @@ enum class Option : uint8_t {
   Listen,
   Upstream,
   TrustAnchor,
+  TlsCaFile,
   LogLevel,
   Threads,
   Help,
@@ -32,6 +33,7 @@ constexpr OptionSpec kOptions[] = {
     {"--listen", Option::Listen, "ADDR[:PORT]"},
     {"--upstream", Option::Upstream, "ADDR[:PORT]"},
     {"--trust-anchor", Option::TrustAnchor, "FILE"},
+    {"--tls-ca-file", Option::TlsCaFile, "FILE"},
     {"--log-level", Option::LogLevel, "LEVEL"},
     {"--threads", Option::Threads, "N"},
     {"--help", Option::Help, ""},
@@ -148,16 +150,36 @@ class Parser {
     list.push_back(*endpoint);
   }
 
+  void add_upstream(const OptionSpec& spec, std::string_view value,
+                    std::vector<UpstreamServer>& list) {
+    const std::string flag(spec.flag);
+    UpstreamParse parsed = parse_upstream(value);
+    if (!parsed.server) {
+      error(flag + ": expected " + parsed.error + ", got " + quoted(value));
+      return;
+    }
+    for (const UpstreamServer& s : list) {
+      if (s.protocol == parsed.server->protocol && s.endpoint == parsed.server->endpoint) {
+        error(flag + ": expected each upstream once, got " + to_string(*parsed.server) + " twice");
+        return;
+      }
+    }
+    list.push_back(std::move(*parsed.server));
+  }
+
   void set_value(const OptionSpec& spec, std::string_view value) {
     CommandLine& cl = result_.command_line;
     const std::string flag(spec.flag);
     switch (spec.option) {
       case Option::Config:
       case Option::TrustAnchor:
+      case Option::TlsCaFile:
         if (value.empty()) {
           error(flag + ": expected a file path, got \"\"");
         } else if (spec.option == Option::Config) {
           cl.config_file = std::string(value);
+        } else if (spec.option == Option::TlsCaFile) {
+          cl.tls_ca_file = std::string(value);
         } else {
           cl.trust_anchor_file = std::string(value);
         }
@@ -166,7 +188,7 @@ class Parser {
         add_endpoint(spec, value, cl.listen);
         break;
       case Option::Upstream:
-        add_endpoint(spec, value, cl.upstreams);
+        add_upstream(spec, value, cl.upstreams);
         break;
       case Option::HealthCheck:
         if (auto endpoint = parse_endpoint(value, kDnsPort)) {
@@ -235,6 +257,13 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
                           omitted). Repeat for several, tried in order.
                           Replaces [upstream] servers (default: the
                           nameservers in /etc/resolv.conf).
+  --upstream tls://ADDR[:PORT]#NAME
+                          The same over DNS-over-TLS (port 853 if omitted):
+                          the certificate must be valid for NAME; never
+                          a cleartext fallback.
+  --tls-ca-file FILE      Check TLS upstreams' certificates against the CA
+                          certificates in FILE (PEM), not the system
+                          store. Replaces [upstream] tls_ca_file.
   --trust-anchor FILE     Validate from the root trust anchors in FILE, not
                           the built-in ones. Replaces [dnssec]
                           trust_anchor_file.

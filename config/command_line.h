@@ -1,6 +1,7 @@
 // config/command_line.h: argv -> CommandLine, the options that override the config file,
 // and the --help text. Flag names are an interface (scripts use them): --config,
-// --listen, --upstream, --trust-anchor, --log-level, --help, --version, --check-config,
+// --listen, --upstream, --trust-anchor, --tls-ca-file, --log-level, --help, --version,
+// --check-config,
 // --health-check.
 #pragma once
 
@@ -19,8 +20,9 @@ namespace dnsp::config {
 struct CommandLine {
   std::optional<std::string> config_file;  // --config FILE
   std::vector<Endpoint> listen;            // --listen, each time; non-empty replaces the file's
-  std::vector<Endpoint> upstreams;         // --upstream, each time; non-empty replaces the file's
+  std::vector<UpstreamServer> upstreams;   // --upstream, each time; non-empty replaces the file's
   std::optional<std::string> trust_anchor_file;  // --trust-anchor FILE
+  std::optional<std::string> tls_ca_file;        // --tls-ca-file FILE
   std::optional<LogLevel> log_level;             // --log-level LEVEL
   std::optional<uint32_t> threads;               // --threads N
   bool help = false;                             // --help

@@ -79,6 +79,105 @@ std::string to_string(const Endpoint& endpoint) {
   return endpoint.address + ":" + port;
 }
 
+std::string to_string(const UpstreamServer& server) {
+  switch (server.protocol) {
+    case UpstreamProtocol::Plain:
+      break;
+    case UpstreamProtocol::Tls:
+      return "tls://" + to_string(server.endpoint) +
+             (server.auth_name.empty() ? "" : "#" + server.auth_name);
+  }
+  return to_string(server.endpoint);
+}
+
+std::optional<std::string> normalize_auth_name(std::string_view text) {
+  std::optional<std::string> name = normalize_domain_name(text);
+  if (name) name->pop_back();  // the final dot
+  return name;
+}
+
+UpstreamParse parse_upstream(std::string_view text) {
+  constexpr std::string_view kTls = "tls://";
+  constexpr std::string_view kHttps = "https://";
+  UpstreamParse out;
+  if (text.starts_with(kHttps)) {
+    out.error =
+        "a plain or tls:// upstream: DNS-over-HTTPS (https://) is not supported yet (issue 16); "
+        "use tls://ADDR#NAME";
+    return out;
+  }
+  if (!text.starts_with(kTls)) {
+    if (text.find("://") != std::string_view::npos) {
+      out.error = R"(an upstream "ADDR[:PORT]" or "tls://ADDR[:PORT]#NAME" (unknown scheme))";
+      return out;
+    }
+    const std::optional<Endpoint> endpoint = parse_endpoint(text, kDnsPort);
+    if (!endpoint) {
+      out.error =
+          R"(an IP address with optional port ("127.0.0.1", "127.0.0.1:53", "::1", "[::1]:5353"))"
+          R"( or "tls://ADDR[:PORT]#NAME")";
+      return out;
+    }
+    out.server = plain_upstream(*endpoint);
+    return out;
+  }
+  text.remove_prefix(kTls.size());
+  const size_t hash = text.find('#');
+  const std::string_view address = text.substr(0, hash);
+  const std::optional<Endpoint> endpoint = parse_endpoint(address, kDotPort);
+  if (!endpoint) {
+    out.error =
+        R"("tls://ADDR[:PORT]#NAME" with an IP address literal ("tls://9.9.9.9#dns.quad9.net",)"
+        R"( "tls://[2620:fe::fe]:853#dns.quad9.net"))";
+    return out;
+  }
+  UpstreamServer server{UpstreamProtocol::Tls, *endpoint, {}, {}};
+  if (hash == std::string_view::npos) {
+    // RFC 8310 strict profile: something must authenticate the server.
+    out.error = R"("tls://ADDR[:PORT]#NAME": a TLS upstream needs the name its certificate is for )"
+                R"((or spki_pins in the table form: [[upstream.server]]))";
+    return out;
+  }
+  const std::optional<std::string> name = normalize_auth_name(text.substr(hash + 1));
+  if (!name) {
+    out.error = R"("tls://ADDR[:PORT]#NAME" with a host name after '#' ("dns.quad9.net"))";
+    return out;
+  }
+  server.auth_name = *name;
+  out.server = std::move(server);
+  return out;
+}
+
+std::optional<SpkiPin> parse_spki_pin(std::string_view base64) {
+  // 32 octets: 10 groups of 4 characters (30 octets) and "XXX=" (2 octets).
+  if (base64.size() != 44 || base64[43] != '=') return std::nullopt;
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  SpkiPin pin{};
+  uint32_t bits = 0;
+  int nbits = 0;
+  size_t out = 0;
+  for (size_t i = 0; i < 43; ++i) {
+    const int v = value(base64[i]);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    nbits += 6;
+    if (nbits >= 8) {
+      nbits -= 8;
+      if (out < pin.size()) pin[out++] = static_cast<uint8_t>(bits >> nbits);
+    }
+  }
+  // The last character's unused low bits must be zero (canonical base64).
+  if (out != pin.size() || (bits & ((1u << nbits) - 1)) != 0) return std::nullopt;
+  return pin;
+}
+
 std::optional<std::string> normalize_domain_name(std::string_view text) {
   constexpr size_t kMaxLabel = 63;
   constexpr size_t kMaxName = 253;  // presentation octets without the final dot

@@ -39,10 +39,32 @@
 //       user or group that does not exist is an error at start-up.
 //
 //   [upstream]
-//   servers = ["127.0.0.1:5300", "[::1]:5301", "9.9.9.9"]
-//       Recursive resolvers to forward queries to, tried in order; same address syntax
-//       as listen (port defaults to 53), no entry twice. Empty or absent: the nameservers
-//       of /etc/resolv.conf. Replaced by --upstream.
+//   servers = ["127.0.0.1:5300", "[::1]:5301", "tls://9.9.9.9#dns.quad9.net"]
+//       Recursive resolvers to forward queries to, tried in order, no entry twice. Empty or
+//       absent: the nameservers of /etc/resolv.conf. Replaced by --upstream. Each entry is
+//       one of:
+//         "ADDR[:PORT]"              plain DNS over UDP and TCP; same address syntax as
+//                                    listen, port 53 by default
+//         "tls://ADDR[:PORT]#NAME"   DNS-over-TLS (RFC 7858), port 853 by default, strict
+//                                    (RFC 8310): the certificate must be valid for NAME
+//                                    (checked against tls_ca_file or the system store);
+//                                    never a cleartext fallback
+//         { address = "ADDR[:PORT]", transport = "tls", auth_name = "NAME",
+//           spki_pins = ["BASE64"] }  an inline table, as [[upstream.server]] below
+//       "https://" (DNS-over-HTTPS) is not supported yet: an error.
+//   [[upstream.server]]
+//   address = "9.9.9.9"          ADDR[:PORT], port by transport (53 plain, 853 tls)
+//   transport = "tls"            "udp" (plain DNS, UDP then TCP; the default) or "tls"
+//   auth_name = "dns.quad9.net"  tls: the name the certificate must be valid for
+//   spki_pins = ["BASE64="]      tls: RFC 7858 §4.2 pins, base64 of the SHA-256 of the
+//       certificate's SubjectPublicKeyInfo; one must match a certificate the server shows.
+//       With pins and no auth_name, the pins alone authenticate the server (the CA store
+//       is not used); with both, both must hold. A tls server needs one or the other.
+//       Each [[upstream.server]] table adds one server after those of `servers`.
+//   tls_ca_file = "/etc/dnssec-proxy/ca.pem"
+//       PEM certificates that tls servers' certificates must chain to, instead of the
+//       system store (OpenSSL's default paths, /etc/ssl/certs). A non-empty path.
+//       Replaced by --tls-ca-file.
 //   timeout_ms = 1500
 //       Wait this long for one upstream answer before retrying. 1-60000 ms. Default 1500.
 //   attempts = 2
@@ -113,10 +135,12 @@
 //       are written to the log on SIGUSR1 whether or not this is set.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace dnsp::config {
@@ -137,6 +161,26 @@ struct Endpoint {
 };
 
 enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
+
+inline constexpr uint16_t kDotPort = 853;  // RFC 7858 §3.1
+
+// How the proxy talks to one upstream server.
+enum class UpstreamProtocol : uint8_t {
+  Plain,  // DNS over UDP, TCP when truncated (c-ares)
+  Tls,    // DNS-over-TLS, RFC 7858, strict privacy profile of RFC 8310
+};
+
+// RFC 7858 §4.2: base64(SHA-256(SubjectPublicKeyInfo DER)), decoded.
+using SpkiPin = std::array<uint8_t, 32>;
+
+// One upstream resolver as [upstream] servers, [[upstream.server]] or --upstream name it.
+struct UpstreamServer {
+  UpstreamProtocol protocol = UpstreamProtocol::Plain;
+  Endpoint endpoint;
+  std::string auth_name;           // Tls: lower case, no final dot; "" = pins only
+  std::vector<SpkiPin> spki_pins;  // Tls: any one must match
+  friend bool operator==(const UpstreamServer&, const UpstreamServer&) = default;
+};
 
 // [limits]: bounds on the validation work of one client query. The proxy copies them into
 // resolver::Limits (config/ does not depend on resolver/); the defaults are the same.
@@ -166,10 +210,11 @@ struct CacheSettings {
 
 struct Config {
   std::vector<Endpoint> listen = {{"127.0.0.1", kDnsPort}, {"::1", kDnsPort}};
-  std::vector<Endpoint> upstreams;      // empty after loading => proxy falls back to resolv.conf
-  uint32_t upstream_timeout_ms = 1500;  // per attempt
-  uint32_t upstream_attempts = 2;       // tries per server
-  uint32_t query_timeout_ms = 5000;     // a client gets SERVFAIL at the latest after this
+  std::vector<UpstreamServer> upstreams;  // empty after loading => proxy uses resolv.conf's
+  std::string tls_ca_file;                // "" = the system store (OpenSSL default paths)
+  uint32_t upstream_timeout_ms = 1500;    // per attempt
+  uint32_t upstream_attempts = 2;         // tries per server
+  uint32_t query_timeout_ms = 5000;       // a client gets SERVFAIL at the latest after this
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
   uint32_t tcp_max_queries_per_connection = 100;
@@ -196,6 +241,31 @@ std::optional<Endpoint> parse_endpoint(std::string_view text, uint16_t default_p
 
 // "127.0.0.1:53" or "[::1]:53": the form parse_endpoint reads back.
 std::string to_string(const Endpoint& endpoint);
+
+// "127.0.0.1:53" for plain servers, "tls://127.0.0.1:853#dns.test" for TLS (pins are not
+// shown): how logs, EDE texts and explain name an upstream.
+std::string to_string(const UpstreamServer& server);
+
+// A plain server at `endpoint` (resolv.conf's nameservers).
+inline UpstreamServer plain_upstream(Endpoint endpoint) {
+  return {UpstreamProtocol::Plain, std::move(endpoint), {}, {}};
+}
+
+// Parses one upstream as [upstream] servers and --upstream write it: "ADDR[:PORT]" or
+// "tls://ADDR[:PORT]#NAME". On error, `error` says what is wrong in words that fit after
+// "expected ...": nothing names the file or the key here.
+struct UpstreamParse {
+  std::optional<UpstreamServer> server;
+  std::string error;
+};
+UpstreamParse parse_upstream(std::string_view text);
+
+// An authentication name for a TLS upstream: a host name (letters, digits, '-', '_', dots;
+// an optional final dot). Lower case, no final dot; nullopt for anything else.
+std::optional<std::string> normalize_auth_name(std::string_view text);
+
+// A pin as RFC 7858 §4.2 writes it: 44 characters of base64 for 32 octets. nullopt otherwise.
+std::optional<SpkiPin> parse_spki_pin(std::string_view base64);
 
 // The inet_ntop form of an IPv4 or IPv6 literal ("::0001" -> "::1"); nullopt if inet_pton
 // rejects it.

@@ -34,7 +34,8 @@ const std::array<TableSpec, 7>& table_specs() {
       {"server",
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
         "max_queries_in_flight", "threads", "user", "group"}},
-      {"upstream", {"servers", "timeout_ms", "attempts", "query_timeout_ms"}},
+      {"upstream",
+       {"servers", "server", "timeout_ms", "attempts", "query_timeout_ms", "tls_ca_file"}},
       {"dnssec",
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
       {"log", {"level"}},
@@ -216,10 +217,31 @@ class Checker {
   }
 
   void check_upstream(const toml::table& table) {
+    // `servers` first, then each [[upstream.server]], whatever order the file has them in.
+    std::vector<UpstreamEntry> entries;
+    bool all_valid = true;
+    if (const toml::node* servers = table.get("servers")) {
+      all_valid = read_upstreams(*servers, entries) && all_valid;
+    }
+    if (const toml::node* server = table.get("server")) {
+      all_valid = read_upstream_tables(*server, entries) && all_valid;
+    }
+    all_valid = unique_upstreams(entries) && all_valid;
+    if (all_valid && (table.contains("servers") || table.contains("server"))) {
+      config_.upstreams.clear();
+      for (UpstreamEntry& e : entries) config_.upstreams.push_back(std::move(e.server));
+    }
     for (auto&& [key, node] : table) {
       const std::string_view name = key.str();
-      if (name == "servers") {
-        read_endpoints(node, "upstream.servers", EmptyList::Allowed, config_.upstreams);
+      if (name == "servers" || name == "server") {
+        continue;  // read above
+      } else if (name == "tls_ca_file") {
+        const auto* path = node.as_string();
+        if (path == nullptr || path->get().empty()) {
+          expected(node, "upstream.tls_ca_file", "a file path (a non-empty string)");
+        } else {
+          config_.tls_ca_file = path->get();
+        }
       } else if (name == "timeout_ms") {
         read_timeout(node, "upstream.timeout_ms", config_.upstream_timeout_ms);
       } else if (name == "attempts") {
@@ -432,6 +454,189 @@ class Checker {
     out = static_cast<uint32_t>(value->get());
   }
 
+  // One upstream read from the file, and where (for the "each once" error).
+  struct UpstreamEntry {
+    UpstreamServer server;
+    const toml::node* node;
+    std::string key;
+  };
+
+  // [upstream] servers: an array of strings ("ADDR[:PORT]", "tls://ADDR[:PORT]#NAME") or
+  // inline tables (as [[upstream.server]]). False when an entry is invalid.
+  bool read_upstreams(const toml::node& node, std::vector<UpstreamEntry>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      expected(node, "upstream.servers",
+               R"(an array of upstreams, e.g. ["9.9.9.9", "tls://9.9.9.9#dns.quad9.net"])");
+      return false;
+    }
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string element_key = "upstream.servers[" + std::to_string(i) + "]";
+      if (const auto* inline_table = element.as_table()) {
+        all_valid = read_upstream_table(*inline_table, element_key, out) && all_valid;
+        continue;
+      }
+      const auto* text = element.as_string();
+      UpstreamParse parsed = text ? parse_upstream(text->get()) : UpstreamParse{};
+      if (!parsed.server) {
+        expected(element, element_key,
+                 parsed.error.empty()
+                     ? R"(an upstream "ADDR[:PORT]", "tls://ADDR[:PORT]#NAME" or an inline table)"
+                     : parsed.error);
+        all_valid = false;
+        continue;
+      }
+      out.push_back({std::move(*parsed.server), &element, element_key});
+    }
+    return all_valid;
+  }
+
+  // [[upstream.server]]: an array of tables.
+  bool read_upstream_tables(const toml::node& node, std::vector<UpstreamEntry>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      expected(node, "upstream.server",
+               "an array of tables [[upstream.server]] (address, transport, auth_name, "
+               "spki_pins)");
+      return false;
+    }
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const std::string key = "upstream.server[" + std::to_string(i) + "]";
+      all_valid = read_upstream_table(*array->get(i)->as_table(), key, out) && all_valid;
+    }
+    return all_valid;
+  }
+
+  // One upstream as a table: address (required), transport ("udp" or "tls"), auth_name,
+  // spki_pins. RFC 8310 strict profile: a tls server needs auth_name or spki_pins.
+  bool read_upstream_table(const toml::table& table, const std::string& key,
+                           std::vector<UpstreamEntry>& out) {
+    UpstreamServer server;
+    bool valid = true;
+    const toml::node* address = nullptr;
+    const toml::node* auth_name = nullptr;
+    const toml::node* pins = nullptr;
+    for (auto&& [k, node] : table) {
+      const std::string_view name = k.str();
+      const std::string full = key + "." + std::string(name);
+      if (name == "address") {
+        address = &node;
+      } else if (name == "transport") {
+        const auto* text = node.as_string();
+        if (text != nullptr && text->get() == "udp") {
+          server.protocol = UpstreamProtocol::Plain;
+        } else if (text != nullptr && text->get() == "tls") {
+          server.protocol = UpstreamProtocol::Tls;
+        } else if (text != nullptr && text->get() == "https") {
+          error(node.source(), full,
+                "DNS-over-HTTPS (transport = \"https\") is not supported yet (issue 16); use "
+                "\"tls\"");
+          valid = false;
+        } else {
+          expected(node, full, R"("udp" or "tls")");
+          valid = false;
+        }
+      } else if (name == "auth_name") {
+        auth_name = &node;
+      } else if (name == "spki_pins") {
+        pins = &node;
+      } else {
+        error(k.source(), full,
+              "unknown key (expected one of: address, transport, auth_name, spki_pins)");
+        valid = false;
+      }
+    }
+    if (address == nullptr) {
+      error(table.source(), key + ".address",
+            R"(missing: each upstream table needs an address, e.g. address = "9.9.9.9")");
+      return false;
+    }
+    const auto* address_text = address->as_string();
+    const uint16_t default_port = server.protocol == UpstreamProtocol::Tls ? kDotPort : kDnsPort;
+    const std::optional<Endpoint> endpoint =
+        address_text ? parse_endpoint(address_text->get(), default_port) : std::nullopt;
+    if (!endpoint) {
+      expected(*address, key + ".address",
+               R"(an IP address with optional port ("9.9.9.9", "9.9.9.9:853", "[2620:fe::fe]"))");
+      valid = false;
+    } else {
+      server.endpoint = *endpoint;
+    }
+    if (auth_name != nullptr) {
+      const auto* text = auth_name->as_string();
+      const std::optional<std::string> name =
+          text ? normalize_auth_name(text->get()) : std::nullopt;
+      if (!name) {
+        expected(*auth_name, key + ".auth_name", R"(a host name, e.g. "dns.quad9.net")");
+        valid = false;
+      } else {
+        server.auth_name = *name;
+      }
+    }
+    if (pins != nullptr) {
+      const auto* array = pins->as_array();
+      if (array == nullptr || array->empty()) {
+        expected(*pins, key + ".spki_pins",
+                 "a non-empty array of base64 SHA-256 SubjectPublicKeyInfo pins (RFC 7858 "
+                 "§4.2, 44 characters each)");
+        valid = false;
+      } else {
+        for (size_t i = 0; i < array->size(); ++i) {
+          const toml::node& element = *array->get(i);
+          const auto* text = element.as_string();
+          const std::optional<SpkiPin> pin = text ? parse_spki_pin(text->get()) : std::nullopt;
+          if (!pin) {
+            expected(element, key + ".spki_pins[" + std::to_string(i) + "]",
+                     "a base64 SHA-256 pin (44 characters ending in '=', RFC 7858 §4.2), e.g. "
+                     "from: openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | "
+                     "openssl dgst -sha256 -binary | base64");
+            valid = false;
+          } else {
+            server.spki_pins.push_back(*pin);
+          }
+        }
+      }
+    }
+    if (server.protocol == UpstreamProtocol::Plain &&
+        (!server.auth_name.empty() || !server.spki_pins.empty())) {
+      error(table.source(), key,
+            "auth_name and spki_pins need transport = \"tls\" (plain DNS cannot be "
+            "authenticated)");
+      valid = false;
+    }
+    if (valid && server.protocol == UpstreamProtocol::Tls && server.auth_name.empty() &&
+        server.spki_pins.empty()) {
+      error(table.source(), key,
+            "a tls upstream needs auth_name or spki_pins (strict privacy profile, RFC 8310: "
+            "an unauthenticated server is never used)");
+      valid = false;
+    }
+    if (valid) out.push_back({std::move(server), &table, key});
+    return valid;
+  }
+
+  // Each server once (the same address over another transport is another server).
+  bool unique_upstreams(const std::vector<UpstreamEntry>& entries) {
+    bool ok = true;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        const UpstreamServer& a = entries[i].server;
+        const UpstreamServer& b = entries[j].server;
+        if (a.protocol == b.protocol && a.endpoint == b.endpoint) {
+          error(entries[i].node->source(), entries[i].key,
+                "expected each upstream once, got " + to_string(a) + " again (also " +
+                    entries[j].key + ")");
+          ok = false;
+          break;
+        }
+      }
+    }
+    return ok;
+  }
+
   // An array of "ADDR[:PORT]" strings, port 53 by default, each address once. `out` is
   // replaced only when every entry is valid.
   void read_endpoints(const toml::node& node, std::string_view key, EmptyList empty,
@@ -534,6 +739,7 @@ LoadResult load(const CommandLine& cl, std::string_view default_path) {
   Config& config = result.config;
   if (!cl.listen.empty()) config.listen = cl.listen;
   if (!cl.upstreams.empty()) config.upstreams = cl.upstreams;
+  if (cl.tls_ca_file) config.tls_ca_file = *cl.tls_ca_file;
   if (cl.trust_anchor_file) config.trust_anchor_file = *cl.trust_anchor_file;
   if (cl.log_level) config.log_level = *cl.log_level;
   if (cl.threads) config.threads = *cl.threads;

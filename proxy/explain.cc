@@ -43,7 +43,7 @@ std::string choose_upstreams(config::Config& cfg) {
     return "no upstream configured and " + rc.error + ". Name one with --upstream ADDR[:PORT].";
   }
   for (const auto& ns : rc.nameservers) {
-    if (!config::is_self(ns, cfg.listen)) cfg.upstreams.push_back(ns);
+    if (!config::is_self(ns, cfg.listen)) cfg.upstreams.push_back(config::plain_upstream(ns));
   }
   if (cfg.upstreams.empty()) {
     return std::string(config::kDefaultResolvConfPath) +

@@ -34,6 +34,7 @@ FetchFailure to_failure(UpstreamStatus s) {
 ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anchors) {
   ExplainSetup s;
   s.upstreams = cfg.upstreams;
+  s.tls_ca_file = cfg.tls_ca_file;
   s.upstream_timeout_ms = cfg.upstream_timeout_ms;
   s.upstream_attempts = cfg.upstream_attempts;
   s.query_timeout_ms = cfg.query_timeout_ms;
@@ -56,9 +57,9 @@ std::string ExplainRun::start() {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
-  auto made =
-      make_upstream(loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); },
-                    {setup_.upstreams, setup_.upstream_timeout_ms, setup_.upstream_attempts});
+  auto made = make_upstream(
+      loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); },
+      {setup_.upstreams, setup_.upstream_timeout_ms, setup_.upstream_attempts, setup_.tls_ca_file});
   if (!made) {
     done_ = true;
     return made.error();
@@ -78,6 +79,7 @@ void ExplainRun::on_reply(UpstreamReply&& reply) {
   if (done_ || reply.tag != next_tag_) return;  // late, or Cancelled at shutdown
   ++next_tag_;
   if (reply.status != UpstreamStatus::Answered) {
+    failure_detail_ = std::move(reply.detail);  // a refused TLS server says why
     fail(to_failure(reply.status));
     return;
   }
@@ -153,13 +155,17 @@ resolver::Report ExplainRun::report() const {
   in.evidence = validation_ ? &validation_->evidence() : nullptr;
   in.verdict = verdict_;
   in.failure = failure_;
+  in.failure_detail = failure_detail_;
   in.failed_query = verdict_ ? std::string() : pending_;
   in.query_timeout_ms = setup_.query_timeout_ms;
   in.nsec3_iteration_limit = setup_.limits.max_nsec3_iterations;
   if (!setup_.upstreams.empty()) {
-    const auto& first = setup_.upstreams.front();
+    const auto& first = setup_.upstreams.front().endpoint;
+    const bool tls = setup_.upstreams.front().protocol == config::UpstreamProtocol::Tls;
+    const uint16_t default_port = tls ? config::kDotPort : config::kDnsPort;
     in.dig_server = "@" + first.address +
-                    (first.port == config::kDnsPort ? "" : " -p " + std::to_string(first.port));
+                    (first.port == default_port ? "" : " -p " + std::to_string(first.port)) +
+                    (tls ? " +tls" : "");
   }
   if (const resolver::Name* nta =
           resolver::covering_negative_anchor(question_.name, setup_.negative_anchors)) {

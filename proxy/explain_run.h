@@ -30,7 +30,8 @@ namespace dnsp::proxy {
 
 // Everything a run validates with: the daemon's settings and live trust anchors.
 struct ExplainSetup {
-  std::vector<config::Endpoint> upstreams{};
+  std::vector<config::UpstreamServer> upstreams{};
+  std::string tls_ca_file{};  // "" = the system store
   uint32_t upstream_timeout_ms = 1500;
   uint32_t upstream_attempts = 2;
   uint32_t query_timeout_ms = 5000;
@@ -89,6 +90,7 @@ class ExplainRun {
   std::unique_ptr<resolver::Validation> validation_;
   std::optional<resolver::Verdict> verdict_;
   resolver::FetchFailure failure_ = resolver::FetchFailure::None;
+  std::string failure_detail_;  // UpstreamReply::detail of the failed query
   bool done_ = false;
 };
 

@@ -99,6 +99,7 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
                                << resolver::to_string(query.question.type) << " for " << who);
   ExplainSetup setup;
   setup.upstreams = state.config.upstreams;
+  setup.tls_ca_file = state.config.tls_ca_file;
   setup.upstream_timeout_ms = state.config.upstream_timeout_ms;
   setup.upstream_attempts = state.config.upstream_attempts;
   setup.query_timeout_ms = state.config.query_timeout_ms;

@@ -45,7 +45,7 @@ constexpr int kExitUsage = 2;
 // /etc/resolv.conf that are not this proxy. Returns "" or why there are none usable.
 std::string choose_upstreams(config::Config& cfg) {
   for (const auto& up : cfg.upstreams) {
-    if (config::is_self(up, cfg.listen)) {
+    if (config::is_self(up.endpoint, cfg.listen)) {
       return "upstream " + config::to_string(up) +
              " is one of this proxy's own listening addresses: it would forward queries to "
              "itself. Name a different upstream with --upstream or [upstream] servers.";
@@ -62,7 +62,7 @@ std::string choose_upstreams(config::Config& cfg) {
       LOG_INFO("ignoring resolv.conf nameserver " << config::to_string(ns) << ": it is this proxy");
       continue;
     }
-    cfg.upstreams.push_back(ns);
+    cfg.upstreams.push_back(config::plain_upstream(ns));  // resolv.conf: plain DNS
   }
   if (cfg.upstreams.empty()) {
     return std::string("no upstream configured, and ") +

@@ -107,6 +107,11 @@ struct Totals {
     for (const Stats* s : all) total += (s->*member).get();
     return total;
   }
+  uint64_t operator()(std::atomic<uint64_t> TransportCounters::*member) const {
+    uint64_t total = 0;
+    for (const Stats* s : all) total += (s->transport.*member).load(std::memory_order_relaxed);
+    return total;
+  }
   template <size_t N>
   uint64_t at(std::array<Counter, N> Stats::*member, size_t i) const {
     uint64_t total = 0;
@@ -201,6 +206,22 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.sample("upstream_latency_seconds_bucket", "le=\"+Inf\"", t(&Stats::latency_count));
   e.sample_text("upstream_latency_seconds_sum", "", seconds(t(&Stats::latency_sum_ms)));
   e.sample("upstream_latency_seconds_count", "", t(&Stats::latency_count));
+
+  e.family("upstream_tls_queries_total", "counter",
+           "Queries written to DNS-over-TLS upstream connections (RFC 7858).");
+  e.sample("upstream_tls_queries_total", "", t(&TransportCounters::tls_queries));
+  e.family("upstream_tls_handshakes_total", "counter",
+           "TLS handshakes completed with upstreams, by whether a session was resumed.");
+  e.sample("upstream_tls_handshakes_total", "resumed=\"false\"",
+           t(&TransportCounters::tls_handshakes) - t(&TransportCounters::tls_resumed));
+  e.sample("upstream_tls_handshakes_total", "resumed=\"true\"", t(&TransportCounters::tls_resumed));
+  e.family("upstream_tls_handshake_failures_total", "counter",
+           "TLS upstream connections that failed before they could be used (refused "
+           "certificate or pin, connection refused, handshake timed out).");
+  e.sample("upstream_tls_handshake_failures_total", "",
+           t(&TransportCounters::tls_handshake_failures));
+  e.family("upstream_tls_connections", "gauge", "TLS upstream connections open.");
+  e.sample("upstream_tls_connections", "", t(&TransportCounters::tls_connections_open));
 
   e.family("in_flight", "gauge", "Client queries waiting for an upstream answer or validation.");
   e.sample("in_flight", "", t(&Stats::in_flight));

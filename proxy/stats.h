@@ -61,6 +61,7 @@ struct Stats {
   Counter upstream_unreachable;
   Counter upstream_server_failed;  // SERVFAIL / REFUSED / NOTIMP from every server
   Counter upstream_bad_replies;
+  TransportCounters transport;  // DNS-over-TLS connections (proxy/upstream/upstream.h)
   // Latency of answered upstream queries, a cumulative histogram in milliseconds.
   static constexpr std::array<uint32_t, 12> kLatencyBucketsMs = {1,   2,   5,   10,   20,   50,
                                                                  100, 200, 500, 1000, 2000, 5000};

@@ -102,7 +102,7 @@ std::string Server::start() {
                                     std::pair{&upstream_tcp_, UpstreamTransport::Tcp}}) {
     auto made = make_upstream(
         loop_, [this](UpstreamReply&& r) { on_upstream(std::move(r)); },
-        UpstreamSettings::of(config_), transport);
+        UpstreamSettings::of(config_), transport, &stats_.transport);
     if (!made) return made.error();
     *channel = std::move(*made);
   }

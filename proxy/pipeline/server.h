@@ -166,7 +166,8 @@ class Server final : public QuerySink {
   Upstream& channel_for(const Transaction& t) const {
     return t.retried ? *upstream_tcp_ : *upstream_;
   }
-  void fail_upstream(uint64_t tid, UpstreamStatus status);
+  // `detail`: the transport's words for the failure (UpstreamReply::detail), or "".
+  void fail_upstream(uint64_t tid, UpstreamStatus status, const std::string& detail);
   // RFC 8767: when the upstreams failed, answers the transaction (and its followers) from
   // an expired cache entry; false when serve-stale is off or there is none.
   bool answer_stale(uint64_t tid, const resolver::ExtendedError& failure);

@@ -40,7 +40,7 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
   if (it == transactions_.end()) return;  // already answered (deadline) or shutting down
   Transaction& t = it->second;
   if (reply.status != UpstreamStatus::Answered) {
-    fail_upstream(tid, reply.status);
+    fail_upstream(tid, reply.status, reply.detail);
     return;
   }
   auto answer = std::make_shared<Answer>();
@@ -127,7 +127,7 @@ void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
     if (it == transactions_.end() || !it->second.validation) continue;
     if (reply.status != UpstreamStatus::Answered) {
       // A DS or DNSKEY that could not be fetched is an outage, not a bogus verdict.
-      fail_upstream(tid, reply.status);
+      fail_upstream(tid, reply.status, reply.detail);
       continue;
     }
     advance(tid, it->second.validation->resume(reply.packet));
@@ -158,7 +158,7 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   return true;
 }
 
-void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
+void Server::fail_upstream(uint64_t tid, UpstreamStatus status, const std::string& detail) {
   resolver::FetchFailure failure = resolver::FetchFailure::BadReply;
   switch (status) {
     case UpstreamStatus::Answered:
@@ -189,8 +189,9 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status) {
       return;
     }
   }
+  // A transport's own words win (a TLS server refused: which and why, issue 16).
   const ExtendedError ede =
-      resolver::failure_ede(failure, upstream_->servers_text(), config_.query_timeout_ms);
+      resolver::failure_ede(failure, upstream_->servers_text(), config_.query_timeout_ms, detail);
   if (answer_stale(tid, ede)) return;
   fail(tid, RCode::ServFail, &ede);
 }

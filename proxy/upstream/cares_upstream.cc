@@ -47,8 +47,8 @@ std::string CaresUpstream::init(const UpstreamSettings& settings, UpstreamTransp
   // per transport: open_channel().
   options_.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES;
   transport_ = transport;
-  servers_ = settings.servers;
-  servers_text_ = proxy::servers_text(servers_);
+  servers_ = endpoints(settings.servers);
+  servers_text_ = proxy::servers_text(settings.servers);
   live_.clear();
   live_.resize(servers_.size() * 2);
   open_ = true;
@@ -60,6 +60,13 @@ std::string CaresUpstream::init(const UpstreamSettings& settings, UpstreamTransp
   timer_.data = this;
   timer_open_ = true;
   return "";
+}
+
+std::vector<config::Endpoint> CaresUpstream::endpoints(
+    const std::vector<config::UpstreamServer>& servers) {
+  std::vector<config::Endpoint> out;
+  for (const auto& s : servers) out.push_back(s.endpoint);  // plain servers (make_upstream)
+  return out;
 }
 
 std::string CaresUpstream::servers_csv(const std::vector<config::Endpoint>& servers, size_t start) {
@@ -78,7 +85,7 @@ std::string CaresUpstream::reconfigure(const UpstreamSettings& settings) {
   std::vector<std::unique_ptr<Channel>> old_live = std::move(live_);
   options_.timeout = static_cast<int>(settings.timeout_ms);
   options_.tries = static_cast<int>(settings.attempts);
-  servers_ = settings.servers;
+  servers_ = endpoints(settings.servers);
   live_.clear();
   live_.resize(servers_.size() * 2);
   // Every live channel retires and drains (as on rotation); new queries use new ones.
@@ -88,7 +95,7 @@ std::string CaresUpstream::reconfigure(const UpstreamSettings& settings) {
     live_ = std::move(old_live);
     return err;
   }
-  servers_text_ = proxy::servers_text(servers_);
+  servers_text_ = proxy::servers_text(settings.servers);
   for (auto& ch : old_live) {
     if (ch) retired_.push_back(std::move(ch));
   }

@@ -102,6 +102,9 @@ class CaresUpstream final : public Upstream {
   void reap();
   void close_poll(ares_socket_t fd);
 
+  // The addresses of `servers`, which are all plain.
+  static std::vector<config::Endpoint> endpoints(
+      const std::vector<config::UpstreamServer>& servers);
   // "a:53,b:53" for ares_set_servers_ports_csv, from servers[start] round to start - 1.
   static std::string servers_csv(const std::vector<config::Endpoint>& servers, size_t start = 0);
 

@@ -1,10 +1,10 @@
 #include "proxy/upstream/upstream.h"
 
-#include "proxy/upstream/cares_upstream.h"
+#include "proxy/upstream/failover_upstream.h"
 
 namespace dnsp::proxy {
 
-std::string servers_text(const std::vector<config::Endpoint>& servers) {
+std::string servers_text(const std::vector<config::UpstreamServer>& servers) {
   std::string text;
   for (const auto& s : servers) {
     if (!text.empty()) text += ',';
@@ -15,9 +15,9 @@ std::string servers_text(const std::vector<config::Endpoint>& servers) {
 
 resolver::Result<std::unique_ptr<Upstream>, std::string> make_upstream(
     uv_loop_t* loop, Upstream::Handler handler, const UpstreamSettings& settings,
-    UpstreamTransport transport) {
-  auto upstream = std::make_unique<CaresUpstream>(loop, std::move(handler));
-  if (auto err = upstream->init(settings, transport); !err.empty()) {
+    UpstreamTransport transport, TransportCounters* counters) {
+  auto upstream = std::make_unique<FailoverUpstream>(loop, std::move(handler), transport, counters);
+  if (auto err = upstream->init(settings); !err.empty()) {
     return resolver::unexpected(std::move(err));
   }
   return std::unique_ptr<Upstream>(std::move(upstream));

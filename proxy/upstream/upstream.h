@@ -5,13 +5,14 @@
 // packet as the server sent it, or why there is none. Which servers are tried, in which
 // order, over which transport, and how often, is the transport's business.
 //
-// Transports behind it: cares_upstream.h (plain DNS over UDP, and TCP, with c-ares). Encrypted
-// transports (DNS-over-TLS, DNS-over-HTTPS) join as further implementations made by
-// make_upstream(); nothing above this header changes for them.
+// Transports behind it: cares_upstream.h (plain DNS over UDP, and TCP, with c-ares),
+// tls_upstream.h (DNS-over-TLS, RFC 7858) and failover_upstream.h (a list mixing both, tried
+// in order). make_upstream() picks; DNS-over-HTTPS will join the same way.
 #pragma once
 
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,17 +39,39 @@ struct UpstreamReply {
   UpstreamStatus status;
   std::vector<uint8_t> packet;
   uint64_t elapsed_ms = 0;  // from send() to this reply (loop time)
+  // When not Answered and the transport knows more than the status: the server and what
+  // went wrong, in words for the EDE text and the log ("tls://127.0.0.1:853#dns.test:
+  // certificate expired 2026-11-01T00:00:00Z"). "" otherwise.
+  std::string detail = {};
 };
 
-// Which servers, and how patiently: [upstream] servers, timeout and attempts.
+// Which servers, and how patiently: [upstream] servers, timeout and attempts, and the CA
+// store TLS servers are checked against.
 struct UpstreamSettings {
-  std::vector<config::Endpoint> servers;
+  std::vector<config::UpstreamServer> servers;
   uint32_t timeout_ms = 0;  // per attempt
   uint32_t attempts = 0;    // per server
+  std::string tls_ca_file;  // "" = the system store
   static UpstreamSettings of(const config::Config& c) {
-    return {c.upstreams, c.upstream_timeout_ms, c.upstream_attempts};
+    return {c.upstreams, c.upstream_timeout_ms, c.upstream_attempts, c.tls_ca_file};
   }
   bool operator==(const UpstreamSettings&) const = default;
+};
+
+// What the encrypted transports count, for the metrics (proxy/stats.h holds one per event
+// loop). Written by the loop that owns the transport, read by the metrics listener.
+struct TransportCounters {
+  std::atomic<uint64_t> tls_handshakes{0};          // TLS handshakes completed
+  std::atomic<uint64_t> tls_resumed{0};             // ... of which resumed a session
+  std::atomic<uint64_t> tls_handshake_failures{0};  // refused certificates, stalls, resets
+  std::atomic<uint64_t> tls_connections_open{0};    // right now
+  std::atomic<uint64_t> tls_queries{0};             // queries written to a TLS connection
+  void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void sub(std::atomic<uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  }
 };
 
 // Udp: UDP first, TCP when a reply is truncated. Tcp: every query over TCP (the retry of an
@@ -75,13 +98,17 @@ class Upstream {
   virtual const std::string& servers_text() const = 0;
 };
 
-// "127.0.0.1:53,[::1]:53": servers as logs and EDE texts name them.
-std::string servers_text(const std::vector<config::Endpoint>& servers);
+// "127.0.0.1:53,tls://[::1]:853#dns.test": servers as logs and EDE texts name them.
+std::string servers_text(const std::vector<config::UpstreamServer>& servers);
 
 // The Upstream for `settings` over `transport`, ready to send (nothing is sent until the
-// first query), or what went wrong. Replies reach `handler` on `loop`.
+// first query), or what went wrong (an unreadable CA file...). Replies reach `handler` on
+// `loop`. Plain servers go through c-ares, TLS servers through TlsUpstream; a list with
+// both gets a FailoverUpstream over one of each, in the configured order. UpstreamTransport
+// applies to plain servers (TLS is a stream already). `counters`, when given, must outlive
+// the Upstream.
 resolver::Result<std::unique_ptr<Upstream>, std::string> make_upstream(
     uv_loop_t* loop, Upstream::Handler handler, const UpstreamSettings& settings,
-    UpstreamTransport transport = UpstreamTransport::Udp);
+    UpstreamTransport transport = UpstreamTransport::Udp, TransportCounters* counters = nullptr);
 
 }  // namespace dnsp::proxy

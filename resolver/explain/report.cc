@@ -298,7 +298,8 @@ Report build_report(const ExplainInput& in) {
     r.ede = daemon_ede(r.verdict, in.upstreams);
   } else {
     r.failure = in.failure == FetchFailure::None ? FetchFailure::BadReply : in.failure;
-    const ExtendedError ede = failure_ede(r.failure, in.upstreams, in.query_timeout_ms);
+    const ExtendedError ede =
+        failure_ede(r.failure, in.upstreams, in.query_timeout_ms, in.failure_detail);
     r.verdict = Verdict{Security::Indeterminate, Reason::None, in.question.name, ede.text};
     r.ede = ede;
   }

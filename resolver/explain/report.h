@@ -27,10 +27,11 @@ struct ExplainInput {
   const ValidationTrace* evidence = nullptr;  // null when validation never started
   std::optional<Verdict> verdict;             // Finished's verdict; nullopt when it did not finish
   FetchFailure failure = FetchFailure::None;  // set when verdict is nullopt
-  std::string failed_query;                   // "DS test." / "www.example. A": what went unanswered
-  uint32_t query_timeout_ms = 0;              // for the Deadline message
-  uint16_t nsec3_iteration_limit = 150;       // Limits::max_nsec3_iterations of the run
-  std::string dig_server = "@SERVER";         // dig's server arguments for the first upstream
+  std::string failure_detail;     // the transport's words for it ("tls://...: SPKI pin mismatch")
+  std::string failed_query;       // "DS test." / "www.example. A": what went unanswered
+  uint32_t query_timeout_ms = 0;  // for the Deadline message
+  uint16_t nsec3_iteration_limit = 150;  // Limits::max_nsec3_iterations of the run
+  std::string dig_server = "@SERVER";    // dig's server arguments for the first upstream
   // RFC 7646: the negative trust anchor covering the question, when one does. The report's
   // verdict is then insecure (as the daemon's), and `verdict` is what validation says without
   // it (nullopt when validation could not finish: the answer came, the proof did not).

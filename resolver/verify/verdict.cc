@@ -148,7 +148,13 @@ std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstre
   return std::nullopt;
 }
 
-ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms) {
+ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms,
+                          std::string_view detail) {
+  if (!detail.empty()) {
+    ExtendedError ede = failure_ede(f, upstreams, query_timeout_ms);
+    ede.text = std::string(detail);
+    return ede;
+  }
   const std::string up(upstreams);
   switch (f) {
     case FetchFailure::Timeout:

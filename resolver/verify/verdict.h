@@ -77,7 +77,10 @@ enum class FetchFailure : uint8_t {
 
 // The EDE for an upstream that gave no usable answer (the daemon's SERVFAIL and explain's
 // report word it the same way).
-ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms);
+// `detail`, when not empty, is the transport's own account ("tls://127.0.0.1:853#dns.test:
+// SPKI pin mismatch"): the text then, with the code `f` gives.
+ExtendedError failure_ede(FetchFailure f, std::string_view upstreams, uint32_t query_timeout_ms,
+                          std::string_view detail = {});
 // Seconds since the epoch as "2026-11-20T00:00:00Z".
 std::string format_utc(int64_t unix_time);
 

@@ -51,7 +51,7 @@ TEST_CASE("command line: every valued option as --flag value") {
                 "--trust-anchor", "/tmp/root.key", "--log-level", "debug"});
   CHECK(cl.config_file == "/tmp/a.toml");
   CHECK(cl.listen == std::vector<Endpoint>{{"127.0.0.1", 5353}});
-  CHECK(cl.upstreams == std::vector<Endpoint>{{"9.9.9.9", 53}});
+  CHECK(cl.upstreams == testing::plain({{"9.9.9.9", 53}}));
   CHECK(cl.trust_anchor_file == "/tmp/root.key");
   CHECK(cl.log_level == LogLevel::Debug);
 }
@@ -62,7 +62,7 @@ TEST_CASE("command line: every valued option as --flag=value") {
                 "--trust-anchor=/tmp/root.key", "--log-level=warn"});
   CHECK(cl.config_file == "/tmp/a=b.toml");  // only the first '=' separates
   CHECK(cl.listen == std::vector<Endpoint>{{"::1", 5353}});
-  CHECK(cl.upstreams == std::vector<Endpoint>{{"2001:db8::1", 53}});
+  CHECK(cl.upstreams == testing::plain({{"2001:db8::1", 53}}));
   CHECK(cl.trust_anchor_file == "/tmp/root.key");
   CHECK(cl.log_level == LogLevel::Warn);
 }
@@ -72,14 +72,14 @@ TEST_CASE("command line: --listen and --upstream repeat and keep their order") {
       parse_ok({"--listen", "127.0.0.1", "--upstream=192.0.2.1:5300", "--listen=::1", "--upstream",
                 "192.0.2.2", "--listen", "[::1]:5353"});
   CHECK(cl.listen == std::vector<Endpoint>{{"127.0.0.1", 53}, {"::1", 53}, {"::1", 5353}});
-  CHECK(cl.upstreams == std::vector<Endpoint>{{"192.0.2.1", 5300}, {"192.0.2.2", 53}});
+  CHECK(cl.upstreams == testing::plain({{"192.0.2.1", 5300}, {"192.0.2.2", 53}}));
 }
 
 TEST_CASE("command line: the same --listen or --upstream twice is an error") {
   CHECK(only_error({"--listen", "127.0.0.1", "--listen", "127.0.0.1:53"}) ==
         "--listen: expected each address once, got 127.0.0.1:53 twice; see dnssec-proxy --help");
   CHECK(only_error({"--upstream=::1", "--upstream=[::0001]"}) ==
-        "--upstream: expected each address once, got [::1]:53 twice; see dnssec-proxy --help");
+        "--upstream: expected each upstream once, got [::1]:53 twice; see dnssec-proxy --help");
 }
 
 TEST_CASE("command line: for single-valued options the last one wins") {
@@ -129,8 +129,9 @@ TEST_CASE("command line: bad values name the option and what it expects") {
         "--listen: expected an IP address with optional port (e.g. 127.0.0.1, 127.0.0.1:53, ::1 "
         "or [::1]:5353), got \"localhost\"; see dnssec-proxy --help");
   CHECK(only_error({"--upstream=1.2.3.4:0"}) ==
-        "--upstream: expected an IP address with optional port (e.g. 127.0.0.1, 127.0.0.1:53, "
-        "::1 or [::1]:5353), got \"1.2.3.4:0\"; see dnssec-proxy --help");
+        "--upstream: expected an IP address with optional port (\"127.0.0.1\", \"127.0.0.1:53\", "
+        "\"::1\", \"[::1]:5353\") or \"tls://ADDR[:PORT]#NAME\", got \"1.2.3.4:0\"; see "
+        "dnssec-proxy --help");
   CHECK(only_error({"--log-level", "verbose"}) ==
         "--log-level: expected one of error, warn, info, debug, got \"verbose\"; see "
         "dnssec-proxy --help");

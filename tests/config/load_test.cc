@@ -61,7 +61,7 @@ TEST_CASE("config: a file setting every key is read into Config") {
   CHECK(c.tcp_max_connections == 16);
   CHECK(c.tcp_max_queries_per_connection == 7);
   CHECK(c.max_queries_in_flight == 500);
-  CHECK(c.upstreams == std::vector<Endpoint>{{"127.0.0.1", 5300}, {"::1", 5301}, {"9.9.9.9", 53}});
+  CHECK(c.upstreams == testing::plain({{"127.0.0.1", 5300}, {"::1", 5301}, {"9.9.9.9", 53}}));
   CHECK(c.upstream_timeout_ms == 800);
   CHECK(c.upstream_attempts == 3);
   CHECK(c.query_timeout_ms == 4000);
@@ -150,8 +150,8 @@ TEST_CASE("config: wrong type is reported with file, line, key and expectation")
         R"(FILE:2: server.listen: expected a non-empty array of "ADDR[:PORT]" strings, e.g. )"
         R"(["127.0.0.1:53", "[::1]:53"], got "127.0.0.1:53")");
   CHECK(only_error("[upstream]\nservers = { a = 1 }\n") ==
-        R"(FILE:2: upstream.servers: expected an array of "ADDR[:PORT]" strings, e.g. )"
-        R"(["9.9.9.9", "[2620:fe::fe]:53"], got a table)");
+        R"(FILE:2: upstream.servers: expected an array of upstreams, e.g. )"
+        R"(["9.9.9.9", "tls://9.9.9.9#dns.quad9.net"], got a table)");
   CHECK(only_error("[dnssec]\ntrust_anchor_file = [\"a\"]\n") ==
         "FILE:2: dnssec.trust_anchor_file: expected a file path (a non-empty string), got an "
         "array");
@@ -206,12 +206,14 @@ TEST_CASE("config: bad addresses are reported with their index in the array") {
       R"("[::1]:5353"))";
   CHECK(only_error("[server]\nlisten = [\n  \"127.0.0.1\",\n  \"localhost:53\",\n]\n") ==
         "FILE:4: server.listen[1]: " + std::string(kExpected) + R"(, got "localhost:53")");
+  const std::string upstream = std::string(kExpected) + R"( or "tls://ADDR[:PORT]#NAME")";
   CHECK(only_error("[upstream]\nservers = [\"9.9.9.9:0\"]\n") ==
-        "FILE:2: upstream.servers[0]: " + std::string(kExpected) + R"(, got "9.9.9.9:0")");
+        "FILE:2: upstream.servers[0]: " + upstream + R"(, got "9.9.9.9:0")");
   CHECK(only_error("[upstream]\nservers = [\"9.9.9.9:65536\"]\n") ==
-        "FILE:2: upstream.servers[0]: " + std::string(kExpected) + R"(, got "9.9.9.9:65536")");
+        "FILE:2: upstream.servers[0]: " + upstream + R"(, got "9.9.9.9:65536")");
   CHECK(only_error("[upstream]\nservers = [53]\n") ==
-        "FILE:2: upstream.servers[0]: " + std::string(kExpected) + ", got 53");
+        R"(FILE:2: upstream.servers[0]: expected an upstream "ADDR[:PORT]", )"
+        R"("tls://ADDR[:PORT]#NAME" or an inline table, got 53)");
 }
 
 TEST_CASE("config: an invalid address list leaves the default in place") {
@@ -233,7 +235,7 @@ TEST_CASE("config: duplicate listen addresses are reported, compared normalised"
       load_text(dir, "[upstream]\nservers = [\"x\", \"1.1.1.1\", \"1.1.1.1:53\"]\n", path);
   REQUIRE(result.errors.size() == 2);
   CHECK(result.errors[1] == path +
-                                ":2: upstream.servers[2]: expected each address once, got "
+                                ":2: upstream.servers[2]: expected each upstream once, got "
                                 "1.1.1.1:53 again (also upstream.servers[1])");
 }
 
@@ -382,14 +384,14 @@ TEST_CASE("config: command-line options override the file") {
   CommandLine cl;
   cl.config_file = dir.write("dnssec-proxy.toml", kFullFile);
   cl.listen = {{"127.0.0.9", 53}};
-  cl.upstreams = {{"192.0.2.1", 53}, {"2001:db8::1", 5353}};
+  cl.upstreams = testing::plain({{"192.0.2.1", 53}, {"2001:db8::1", 5353}});
   cl.trust_anchor_file = "/tmp/anchor.key";
   cl.log_level = LogLevel::Error;
   const LoadResult result = load(cl, dir.file("absent.toml"));
   REQUIRE(result.ok());
   const Config& c = result.config;
   CHECK(c.listen == std::vector<Endpoint>{{"127.0.0.9", 53}});
-  CHECK(c.upstreams == std::vector<Endpoint>{{"192.0.2.1", 53}, {"2001:db8::1", 5353}});
+  CHECK(c.upstreams == testing::plain({{"192.0.2.1", 53}, {"2001:db8::1", 5353}}));
   CHECK(c.trust_anchor_file == "/tmp/anchor.key");
   CHECK(c.log_level == LogLevel::Error);
   // Keys with no option keep the file's values.
@@ -400,7 +402,7 @@ TEST_CASE("config: command-line options override the file") {
 TEST_CASE("config: command-line options override the built-in defaults") {
   const TempDir dir;
   CommandLine cl;
-  cl.upstreams = {{"192.0.2.1", 53}};
+  cl.upstreams = testing::plain({{"192.0.2.1", 53}});
   const LoadResult result = load(cl, dir.file("absent.toml"));
   REQUIRE(result.ok());
   CHECK(result.config.upstreams == cl.upstreams);

@@ -38,6 +38,20 @@ struct StringMaker<std::optional<dnsp::config::Endpoint>> {
 };
 
 template <>
+struct StringMaker<std::vector<dnsp::config::UpstreamServer>> {
+  static String convert(const std::vector<dnsp::config::UpstreamServer>& servers) {
+    std::string text = "{";
+    for (const auto& server : servers) {
+      if (text.size() > 1) text += ", ";
+      text += dnsp::config::to_string(server);
+      if (!server.spki_pins.empty())
+        text += " (" + std::to_string(server.spki_pins.size()) + " pins)";
+    }
+    return (text + "}").c_str();
+  }
+};
+
+template <>
 struct StringMaker<dnsp::config::LogLevel> {
   static String convert(dnsp::config::LogLevel level) {
     return std::string(dnsp::config::to_string(level)).c_str();
@@ -45,3 +59,14 @@ struct StringMaker<dnsp::config::LogLevel> {
 };
 
 }  // namespace doctest
+
+namespace dnsp::config::testing {
+
+// Plain upstreams at `endpoints`, as "ADDR[:PORT]" entries make them.
+inline std::vector<UpstreamServer> plain(const std::vector<Endpoint>& endpoints) {
+  std::vector<UpstreamServer> out;
+  for (const auto& e : endpoints) out.push_back(plain_upstream(e));
+  return out;
+}
+
+}  // namespace dnsp::config::testing

@@ -1,0 +1,191 @@
+#include "proxy/upstream/failover_upstream.h"
+
+#include <utility>
+
+#include "proxy/log.h"
+#include "proxy/upstream/cares_upstream.h"
+#include "proxy/upstream/tls_upstream.h"
+
+namespace dnsp::proxy {
+
+FailoverUpstream::FailoverUpstream(uv_loop_t* loop, Handler handler, UpstreamTransport transport,
+                                   TransportCounters* counters)
+    : loop_(loop), handler_(std::move(handler)), transport_(transport), counters_(counters) {}
+
+FailoverUpstream::~FailoverUpstream() {
+  if (open_) shutdown();
+}
+
+std::string FailoverUpstream::build(const UpstreamSettings& settings,
+                                    std::unique_ptr<Generation>& out) {
+  // What can fail is checked before any handle opens, so a failed build leaves nothing to
+  // close (an unreadable CA file on SIGHUP changes nothing).
+  if (auto err = TlsUpstream::check(settings); !err.empty()) return err;
+  auto generation = std::make_unique<Generation>();
+  Generation* g = generation.get();
+  size_t i = 0;
+  std::string error;
+  while (i < settings.servers.size() && error.empty()) {
+    // One run: the servers from i on that share its transport.
+    const config::UpstreamProtocol protocol = settings.servers[i].protocol;
+    UpstreamSettings run = settings;
+    run.servers.clear();
+    while (i < settings.servers.size() && settings.servers[i].protocol == protocol) {
+      run.servers.push_back(settings.servers[i++]);
+    }
+    const size_t index = g->runs.size();
+    Handler h = [this, g, index](UpstreamReply&& r) { on_reply(g, index, std::move(r)); };
+    if (protocol == config::UpstreamProtocol::Tls) {
+      auto tls = std::make_unique<TlsUpstream>(loop_, std::move(h), counters_);
+      error = tls->init(run);
+      g->runs.push_back(std::move(tls));
+    } else {
+      auto plain = std::make_unique<CaresUpstream>(loop_, std::move(h));
+      error = plain->init(run, transport_);
+      g->runs.push_back(std::move(plain));
+    }
+  }
+  if (error.empty() && g->runs.empty()) error = "no upstream server";
+  if (!error.empty()) {
+    // The runs made so far close from the timer.
+    g->retired = true;
+    retired_.push_back(std::move(generation));
+    schedule_reap();
+    return error;
+  }
+  out = std::move(generation);
+  return "";
+}
+
+std::string FailoverUpstream::init(const UpstreamSettings& settings) {
+  uv_timer_init(loop_, &reap_timer_);
+  reap_timer_.data = this;
+  timer_open_ = true;
+  open_ = true;
+  if (auto err = build(settings, current_); !err.empty()) return err;
+  servers_text_ = proxy::servers_text(settings.servers);
+  return "";
+}
+
+std::string FailoverUpstream::reconfigure(const UpstreamSettings& settings) {
+  if (!open_) return "the upstream is shut down";
+  std::unique_ptr<Generation> next;
+  if (auto err = build(settings, next); !err.empty()) return err;
+  current_->retired = true;
+  retired_.push_back(std::move(current_));
+  current_ = std::move(next);
+  servers_text_ = proxy::servers_text(settings.servers);
+  schedule_reap();
+  return "";
+}
+
+void FailoverUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
+  if (!open_ || !current_) {
+    handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
+    return;
+  }
+  Generation* g = current_.get();
+  if (g->runs.size() > 1) {
+    pending_[tag] =
+        Pending{g, 0, std::vector<uint8_t>(query.begin(), query.end()), uv_now(loop_), {}};
+  }
+  send_to(g, 0, query, tag);
+}
+
+void FailoverUpstream::send_to(Generation* g, size_t run, std::span<const uint8_t> query,
+                               uint64_t tag) {
+  ++g->outstanding;
+  g->runs[run]->send(query, tag);
+}
+
+void FailoverUpstream::on_reply(Generation* g, size_t run, UpstreamReply&& reply) {
+  --g->outstanding;
+  auto it = pending_.find(reply.tag);
+  if (it != pending_.end() && it->second.generation == g) {
+    Pending& p = it->second;
+    if (!reply.detail.empty()) {
+      p.details += (p.details.empty() ? "" : "; ") + reply.detail;
+    }
+    const bool failed =
+        reply.status != UpstreamStatus::Answered && reply.status != UpstreamStatus::Cancelled;
+    if (failed && run + 1 < g->runs.size() && open_ && !g->retired) {
+      LOG_DEBUG("upstream " << g->runs[run]->servers_text() << " failed; asking "
+                            << g->runs[run + 1]->servers_text());
+      p.run = run + 1;
+      send_to(g, run + 1, p.query, reply.tag);
+      return;
+    }
+    reply.elapsed_ms = uv_now(loop_) - p.sent_ms;
+    if (failed) reply.detail = std::move(p.details);
+    pending_.erase(it);
+  }
+  if (g->retired && g->outstanding == 0) schedule_reap();
+  handler_(std::move(reply));
+}
+
+void FailoverUpstream::schedule_reap() {
+  if (timer_open_) {
+    uv_timer_start(
+        &reap_timer_, [](uv_timer_t* t) { static_cast<FailoverUpstream*>(t->data)->reap(); }, 0, 0);
+  }
+}
+
+void FailoverUpstream::shut(Generation& g) {
+  if (g.shut) return;
+  g.shut = true;
+  g.closing = g.runs.size();
+  Generation* raw = &g;
+  for (auto& r : g.runs) {
+    // Fails what the run still has with Cancelled (the handler gets each tag once).
+    r->shutdown([this, raw] {
+      --raw->closing;
+      maybe_closed();
+      schedule_reap();  // freed from the timer, not inside the run that called this
+    });
+  }
+}
+
+void FailoverUpstream::reap() {
+  for (size_t i = 0; i < retired_.size(); ++i) {
+    if (retired_[i]->outstanding == 0) shut(*retired_[i]);  // may add nothing to retired_
+  }
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if ((*it)->shut && (*it)->closing == 0 && open_) {
+      it = retired_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void FailoverUpstream::shutdown(std::function<void()> closed) {
+  if (closed) closed_ = std::move(closed);
+  if (open_) {
+    open_ = false;
+    if (current_) {
+      current_->retired = true;
+      retired_.push_back(std::move(current_));
+    }
+    pending_.clear();
+    for (size_t i = 0; i < retired_.size(); ++i) shut(*retired_[i]);
+    if (timer_open_) {
+      timer_open_ = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&reap_timer_), [](uv_handle_t* h) {
+        auto* self = static_cast<FailoverUpstream*>(h->data);
+        self->timer_closed_ = true;
+        self->maybe_closed();
+      });
+    }
+  }
+  maybe_closed();
+}
+
+void FailoverUpstream::maybe_closed() {
+  if (open_ || timer_open_ || (!timer_closed_ && reap_timer_.data != nullptr)) return;
+  for (auto& g : retired_) {
+    if (g->closing > 0) return;
+  }
+  if (closed_) std::exchange(closed_, nullptr)();
+}
+
+}  // namespace dnsp::proxy
