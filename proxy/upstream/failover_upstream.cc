@@ -139,8 +139,9 @@ void FailoverUpstream::shut(Generation& g) {
     // Fails what the run still has with Cancelled (the handler gets each tag once).
     r->shutdown([this, raw] {
       --raw->closing;
-      maybe_closed();
       schedule_reap();  // freed from the timer, not inside the run that called this
+      // Last: the owner's `closed` callback may destroy this object (ExplainRun does).
+      maybe_closed();
     });
   }
 }
