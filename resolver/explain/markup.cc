@@ -62,9 +62,11 @@ std::string printable_utf8(std::string_view s) {
   return out;
 }
 
-std::string xml_escape(std::string_view s) {
+namespace {
+
+std::string escape_xml(const std::string& printable) {
   std::string out;
-  for (char c : printable_utf8(s)) {
+  for (char c : printable) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -84,6 +86,23 @@ std::string xml_escape(std::string_view s) {
       default:
         out += c;
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string xml_escape(std::string_view s) { return escape_xml(printable_utf8(s)); }
+
+std::string xml_escape_lines(std::string_view s) {
+  std::string out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = s.find_first_of("\n\t", start);
+    out += xml_escape(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
+    out += s[end];
+    start = end + 1;
   }
   return out;
 }

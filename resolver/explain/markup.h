@@ -14,6 +14,8 @@ std::string printable_utf8(std::string_view s);
 // printable_utf8() with &, <, >, " and ' as character references: safe in XML text and in
 // attribute values quoted either way.
 std::string xml_escape(std::string_view s);
+// The same for a text of several lines (a <pre> block): LF and tab are kept.
+std::string xml_escape_lines(std::string_view s);
 // printable_utf8() with " and \ escaped: safe inside a DOT double-quoted string.
 std::string dot_escape(std::string_view s);
 

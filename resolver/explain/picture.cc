@@ -3,6 +3,7 @@
 // picture_layout.cc's.
 #include "resolver/explain/picture.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "crypto/algorithm.h"
@@ -57,7 +58,11 @@ class GraphBuilder {
   // The node of `signer`'s key `tag`, or a dangling "not found" one added to its keys row;
   // "" when the signer is no zone of the picture.
   std::string key_node(const Name& signer, uint16_t tag, uint8_t algorithm);
-  void rrsig_edges(const std::vector<RrsigView>& sigs, Security checked, const std::string& to);
+  // RFC 4035 §5.2: the DNSKEY RRset counts only when signed by a key a DS (or the anchor)
+  // names; other RRsets by any key of the zone's trusted DNSKEY RRset.
+  enum class Signers : uint8_t { AnyZoneKey, DsNamedKey };
+  void rrsig_edges(const std::vector<RrsigView>& sigs, Security checked, const std::string& to,
+                   Signers signers = Signers::AnyZoneKey);
   PictureNode& add_node(std::string id, NodeShape shape, Tone tone, int zone, Band band);
   void add_edge(const std::string& from, const std::string& to, EdgeKind kind, Tone tone,
                 std::string label);
@@ -66,6 +71,7 @@ class GraphBuilder {
   Picture p_;
   // Node ids of each zone's keys, in the Report's order (tag lookups), per zone.
   std::vector<std::vector<std::pair<uint16_t, std::string>>> keys_;
+  std::vector<std::string> untrusted_;  // node ids of keys no DS (nor the anchor) names
 };
 
 int GraphBuilder::zone_index(const Name& zone) const {
@@ -117,7 +123,7 @@ std::string GraphBuilder::key_node(const Name& signer, uint16_t tag, uint8_t alg
 // RFC 4035 §5.3: an RRSIG counts when its key is trusted, its window holds and it verifies.
 // Red only where the RRset failed; an unused signature beside a verified one is amber.
 void GraphBuilder::rrsig_edges(const std::vector<RrsigView>& sigs, Security checked,
-                               const std::string& to) {
+                               const std::string& to, Signers signers) {
   for (const auto& s : sigs) {
     const std::string from = key_node(s.signer, s.key_tag, s.algorithm);
     if (from.empty()) continue;
@@ -132,6 +138,9 @@ void GraphBuilder::rrsig_edges(const std::vector<RrsigView>& sigs, Security chec
       label = "not valid for " + format_duration(s.inception - r_.now);
     } else if (key != nullptr && key->shape == NodeShape::Missing) {
       label = "key " + std::to_string(s.key_tag) + " not found";
+    } else if (checked == Security::Bogus && signers == Signers::DsNamedKey &&
+               std::find(untrusted_.begin(), untrusted_.end(), from) != untrusted_.end()) {
+      label = "key " + std::to_string(s.key_tag) + " is named by no DS";
     } else if (checked == Security::Bogus) {
       label = "does not verify";
     } else {
@@ -230,6 +239,7 @@ void GraphBuilder::add_keys(size_t i) {
                    (key.bits > 0 ? " " + std::to_string(key.bits) + " bits" : std::string()),
                flags};
     keys_[i].emplace_back(key.key_tag, id);
+    if (!key.trusted) untrusted_.push_back(id);
   }
 }
 
@@ -313,7 +323,7 @@ Picture GraphBuilder::build() {
                                 static_cast<int>(i), Band::Records);
       n.lines = {"DNSKEY RRset", fit_label(z.zone.to_string())};
       if (z.dnskey_rrsigs.empty()) n.lines.push_back("no RRSIG");
-      rrsig_edges(z.dnskey_rrsigs, z.dnskey_check.security, id);
+      rrsig_edges(z.dnskey_rrsigs, z.dnskey_check.security, id, Signers::DsNamedKey);
     } else if (z.keys.empty()) {
       PictureNode& n = add_node("z" + std::to_string(i) + "-note", NodeShape::Note, Tone::Neutral,
                                 static_cast<int>(i), Band::Keys);

@@ -50,7 +50,7 @@ std::string render_html(const Report& r, PageLinks links) {
     out += "<dt>next step</dt><dd id=\"next-step\">" + xml_escape(r.next_step) + "</dd>\n";
   }
   out += "</dl>\n<figure id=\"picture\">\n" + render_svg(r) + "</figure>\n";
-  out += "<h2>Report</h2>\n<pre id=\"report\">" + xml_escape(render_text(r, Color::Off)) +
+  out += "<h2>Report</h2>\n<pre id=\"report\">" + xml_escape_lines(render_text(r, Color::Off)) +
          "</pre>\n</body>\n</html>\n";
   return out;
 }

@@ -219,8 +219,8 @@ std::string render_svg(const Report& report) {
   for (Tone t : {Tone::Good, Tone::Bad, Tone::Warn, Tone::Neutral}) {
     const std::string tone(tone_id(t));
     out += "<marker id=\"arrow-" + tone +
-           "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" "
-           "orient=\"auto-start-reverse\"><path class=\"" +
+           "\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" "
+           "markerUnits=\"userSpaceOnUse\" orient=\"auto-start-reverse\"><path class=\"" +
            tone + "\" d=\"M0,0 L10,5 L0,10 z\"/></marker>";
   }
   out += "</defs>\n<rect width=\"100%\" height=\"100%\" style=\"fill:#fff\"/>\n";

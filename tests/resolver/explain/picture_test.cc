@@ -189,6 +189,16 @@ TEST_CASE("picture: a DS that matches no DNSKEY is a red dangling edge, labelled
   CHECK(contains(svg, "class=\"node missing bad failing\""));
   CHECK(contains(svg, "data-zone=\"example.com.\" data-security=\"bogus\""));
   CHECK(contains(render_dot(r), "label=\"DS 2371 matches no DNSKEY\""));
+  // Its DNSKEY RRset, signed by a key no DS names: said so, not "does not verify".
+  ValidationTrace signed_by_other = t;
+  const auto ksk = dnskey(257, 40);
+  signed_by_other.zones[1].dnskeys->rrsigs = {
+      rrsig(RRType::DNSKEY, key_tag(ksk), ex.zone, kNow - kDay, kNow + kDay)};
+  signed_by_other.zones[1].dnskeys->security = Security::Bogus;
+  const Report r2 = build_report(input(signed_by_other, ex.verdict, "www.example.com."));
+  CHECK(contains(render_svg(r2), "is named by no DS"));
+  CHECK_FALSE(contains(render_svg(r2), "does not verify"));
+  check_complete(r2);
   check_complete(r);
 }
 
@@ -300,4 +310,6 @@ TEST_CASE("picture: the HTML page holds the verdict, cause, next step, picture a
   CHECK(contains(html, "<pre id=\"report\">"));
   CHECK(contains(html, "<a href=\"/\">dashboard</a>"));
   CHECK(contains(html, "expired 2 days ago"));
+  CHECK(contains(html, "\nzone example.  secure"));  // the text report keeps its lines
+  CHECK(xml_escape_lines("a<b\n\tc\x01") == "a&lt;b\n\tc\\x01");
 }
