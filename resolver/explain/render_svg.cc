@@ -83,7 +83,8 @@ g.edge line{fill:none;stroke-width:1.5}g.edge.bad line{stroke-width:3}
 text{stroke:none;font-size:12px;white-space:pre}
 text.t-good{fill:#116329}text.t-bad{fill:#a40e26}text.t-warn{fill:#7d4e00}
 text.t-neutral{fill:#24292f}text.title,text.bold{font-weight:bold}
-text.small{font-size:11px}rect.label-bg{fill:#fff;fill-opacity:.92;stroke:none}
+text.small{font-size:11px}g.zone text,g.answer text{paint-order:stroke;stroke:#fff;stroke-width:4px}
+rect.label-bg{fill:#fff;fill-opacity:.92;stroke:none}
 )";
 
 std::string text_svg(const PictureText& t) {
