@@ -81,9 +81,21 @@ bool use_color(const ExplainOptions& options) {
   return !options.no_color && std::getenv("NO_COLOR") == nullptr && isatty(STDOUT_FILENO) == 1;
 }
 
-// What the options ask for: JSON, or text, coloured on a terminal unless NO_COLOR.
+// What --format names, or nullopt for a name it does not know.
+std::optional<resolver::ExplainFormat> named_format(std::string_view name) {
+  if (name.empty() || name == "text") return resolver::ExplainFormat::Text;
+  if (name == "json") return resolver::ExplainFormat::Json;
+  if (name == "dot") return resolver::ExplainFormat::Dot;
+  if (name == "svg") return resolver::ExplainFormat::Svg;
+  if (name == "html") return resolver::ExplainFormat::Html;
+  return std::nullopt;
+}
+
+// What the options ask for: text is coloured on a terminal unless --no-color or NO_COLOR.
+// The format name was checked by run_explain().
 resolver::ExplainFormat format_of(const ExplainOptions& options) {
-  if (options.json) return resolver::ExplainFormat::Json;
+  const auto f = named_format(options.format).value_or(resolver::ExplainFormat::Text);
+  if (f != resolver::ExplainFormat::Text) return f;
   return use_color(options) ? resolver::ExplainFormat::TextColor : resolver::ExplainFormat::Text;
 }
 
@@ -217,9 +229,12 @@ int explain_remote(const config::Endpoint& server, const resolver::Question& que
     return resolver::kExplainUnresolved;
   }
   if (trace->status == resolver::ExplainStatus::TooLarge) {
-    std::cerr << "dnssec-proxy explain: the JSON trace from " << where
-              << " is larger than one DNS message; run dnssec-proxy explain with that proxy's "
-                 "configuration instead\n";
+    std::cerr
+        << "dnssec-proxy explain: the " << (options.format.empty() ? "text" : options.format)
+        << " trace from " << where
+        << " is larger than one DNS message (65535 octets); open /explain?name=NAME&type=TYPE "
+           "on the proxy's [metrics] listen address, or run dnssec-proxy explain with that "
+           "proxy's configuration instead\n";
     return resolver::kExplainUnresolved;
   }
   std::cout << trace->report;
@@ -248,8 +263,14 @@ ExplainOptions take_explain_options(std::vector<std::string_view>& args) {
       break;
     }
     if (a == "--json") {
-      o.json = true;
+      o.format = "json";
       o.given.emplace_back(a);
+    } else if (a.starts_with("--format=")) {
+      o.format = std::string(a.substr(9));
+      o.given.emplace_back("--format");
+    } else if (a == "--format") {
+      o.format = i + 1 < args.size() ? std::string(args[++i]) : std::string("(none)");
+      o.given.emplace_back("--format");
     } else if (a == "--no-color") {
       o.no_color = true;
       o.given.emplace_back(a);
@@ -273,7 +294,7 @@ bool is_explain(const config::CommandLine& cl) {
 
 std::string explain_usage() {
   return R"(Usage: dnssec-proxy explain NAME [TYPE] [OPTIONS]
-       dnssec-proxy explain NAME [TYPE] --server ADDR[:PORT] [--json] [--no-color]
+       dnssec-proxy explain NAME [TYPE] --server ADDR[:PORT] [--format FORMAT] [--no-color]
 
 Resolve NAME (type TYPE, default A) through the configured upstream, validate the
 answer as the daemon does, and show the chain of trust from the trust anchor
@@ -296,7 +317,12 @@ Options:
                   As for the daemon (see dnssec-proxy --help); not with --server.
   --server ADDR[:PORT]
                   Ask the dnssec-proxy listening there for the report.
-  --json          Print one JSON object (schema: docs/explain-schema.json).
+  --format FORMAT text (the default), json (one JSON object, schema:
+                  docs/explain-schema.json), or the chain of trust as a picture:
+                  dot (Graphviz: dnssec-proxy explain NAME --format dot | dot -Tpng),
+                  svg (drawn by dnssec-proxy itself), html (one page: the picture,
+                  the verdict, cause, next step and the text report; no script).
+  --json          The same as --format json.
   --no-color      No colour, also when stdout is a terminal.
   --help          Show this help and exit.
 
@@ -327,6 +353,10 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
     type = *t;
   }
   const resolver::Question question{*name, type, resolver::RRClass::IN};
+  if (!named_format(options.format)) {
+    return usage_error("--format: expected text, json, dot, svg or html, got \"" + options.format +
+                       "\"");
+  }
 
   if (options.server) {
     // The running proxy validates with its own configuration: flags that would change ours

@@ -199,7 +199,8 @@ void ExplainRun::maybe_closed() {
   if (auto closed = std::exchange(closed_cb_, nullptr)) closed();
 }
 
-std::string render_report(const resolver::Report& report, resolver::ExplainFormat format) {
+std::string render_report(const resolver::Report& report, resolver::ExplainFormat format,
+                          resolver::PageLinks links) {
   switch (format) {
     case resolver::ExplainFormat::Json:
       return resolver::render_json(report);
@@ -207,6 +208,12 @@ std::string render_report(const resolver::Report& report, resolver::ExplainForma
       return resolver::render_text(report, resolver::Color::On);
     case resolver::ExplainFormat::Text:
       return resolver::render_text(report, resolver::Color::Off);
+    case resolver::ExplainFormat::Dot:
+      return resolver::render_dot(report);
+    case resolver::ExplainFormat::Svg:
+      return resolver::render_svg(report);
+    case resolver::ExplainFormat::Html:
+      return resolver::render_html(report, links);
   }
   return resolver::render_text(report, resolver::Color::Off);  // not reached: every format above
 }

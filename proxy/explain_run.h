@@ -97,6 +97,8 @@ class ExplainRun {
 // The report in `format`: the one place that picks a renderer, for `explain` run here
 // (proxy/explain.cc) and for `explain --server` answered by a running proxy
 // (proxy/explain_service.cc).
-std::string render_report(const resolver::Report& report, resolver::ExplainFormat format);
+// `links`: HTML for the /explain page carries a link back to the dashboard.
+std::string render_report(const resolver::Report& report, resolver::ExplainFormat format,
+                          resolver::PageLinks links = resolver::PageLinks::None);
 
 }  // namespace dnsp::proxy

@@ -97,6 +97,51 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
   }
   LOG_INFO("explain: tracing " << query.question.name.to_string() << " "
                                << resolver::to_string(query.question.type) << " for " << who);
+  auto deliver = [this, query, client](const resolver::Report& report) {
+    resolver::ExplainReply out;
+    out.exit_code = static_cast<uint8_t>(report.exit_code);
+    out.report = render_report(report, query.explain->format);
+    LOG_INFO("explain: " << query.question.name.to_string() << " "
+                         << resolver::to_string(query.question.type) << ": "
+                         << resolver::to_string(report.verdict.security));
+    send_(client, resolver::explain_reply(query, out));
+  };
+  if (auto err = start_run(query.question, state, std::move(deliver)); !err.empty()) {
+    LOG_WARN("explain: " << err);
+    const ExtendedError ede{EdeCode::Other, "explain: " + err};
+    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
+                                        resolver::RCode::ServFail, &ede));
+  }
+}
+
+void ExplainService::trace(const resolver::Question& question, resolver::ExplainFormat format,
+                           resolver::PageLinks links, const ClientAddresses& addresses,
+                           const DaemonState& state, TraceDone done) {
+  if (auto refusal = explain_refusal(resolver::Transport::Tcp, addresses)) {
+    return done({TraceRefusal::NotThisHost, refusal->text, "", resolver::kExplainUnresolved,
+                 resolver::Security::Indeterminate});
+  }
+  if (stopping_ || !take_place()) {
+    return done({TraceRefusal::Busy,
+                 "too many explain traces in progress (at most " + std::to_string(kMaxRunning) +
+                     " at once, explain --server included); try again in a few seconds",
+                 "", resolver::kExplainUnresolved, resolver::Security::Indeterminate});
+  }
+  LOG_INFO("explain: tracing " << question.name.to_string() << " "
+                               << resolver::to_string(question.type) << " for a page");
+  auto deliver = [done, format, links](const resolver::Report& report) {
+    done({TraceRefusal::None, "", render_report(report, format, links), report.exit_code,
+          report.verdict.security});
+  };
+  if (auto err = start_run(question, state, std::move(deliver)); !err.empty()) {
+    LOG_WARN("explain: " << err);
+    done({TraceRefusal::Failed, "explain: " + err, "", resolver::kExplainUnresolved,
+          resolver::Security::Indeterminate});
+  }
+}
+
+std::string ExplainService::start_run(const resolver::Question& question, const DaemonState& state,
+                                      Deliver deliver) {
   ExplainSetup setup;
   setup.upstreams = state.config.upstreams;
   setup.tls_ca_file = state.config.tls_ca_file;
@@ -108,31 +153,21 @@ void ExplainService::handle(const resolver::ClientQuery& query, const ClientRef&
   setup.negative_anchors = state.negative_anchors;
   const uint64_t id = next_id_++;
   auto run = std::make_unique<ExplainRun>(
-      loop_, std::move(setup), query.question,
+      loop_, std::move(setup), question,
       [this, id](const resolver::Report& report) { reply(id, report); });
   ExplainRun* r = run.get();
-  requests_.emplace(id, Request{query, client, std::move(run)});
+  requests_.emplace(id, Request{std::move(deliver), std::move(run)});
   if (auto err = r->start(); !err.empty()) {
-    LOG_WARN("explain: " << err);
-    const ExtendedError ede{EdeCode::Other, "explain: " + err};
-    send_(client, resolver::error_reply(query, resolver::EchoQuestion::Yes,
-                                        resolver::RCode::ServFail, &ede));
     end(id);
+    return err;
   }
+  return "";
 }
 
 void ExplainService::reply(uint64_t id, const resolver::Report& report) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;
-  const Request& req = it->second;
-  const auto format = req.query.explain->format;
-  resolver::ExplainReply out;
-  out.exit_code = static_cast<uint8_t>(report.exit_code);
-  out.report = render_report(report, format);
-  LOG_INFO("explain: " << req.query.question.name.to_string() << " "
-                       << resolver::to_string(req.query.question.type) << ": "
-                       << resolver::to_string(report.verdict.security));
-  send_(req.client, resolver::explain_reply(req.query, out));
+  it->second.deliver(report);
   end(id);
 }
 

@@ -4,6 +4,8 @@
 // included), negative trust anchors (RFC 7646), [limits] and upstreams, rendered as the
 // client asked; anyone else gets REFUSED with an Extended DNS Error (RFC 8914) saying why.
 // Kept out of the query path: proxy/pipeline/query_arrives.cc only hands such queries over.
+// The /explain page of [metrics] listen (proxy/pages/pages.h) asks through trace(): the same
+// runs, the same limit of kMaxRunning and the same same-host policy.
 #pragma once
 
 #include <sys/socket.h>
@@ -60,8 +62,24 @@ struct DaemonState {
   const std::vector<resolver::Name>& negative_anchors;
 };
 
+// What trace() gives back: the rendered report, or why there is none.
+enum class TraceRefusal : uint8_t {
+  None,         // `rendered` holds the report
+  NotThisHost,  // explain_refusal(): the client is not on the proxy's host
+  Busy,         // kMaxRunning traces already run: try again
+  Failed,       // the run could not start (`message` says why)
+};
+struct TraceResult {
+  TraceRefusal refusal = TraceRefusal::None;
+  std::string message;   // why, when refused
+  std::string rendered;  // the report in the format asked for
+  int exit_code = 3;
+  resolver::Security security = resolver::Security::Indeterminate;
+};
+
 class ExplainService {
  public:
+  using TraceDone = std::function<void(TraceResult)>;
   using Send = std::function<void(const ClientRef&, std::span<const uint8_t>)>;
   // At most this many traces at once in all event loops together (`everywhere`, shared by
   // the loops' services); more get SERVFAIL with an EDE (try again).
@@ -74,16 +92,25 @@ class ExplainService {
   // A query with the explain option from `client`.
   void handle(const resolver::ClientQuery& query, const ClientRef& client,
               const ClientAddresses& addresses, const DaemonState& state);
+  // The same trace for another front end (the /explain page): `done` is called once, now
+  // when refused, else with the report rendered in `format` (not after stop()).
+  void trace(const resolver::Question& question, resolver::ExplainFormat format,
+             resolver::PageLinks links, const ClientAddresses& addresses, const DaemonState& state,
+             TraceDone done);
   // Ends every run without replying; their handles close on the loop.
   void stop();
 
  private:
+  using Deliver = std::function<void(const resolver::Report&)>;
   struct Request {
-    resolver::ClientQuery query;
-    ClientRef client;
+    Deliver deliver;
     std::unique_ptr<ExplainRun> run;
     bool ending = false;  // end() called; erased once its handles are closed
   };
+  // Starts a run in a place already taken; "" or why it could not start (the place is then
+  // given back).
+  std::string start_run(const resolver::Question& question, const DaemonState& state,
+                        Deliver deliver);
   void reply(uint64_t id, const resolver::Report& report);
   void end(uint64_t id);
 

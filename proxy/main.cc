@@ -23,6 +23,7 @@
 #include "proxy/health_check.h"
 #include "proxy/listen/metrics_listener.h"
 #include "proxy/log.h"
+#include "proxy/pages/pages.h"
 #include "proxy/pipeline/server.h"
 #include "proxy/privileges.h"
 #include "proxy/stats.h"
@@ -95,6 +96,11 @@ struct Daemon {
   int64_t start_time = 0;
   std::unique_ptr<proxy::MetricsListener> metrics;
   std::vector<std::unique_ptr<proxy::MetricsListener>> retired_metrics;  // closing
+  // The pages beside /metrics (proxy/pages/): the dashboard's minute-by-minute history.
+  std::unique_ptr<proxy::Pages> pages;
+  proxy::StatsHistory history;
+  uv_timer_t history_timer{};
+  bool history_open = false;
 
   // SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 logs the statistics.
   void catch_signals(uv_loop_t* loop) {
@@ -126,6 +132,10 @@ struct Daemon {
   }
 
   void close_signals() {
+    if (history_open) {
+      history_open = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(&history_timer), nullptr);
+    }
     for (auto* s : {&sigint, &sigterm, &sighup, &sigusr1}) {
       if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) {
         uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
@@ -142,6 +152,38 @@ struct Daemon {
     g.cache_max_bytes = config.cache.max_size;
     g.start_time_unix = start_time;
     return g;
+  }
+  proxy::DashboardData dashboard() const {
+    proxy::DashboardData d;
+    d.version = DNSSEC_PROXY_VERSION;
+    d.now = proxy::wall_clock_now();
+    d.started = start_time;
+    d.minutes = history.minutes(d.now, proxy::totals_of(all_stats()));
+    for (const auto& u : config.upstreams) d.upstreams.push_back(config::to_string(u));
+    d.bogus = caches->bogus.frequent(d.now, 20);
+    return d;
+  }
+  // The pages of [metrics] listen and the history their chart draws, sampled every minute.
+  void start_pages(uv_loop_t* loop) {
+    proxy::PagesWiring wiring;
+    wiring.dashboard = [this] { return dashboard(); };
+    wiring.explain = [this](const resolver::Question& q, resolver::ExplainFormat f,
+                            resolver::PageLinks l, const proxy::ClientAddresses& a,
+                            proxy::ExplainService::TraceDone done) {
+      server->explain_for_page(q, f, l, a, std::move(done));
+    };
+    pages = std::make_unique<proxy::Pages>(std::move(wiring));
+    history.sample(proxy::wall_clock_now(), proxy::totals_of(all_stats()));
+    uv_timer_init(loop, &history_timer);
+    history_timer.data = this;
+    history_open = true;
+    uv_timer_start(
+        &history_timer,
+        [](uv_timer_t* t) {
+          auto* d = static_cast<Daemon*>(t->data);
+          d->history.sample(proxy::wall_clock_now(), proxy::totals_of(d->all_stats()));
+        },
+        60000, 60000);
   }
   std::string render_metrics() const {
     return proxy::render_prometheus(all_stats(), gauges(), DNSSEC_PROXY_VERSION);
@@ -160,13 +202,15 @@ struct Daemon {
     if (!endpoint) return "";
     auto addr = proxy::to_socket_address(*endpoint);
     if (!addr) return "[metrics] listen: not an IP address";
-    metrics = std::make_unique<proxy::MetricsListener>(loop, [this] { return render_metrics(); });
+    metrics = std::make_unique<proxy::MetricsListener>(
+        loop, [this] { return render_metrics(); }, pages.get());
     if (auto err = metrics->start(*addr); !err.empty()) {
       metrics->close();
       retired_metrics.push_back(std::move(metrics));
       return err;
     }
-    LOG_INFO("serving metrics on http://" << config::to_string(*endpoint) << "/metrics");
+    LOG_INFO("serving metrics on http://" << config::to_string(*endpoint)
+                                          << "/metrics, the dashboard on / and /explain");
     return "";
   }
   // SIGHUP: read the configuration again and apply what can change at run time. A file
@@ -333,6 +377,7 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   if (auto err = workers.start(cfg.threads, cfg, configured, caches); !err.empty()) {
     return fail_start(err);
   }
+  daemon.start_pages(loop);
   if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
     return fail_start(err);
   }

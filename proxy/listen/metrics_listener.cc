@@ -1,9 +1,5 @@
 #include "proxy/listen/metrics_listener.h"
 
-#include <arpa/inet.h>
-
-#include <cctype>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,7 +18,9 @@ struct MetricsListener::Connection {
   std::string response;
   int open_handles = 0;
   bool closing = false;
-  bool answered = false;
+  bool answered = false;  // the request head is read: respond() has it
+  bool written = false;   // a response is on its way
+  uint64_t serial = 0;    // how a handler's late reply finds it
   Connection* prev = nullptr;
   Connection* next = nullptr;
 
@@ -62,8 +60,7 @@ struct MetricsListener::Connection {
       return;
     }
     if (c->answered || c->owner == nullptr) return;
-    if (c->request.find("\r\n\r\n") != std::string::npos ||
-        c->request.find("\n\n") != std::string::npos || c->request.size() > kMaxRequestBytes) {
+    if (parse_http_request(c->request, kMaxRequestBytes).status != HttpParse::Incomplete) {
       c->answered = true;
       uv_read_stop(s);
       c->owner->respond(c);
@@ -74,8 +71,8 @@ struct MetricsListener::Connection {
   }
 };
 
-MetricsListener::MetricsListener(uv_loop_t* loop, Render render)
-    : loop_(loop), render_(std::move(render)) {}
+MetricsListener::MetricsListener(uv_loop_t* loop, Render render, HttpHandler* pages)
+    : loop_(loop), render_(std::move(render)), pages_(pages) {}
 
 std::string MetricsListener::start(const SocketAddress& address) {
   uv_tcp_init(loop_, &handle_);
@@ -93,6 +90,7 @@ std::string MetricsListener::start(const SocketAddress& address) {
 void MetricsListener::close() {
   if (!open_) return;
   open_ = false;
+  *self_ = nullptr;
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), nullptr);
   while (first_ != nullptr) first_->close();
 }
@@ -111,6 +109,7 @@ void MetricsListener::on_connection(uv_stream_t* server, int status) noexcept {
   if (self->first_ != nullptr) self->first_->prev = c;
   self->first_ = c;
   ++self->connections_;
+  c->serial = self->next_serial_++;
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0 ||
       self->connections_ > kMaxConnections) {
     c->close();
@@ -139,105 +138,66 @@ std::string http_response(std::string_view status, std::string_view content_type
   return r;
 }
 
-bool same_letters(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// The value of the request head's Host field (RFC 9110 §7.2), trimmed; nullopt when absent.
-std::optional<std::string_view> host_field(std::string_view head) {
-  size_t pos = head.find('\n');  // past the request line
-  while (pos != std::string_view::npos && pos + 1 < head.size()) {
-    const size_t start = pos + 1;
-    const size_t end = head.find('\n', start);
-    std::string_view line = head.substr(start, end == std::string_view::npos ? end : end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) break;  // end of the header fields
-    const size_t colon = line.find(':');
-    if (colon != std::string_view::npos && same_letters(line.substr(0, colon), "host")) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-      }
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-        value.remove_suffix(1);
-      }
-      return value;
-    }
-    pos = end;
-  }
-  return std::nullopt;
-}
-
-bool is_port(std::string_view s) {
-  if (s.empty() || s.size() > 5) return false;
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') return false;
-  }
-  return true;
-}
-
-// DNS rebinding: a page on attacker.example whose name is made to resolve to 127.0.0.1 can
-// read this listener from the victim's browser, which then sends "Host: attacker.example".
-// Only a Host naming the listener by address (IPv4, or [IPv6], with an optional port) or as
-// localhost can come from a page of our own origin.
-bool host_allowed(std::string_view host) {
-  std::string_view name = host;
-  if (!host.empty() && host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close == std::string_view::npos) return false;
-    const std::string_view rest = host.substr(close + 1);
-    if (!rest.empty() && !(rest.front() == ':' && is_port(rest.substr(1)))) return false;
-    const std::string v6(host.substr(1, close - 1));
-    in6_addr a6{};
-    return inet_pton(AF_INET6, v6.c_str(), &a6) == 1;
-  }
-  if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
-    if (!is_port(host.substr(colon + 1))) return false;
-    name = host.substr(0, colon);
-  }
-  if (same_letters(name, "localhost")) return true;
-  const std::string v4(name);
-  in_addr a4{};
-  return inet_pton(AF_INET, v4.c_str(), &a4) == 1;
+// The two ends of the connection, for handlers' policies (same host).
+HttpPeer peer_of(const uv_tcp_t* tcp) {
+  HttpPeer p;
+  SocketAddress a;
+  int len = sizeof a.storage;
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&a.storage), &len) == 0) p.peer = a;
+  len = sizeof a.storage;
+  if (uv_tcp_getsockname(tcp, reinterpret_cast<sockaddr*>(&a.storage), &len) == 0) p.local = a;
+  return p;
 }
 
 }  // namespace
 
 void MetricsListener::respond(Connection* c) {
-  // Request line (RFC 9112 §3): METHOD SP TARGET SP VERSION.
-  const std::string_view req = c->request;
-  const std::string_view line = req.substr(0, req.find_first_of("\r\n"));
-  const size_t sp1 = line.find(' ');
-  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  const std::string_view method = line.substr(0, sp1);
-  std::string_view target =
-      sp2 == std::string_view::npos ? std::string_view() : line.substr(sp1 + 1, sp2 - sp1 - 1);
-  target = target.substr(0, target.find('?'));  // Prometheus may add query parameters
-  if (c->request.size() > kMaxRequestBytes || sp2 == std::string_view::npos) {
-    c->response = http_response("400 Bad Request", "text/plain", "bad request\n");
-  } else if (const auto host = host_field(req); host && !host_allowed(*host)) {
-    // No Host at all (HTTP/1.0 tools) is served: browsers always send one.
-    c->response = http_response(
-        "403 Forbidden", "text/plain",
-        "dnssec-proxy serves metrics only for a Host that is an IP address or localhost "
-        "(DNS rebinding)\n");
-  } else if (method != "GET" && method != "HEAD") {
-    c->response =
-        http_response("405 Method Not Allowed", "text/plain", "only GET\n", "Allow: GET, HEAD\r\n");
-  } else if (target != "/metrics") {
-    c->response =
-        http_response("404 Not Found", "text/plain", "dnssec-proxy serves /metrics only\n");
-  } else {
-    c->response = http_response("200 OK", "text/plain; version=0.0.4; charset=utf-8", render_());
-    if (method == "HEAD") c->response.resize(c->response.find("\r\n\r\n") + 4);
+  const ParsedRequest parsed = parse_http_request(c->request, kMaxRequestBytes);
+  const HttpRequest& req = parsed.request;
+  const bool head = req.method == "HEAD";
+  if (parsed.status != HttpParse::Ok) {
+    return send(c, {"400 Bad Request", "text/plain", "bad request\n", ""}, false);
   }
+  if (req.host && !host_allowed(*req.host)) {
+    // No Host at all (HTTP/1.0 tools) is served: browsers always send one.
+    return send(c,
+                {"403 Forbidden", "text/plain",
+                 "dnssec-proxy serves this listener only for a Host that is an IP address or "
+                 "localhost (DNS rebinding)\n",
+                 ""},
+                false);
+  }
+  if (req.method != "GET" && !head) {
+    return send(c, {"405 Method Not Allowed", "text/plain", "only GET\n", "Allow: GET, HEAD\r\n"},
+                false);
+  }
+  if (req.path == "/metrics") {
+    return send(c, {"200 OK", "text/plain; version=0.0.4; charset=utf-8", render_(), ""}, head);
+  }
+  if (pages_ == nullptr) {
+    return send(c, {"404 Not Found", "text/plain", "dnssec-proxy serves /metrics only\n", ""},
+                false);
+  }
+  // A handler may take seconds (an /explain trace): the connection waits that long.
+  uv_timer_start(&c->timer, &Connection::on_timeout, kResponseTimeoutMs, 0);
+  pages_->handle(
+      req, peer_of(&c->tcp),
+      [weak = std::weak_ptr<MetricsListener*>(self_), serial = c->serial, head](HttpResponse r) {
+        const auto self = weak.lock();
+        if (!self || *self == nullptr) return;  // the listener has closed
+        for (Connection* k = (*self)->first_; k != nullptr; k = k->next) {
+          if (k->serial == serial) return (*self)->send(k, std::move(r), head);
+        }
+      });
+}
+
+void MetricsListener::send(Connection* c, HttpResponse r, bool head_only) {
+  if (c->written) return;
+  c->written = true;
+  c->response = http_response(
+      r.status, r.content_type, r.body,
+      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n" + r.extra_headers);
+  if (head_only) c->response.resize(c->response.find("\r\n\r\n") + 4);
   c->write.data = c;
   uv_buf_t b = uv_buf_init(c->response.data(), static_cast<unsigned>(c->response.size()));
   if (uv_write(&c->write, reinterpret_cast<uv_stream_t*>(&c->tcp), &b, 1,

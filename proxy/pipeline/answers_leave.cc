@@ -160,6 +160,7 @@ void Server::fail_bogus(uint64_t tid, const Transaction& t, const resolver::Verd
     LOG_WARN(ede.text << ": configure an upstream that passes RRSIGs through (DO=1)");
   }
   stats_.count_bogus(ede.code);
+  shared_.bogus.record(t.query.question, verdict.zone, ede, wall_clock_now());
   log_bogus(t, verdict, ede);
   if (!t.query.checking_disabled()) answer_cache_.store_bogus(t.query, ede, uv_now(loop_));
   fail(tid, RCode::ServFail, &ede);

@@ -180,4 +180,11 @@ void Server::on_wake(uv_async_t* handle) noexcept {
   self->arm_deadline_timer();
 }
 
+void Server::explain_for_page(const resolver::Question& question, resolver::ExplainFormat format,
+                              resolver::PageLinks links, const ClientAddresses& addresses,
+                              ExplainService::TraceDone done) {
+  explain_.trace(question, format, links, addresses,
+                 {config_, anchors_, limits_, negative_anchors_}, std::move(done));
+}
+
 }  // namespace dnsp::proxy

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "proxy/bogus_log.h"
 #include "proxy/explain_service.h"
 #include "proxy/listen/client_ref.h"
 #include "proxy/listen/query_sink.h"
@@ -55,6 +56,7 @@ struct Shared {
     new std::atomic<uint64_t>[kSynthesisSlots] {}
   };
   LoopGroup loops;
+  BogusLog bogus;  // the dashboard's most frequent bogus questions (proxy/pages/)
   Gauges gauges() const;
 };
 
@@ -89,6 +91,11 @@ class Server final : public QuerySink {
   std::vector<std::string> reload(config::Config next,
                                   std::optional<resolver::TrustAnchors> anchors);
 
+  // A trace for the /explain page (proxy/pages/pages.h), by this loop's ExplainService with
+  // the live anchors, limits and upstreams: `done` gets the report rendered in `format`.
+  void explain_for_page(const resolver::Question& question, resolver::ExplainFormat format,
+                        resolver::PageLinks links, const ClientAddresses& addresses,
+                        ExplainService::TraceDone done);
   Stats& stats() { return stats_; }
   const Stats& stats() const { return stats_; }
 

@@ -16,12 +16,16 @@ constexpr std::string_view kColorReset = "\033[0m";
 
 ExplainRequest parse_explain_request(std::span<const uint8_t> data) {
   ExplainRequest r;
-  if (data.size() != 2 || data[0] != kExplainVersion || data[1] > 2) {
+  if (data.size() != 2 || data[0] != kExplainVersion || data[1] > kLastExplainFormat) {
     r.well_formed = false;
     return r;
   }
   r.format = static_cast<ExplainFormat>(data[1]);
   return r;
+}
+
+bool explain_format_is_text(ExplainFormat format) {
+  return format == ExplainFormat::Text || format == ExplainFormat::TextColor;
 }
 
 std::vector<uint8_t> explain_request_payload(ExplainFormat format) {
@@ -52,7 +56,7 @@ std::vector<uint8_t> explain_reply_payload(const ExplainReply& reply, ExplainFor
     out.insert(out.end(), reply.report.begin(), reply.report.end());
     return out;
   }
-  if (format == ExplainFormat::Json || room < kTruncatedMarker.size()) {
+  if (!explain_format_is_text(format) || room < kTruncatedMarker.size()) {
     out[2] = static_cast<uint8_t>(ExplainStatus::TooLarge);
     return out;
   }

@@ -41,7 +41,8 @@ std::vector<uint8_t> query_with(std::vector<uint8_t> payload) {
 }  // namespace
 
 TEST_CASE("explain option: check_query finds the request and its format") {
-  for (auto format : {ExplainFormat::Text, ExplainFormat::TextColor, ExplainFormat::Json}) {
+  for (auto format : {ExplainFormat::Text, ExplainFormat::TextColor, ExplainFormat::Json,
+                      ExplainFormat::Dot, ExplainFormat::Svg, ExplainFormat::Html}) {
     const ClientQuery q =
         accepted(explain_query({N("www.example."), RRType::AAAA, RRClass::IN}, 0x1234, format));
     REQUIRE(q.explain);
@@ -58,7 +59,7 @@ TEST_CASE("explain option: check_query finds the request and its format") {
 
 TEST_CASE("explain option: an unknown version or format is flagged, not taken as text") {
   for (const auto& payload : {std::vector<uint8_t>{}, std::vector<uint8_t>{2, 0},
-                              std::vector<uint8_t>{1, 3}, std::vector<uint8_t>{1, 0, 0}}) {
+                              std::vector<uint8_t>{1, 6}, std::vector<uint8_t>{1, 0, 0}}) {
     const ClientQuery q = accepted(query_with(payload));
     REQUIRE(q.explain);
     CHECK_FALSE(q.explain->well_formed);
@@ -159,4 +160,18 @@ TEST_CASE("explain option: a coloured text cut does not end inside a colour sequ
   CHECK(before.size() >= 4);
   CHECK(before.substr(before.size() - 4) == "\033[0m");  // colour reset before the marker
   CHECK(before.find("\033[3") == std::string::npos);     // no half sequence
+}
+
+TEST_CASE("explain option: an SVG or HTML report too large for one message is left out whole") {
+  ExplainReply out;
+  out.exit_code = 2;
+  out.report = "<svg>" + std::string(70000, 'x') + "</svg>";
+  for (auto format : {ExplainFormat::Dot, ExplainFormat::Svg, ExplainFormat::Html}) {
+    const auto payload = explain_reply_payload(out, format, 65000);
+    REQUIRE(payload.size() == 3);
+    CHECK(payload[2] == static_cast<uint8_t>(ExplainStatus::TooLarge));
+  }
+  out.report = "<svg></svg>";
+  const auto fits = explain_reply_payload(out, ExplainFormat::Svg, 65000);
+  CHECK(std::string(fits.begin() + 3, fits.end()) == "<svg></svg>");
 }

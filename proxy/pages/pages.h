@@ -1,0 +1,38 @@
+// Pages: the HttpHandler behind [metrics] listen (proxy/listen/http_handler.h) for everything
+// but /metrics: "/" (the dashboard, dashboard.h) and "/explain?name=N&type=T[&format=F]" (the
+// chain of trust and report of the same trace `explain --server` gives: ExplainService, with
+// its limit of four at once (429 past it) and its same-host policy (403 otherwise)). Read-only
+// GET pages without script; a Content-Security-Policy forbids any other resource.
+#pragma once
+
+#include <functional>
+
+#include "proxy/explain_service.h"
+#include "proxy/listen/http_handler.h"
+#include "proxy/pages/dashboard.h"
+
+namespace dnsp::proxy {
+
+// What the pages read and ask, wired by proxy/main.cc.
+struct PagesWiring {
+  std::function<DashboardData()> dashboard;
+  // Server::explain_for_page on loop 0.
+  std::function<void(const resolver::Question&, resolver::ExplainFormat, resolver::PageLinks,
+                     const ClientAddresses&, ExplainService::TraceDone)>
+      explain;
+};
+
+class Pages final : public HttpHandler {
+ public:
+  explicit Pages(PagesWiring wiring) : wiring_(std::move(wiring)) {}
+  void handle(const HttpRequest& request, const HttpPeer& peer, HttpReply reply) override;
+
+ private:
+  void explain(const HttpRequest& request, const HttpPeer& peer, HttpReply reply);
+  PagesWiring wiring_;
+};
+
+// "Content-Security-Policy: ..." for every page: no script, no fetch, inline styles only.
+extern const char* const kPageSecurityHeaders;
+
+}  // namespace dnsp::proxy
