@@ -49,7 +49,8 @@ class CaresUpstream final : public Upstream {
   CaresUpstream(const CaresUpstream&) = delete;
   CaresUpstream& operator=(const CaresUpstream&) = delete;
 
-  // Sets up the channel. Nothing is sent until the first query. Returns "" or an error.
+  // Sets up the channel. Nothing is sent, and no libuv handle opened, until the first query:
+  // an upstream dropped unused needs no shutdown(). Returns "" or an error.
   // UpstreamTransport::Tcp makes every query use TCP (c-ares ARES_FLAG_USEVC).
   std::string init(const UpstreamSettings& settings, UpstreamTransport transport);
   std::string reconfigure(const UpstreamSettings& settings) override;

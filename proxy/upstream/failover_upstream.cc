@@ -18,9 +18,10 @@ FailoverUpstream::~FailoverUpstream() {
 
 std::string FailoverUpstream::build(const UpstreamSettings& settings,
                                     std::unique_ptr<Generation>& out) {
-  // What can fail is checked before any handle opens, so a failed build leaves nothing to
-  // close (an unreadable CA file on SIGHUP changes nothing).
-  if (auto err = TlsUpstream::check(settings); !err.empty()) return err;
+  // A run opens no libuv handle before its first query (CaresUpstream::init,
+  // TlsUpstream::init), so when one cannot be set up (an unreadable CA file, a server c-ares
+  // refuses), the runs built before it are dropped at once: nothing to close, nothing
+  // changed (a failed SIGHUP keeps the servers it had).
   auto generation = std::make_unique<Generation>();
   Generation* g = generation.get();
   size_t i = 0;
@@ -46,23 +47,19 @@ std::string FailoverUpstream::build(const UpstreamSettings& settings,
     }
   }
   if (error.empty() && g->runs.empty()) error = "no upstream server";
-  if (!error.empty()) {
-    // The runs made so far close from the timer.
-    g->retired = true;
-    retired_.push_back(std::move(generation));
-    schedule_reap();
-    return error;
-  }
+  if (!error.empty()) return error;  // `generation` goes: its runs hold no handle yet
   out = std::move(generation);
   return "";
 }
 
 std::string FailoverUpstream::init(const UpstreamSettings& settings) {
+  // Built first: a failure leaves this object with no handle, free to be destroyed at once
+  // (make_upstream does).
+  if (auto err = build(settings, current_); !err.empty()) return err;
   uv_timer_init(loop_, &reap_timer_);
   reap_timer_.data = this;
   timer_open_ = true;
   open_ = true;
-  if (auto err = build(settings, current_); !err.empty()) return err;
   servers_text_ = proxy::servers_text(settings.servers);
   return "";
 }

@@ -31,6 +31,8 @@ class FailoverUpstream final : public Upstream {
   FailoverUpstream(const FailoverUpstream&) = delete;
   FailoverUpstream& operator=(const FailoverUpstream&) = delete;
 
+  // Builds the runs. "" or what went wrong; then nothing was opened and this object may be
+  // destroyed at once.
   std::string init(const UpstreamSettings& settings);
   std::string reconfigure(const UpstreamSettings& settings) override;
   void send(std::span<const uint8_t> query, uint64_t tag) override;

@@ -11,11 +11,6 @@ namespace {
 
 constexpr size_t kReadBuffer = 64 * 1024;
 
-bool any_tls(const UpstreamSettings& settings) {
-  return std::any_of(settings.servers.begin(), settings.servers.end(),
-                     [](const auto& s) { return s.protocol == config::UpstreamProtocol::Tls; });
-}
-
 // The TLS context for `settings`, or what is wrong with them, in words naming the setting.
 crypto::TlsContextResult tls_context(const UpstreamSettings& settings, std::string& error) {
   crypto::TlsContextResult made = crypto::TlsContext::make(settings.tls_ca_file);
@@ -50,13 +45,6 @@ TlsUpstream::~TlsUpstream() {
   for (TlsConnection* c : alive_) c->detach();  // their close callbacks free them alone
 }
 
-std::string TlsUpstream::check(const UpstreamSettings& settings) {
-  if (!any_tls(settings)) return "";
-  std::string error;
-  (void)tls_context(settings, error);
-  return error;
-}
-
 std::string TlsUpstream::init(const UpstreamSettings& settings) {
   std::string error;
   tls_ = tls_context(settings, error).context;
@@ -74,11 +62,8 @@ std::string TlsUpstream::init(const UpstreamSettings& settings) {
   servers_text_ = proxy::servers_text(settings.servers);
   timeout_ms_ = settings.timeout_ms;
   attempts_ = std::max<uint32_t>(settings.attempts, 1);
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
-  timer_open_ = true;
   open_ = true;
-  return "";
+  return "";  // the timer opens with the first query
 }
 
 std::string TlsUpstream::reconfigure(const UpstreamSettings& settings) {
@@ -100,6 +85,13 @@ void TlsUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
   if (!open_) {
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;
+  }
+  if (!timer_open_) {
+    // No libuv handle before the first query: an upstream that is built and dropped unused
+    // (a list that failed to build further on) has nothing to close.
+    uv_timer_init(loop_, &timer_);
+    timer_.data = this;
+    timer_open_ = true;
   }
   const uint64_t qid = next_query_++;
   Query& q = queries_[qid];

@@ -50,11 +50,9 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
   TlsUpstream(const TlsUpstream&) = delete;
   TlsUpstream& operator=(const TlsUpstream&) = delete;
 
-  // Whether the TLS settings can be used (the CA file loads), before anything is built: ""
-  // or what is wrong. "" when `settings` has no TLS server.
-  static std::string check(const UpstreamSettings& settings);
   // Sets up the TLS context (CA store, TLS 1.2 minimum); every server must be Tls. Nothing
-  // is connected until the first query. "" or what went wrong (an unreadable CA file).
+  // is connected, and no libuv handle opened, until the first query: an upstream dropped
+  // unused needs no shutdown(). "" or what went wrong (an unreadable CA file).
   std::string init(const UpstreamSettings& settings);
   // Timeouts and attempts only: other servers need a new TlsUpstream (FailoverUpstream
   // makes one on reload); returns an error then.
