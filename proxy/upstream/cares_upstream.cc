@@ -169,7 +169,8 @@ int rcode_of(const unsigned char* packet, int len) {
 constexpr int kFormErr = 1;
 }  // namespace
 
-void CaresUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
+void CaresUpstream::send(std::span<const uint8_t> query, uint64_t tag,
+                         UpstreamTransport transport) {
   if (open_ && !timer_open_) {
     // No libuv handle before the first query: an upstream that is built and dropped unused
     // (a list that failed to build further on) has nothing to close.
@@ -177,7 +178,8 @@ void CaresUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
     timer_.data = this;
     timer_open_ = true;
   }
-  send_on(transport_, 0, std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_), 0);
+  send_on(transport == UpstreamTransport::Tcp ? transport : transport_, 0,
+          std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_), 0);
 }
 
 void CaresUpstream::send_on(UpstreamTransport transport, size_t start, std::vector<uint8_t> packet,

@@ -81,7 +81,8 @@ std::string TlsUpstream::reconfigure(const UpstreamSettings& settings) {
 
 bool TlsUpstream::in_backoff(const Server& s) const { return uv_now(loop_) < s.down_until; }
 
-void TlsUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
+void TlsUpstream::send(std::span<const uint8_t> query, uint64_t tag,
+                       UpstreamTransport /*transport*/) {
   if (!open_) {
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;

@@ -57,7 +57,9 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
   // Timeouts and attempts only: other servers need a new TlsUpstream (FailoverUpstream
   // makes one on reload); returns an error then.
   std::string reconfigure(const UpstreamSettings& settings) override;
-  void send(std::span<const uint8_t> query, uint64_t tag) override;
+  using Upstream::send;
+  // `transport` does not matter: every query goes on the same connections (streams already).
+  void send(std::span<const uint8_t> query, uint64_t tag, UpstreamTransport transport) override;
   void shutdown(std::function<void()> closed = {}) override;
   const std::string& servers_text() const override { return servers_text_; }
 
