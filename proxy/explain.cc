@@ -307,6 +307,13 @@ error.
 )";
 }
 
+namespace {
+// `dnssec-proxy explain NAME TYPE` with this process's configuration: a run against the
+// upstreams on a loop of its own.
+int explain_locally(const config::CommandLine& cl, const resolver::Question& question,
+                    const ExplainOptions& options);
+}  // namespace
+
 int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
   if (cl.help) {
     std::cout << explain_usage();
@@ -344,7 +351,12 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
     if (cl.log_level) set_log_level(*cl.log_level);
     return explain_remote(*server, question, options);
   }
+  return explain_locally(cl, question, options);
+}
 
+namespace {
+int explain_locally(const config::CommandLine& cl, const resolver::Question& question,
+                    const ExplainOptions& options) {
   auto loaded = config::load(cl);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) std::cerr << e << "\n";
@@ -395,5 +407,6 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
   std::cout.flush();
   return report->exit_code;
 }
+}  // namespace
 
 }  // namespace dnsp::proxy
