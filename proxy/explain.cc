@@ -333,6 +333,13 @@ error.
 )";
 }
 
+namespace {
+// `dnssec-proxy explain NAME TYPE` with this process's configuration: a run against the
+// upstreams on a loop of its own.
+int explain_locally(const config::CommandLine& cl, const resolver::Question& question,
+                    const ExplainOptions& options);
+}  // namespace
+
 int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
   if (cl.help) {
     std::cout << explain_usage();
@@ -374,7 +381,12 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
     if (cl.log_level) set_log_level(*cl.log_level);
     return explain_remote(*server, question, options);
   }
+  return explain_locally(cl, question, options);
+}
 
+namespace {
+int explain_locally(const config::CommandLine& cl, const resolver::Question& question,
+                    const ExplainOptions& options) {
   auto loaded = config::load(cl);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) std::cerr << e << "\n";
@@ -425,5 +437,6 @@ int run_explain(const config::CommandLine& cl, const ExplainOptions& options) {
   std::cout.flush();
   return report->exit_code;
 }
+}  // namespace
 
 }  // namespace dnsp::proxy

@@ -256,7 +256,7 @@ void Server::log_bogus(const Transaction& t, const resolver::Verdict& verdict,
                " ede=" + std::to_string(static_cast<int>(ede.code)) +
                " ede_name=" + logfmt_value(resolver::ede_name(ede.code)) +
                " text=" + logfmt_value(ede.text) + " client=" + logfmt_value(client) +
-               " upstream=" + logfmt_value(channel_for(t).servers_text()) +
+               " upstream=" + logfmt_value(upstream_->servers_text()) +
                (t.retried ? " retried=tcp" : ""));
 }
 

@@ -98,14 +98,12 @@ std::string Server::start() {
   uv_timer_init(loop_, &deadline_timer_);
   deadline_timer_.data = this;
   timer_open_ = true;
-  for (auto [channel, transport] : {std::pair{&upstream_, UpstreamTransport::Udp},
-                                    std::pair{&upstream_tcp_, UpstreamTransport::Tcp}}) {
-    auto made = make_upstream(
-        loop_, [this](UpstreamReply&& r) { on_upstream(std::move(r)); },
-        UpstreamSettings::of(config_), transport, &stats_.transport);
-    if (!made) return made.error();
-    *channel = std::move(*made);
-  }
+  // One upstream for both transports: the TCP retries share its TLS connections.
+  auto made = make_upstream(
+      loop_, [this](UpstreamReply&& r) { on_upstream(std::move(r)); },
+      UpstreamSettings::of(config_), &stats_.transport);
+  if (!made) return made.error();
+  upstream_ = std::move(*made);
   for (const auto& ep : config_.listen) {
     if (auto err = open_listener(ep); !err.empty()) return err;
   }
@@ -195,10 +193,8 @@ std::vector<std::string> Server::reload(config::Config next,
   // Upstreams: queries in flight finish on the old servers.
   if (const auto settings = UpstreamSettings::of(next);
       settings != UpstreamSettings::of(config_) && upstream_) {
-    for (Upstream* channel : {upstream_.get(), upstream_tcp_.get()}) {
-      if (auto err = channel->reconfigure(settings); !err.empty()) {
-        problems.push_back("cannot switch upstreams: " + err);
-      }
+    if (auto err = upstream_->reconfigure(settings); !err.empty()) {
+      problems.push_back("cannot switch upstreams: " + err);
     }
     if (role_.index == 0) LOG_INFO("reload: forwarding to " << upstream_->servers_text());
   }
@@ -242,9 +238,7 @@ void Server::stop() {
   for (auto& [id, c] : connections_) conns.push_back(c);
   for (auto* c : conns) c->close();
   // Outstanding queries come back Cancelled and are dropped.
-  for (auto* channel : {upstream_.get(), upstream_tcp_.get()}) {
-    if (channel) channel->shutdown();
-  }
+  if (upstream_) upstream_->shutdown();
   explain_.stop();
   retry_tags_.clear();
   if (wake_open_) {

@@ -170,8 +170,8 @@ class Server final : public QuerySink {
   // try over TCP before calling the answer bogus (big resolvers sometimes return partial
   // DNSSEC data over UDP).
   bool retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict);
-  Upstream& channel_for(const Transaction& t) const {
-    return t.retried ? *upstream_tcp_ : *upstream_;
+  static UpstreamTransport transport_for(const Transaction& t) {
+    return t.retried ? UpstreamTransport::Tcp : UpstreamTransport::Udp;
   }
   // `detail`: the transport's words for the failure (UpstreamReply::detail), or "".
   void fail_upstream(uint64_t tid, UpstreamStatus status, const std::string& detail);
@@ -197,7 +197,7 @@ class Server final : public QuerySink {
     stats_.in_flight.set(transactions_.size());
     stats_.tcp_connections.set(connections_.size());
   }
-  void send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag);
+  void send_upstream(std::span<const uint8_t> query, uint64_t tag, UpstreamTransport transport);
   // Transactions enter and leave through these, which keep the global in-flight count.
   Transaction& add_transaction(uint64_t tid, Transaction t);
   void erase_transaction(std::unordered_map<uint64_t, Transaction>::iterator it);
@@ -233,8 +233,7 @@ class Server final : public QuerySink {
   // may still hold a UdpClient that points at them (their send() is then a no-op).
   std::vector<Listener> retired_listeners_;
   Stats stats_;
-  std::unique_ptr<Upstream> upstream_;                 // made by start()
-  std::unique_ptr<Upstream> upstream_tcp_;             // the same servers over TCP, for retries
+  std::unique_ptr<Upstream> upstream_;                 // made by start(); UDP and TCP
   std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;

@@ -17,9 +17,10 @@ using resolver::EdeCode;
 using resolver::ExtendedError;
 using resolver::RCode;
 
-void Server::send_upstream(Upstream& channel, std::span<const uint8_t> query, uint64_t tag) {
+void Server::send_upstream(std::span<const uint8_t> query, uint64_t tag,
+                           UpstreamTransport transport) {
   ++stats_.upstream_queries;
-  channel.send(query, tag);
+  upstream_->send(query, tag, transport);
 }
 
 void Server::on_upstream(UpstreamReply&& reply) {
@@ -102,7 +103,6 @@ void Server::advance(uint64_t tid, resolver::Step step) {
 void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   auto t = transactions_.find(tid);
   if (t == transactions_.end()) return;
-  Upstream& channel = channel_for(t->second);
   const std::string key = need.name.lowercased().to_string() + "/" +
                           resolver::to_string(need.type) + (t->second.retried ? "/tcp" : "");
   if (auto it = subquery_by_key_.find(key); it != subquery_by_key_.end()) {
@@ -115,7 +115,7 @@ void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   subquery_by_key_.emplace(key, tag);
   LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
                      << resolver::to_string(need.type));
-  send_upstream(channel, resolver::upstream_query(q, 0), tag);
+  send_upstream(resolver::upstream_query(q, 0), tag, transport_for(t->second));
 }
 
 void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
@@ -154,7 +154,7 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   t.answer.reset();
   const uint64_t tag = next_tid_++;
   retry_tags_.emplace(tag, tid);
-  send_upstream(*upstream_tcp_, resolver::upstream_query(t.query.question, 0), tag);
+  send_upstream(resolver::upstream_query(t.query.question, 0), tag, UpstreamTransport::Tcp);
   return true;
 }
 

@@ -56,10 +56,7 @@ std::string CaresUpstream::init(const UpstreamSettings& settings, UpstreamTransp
     open_ = false;
     return err;
   }
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
-  timer_open_ = true;
-  return "";
+  return "";  // the timer opens with the first query
 }
 
 std::vector<config::Endpoint> CaresUpstream::endpoints(
@@ -172,8 +169,17 @@ int rcode_of(const unsigned char* packet, int len) {
 constexpr int kFormErr = 1;
 }  // namespace
 
-void CaresUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
-  send_on(transport_, 0, std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_), 0);
+void CaresUpstream::send(std::span<const uint8_t> query, uint64_t tag,
+                         UpstreamTransport transport) {
+  if (open_ && !timer_open_) {
+    // No libuv handle before the first query: an upstream that is built and dropped unused
+    // (a list that failed to build further on) has nothing to close.
+    uv_timer_init(loop_, &timer_);
+    timer_.data = this;
+    timer_open_ = true;
+  }
+  send_on(transport == UpstreamTransport::Tcp ? transport : transport_, 0,
+          std::vector<uint8_t>(query.begin(), query.end()), tag, uv_now(loop_), 0);
 }
 
 void CaresUpstream::send_on(UpstreamTransport transport, size_t start, std::vector<uint8_t> packet,

@@ -49,11 +49,15 @@ class CaresUpstream final : public Upstream {
   CaresUpstream(const CaresUpstream&) = delete;
   CaresUpstream& operator=(const CaresUpstream&) = delete;
 
-  // Sets up the channel. Nothing is sent until the first query. Returns "" or an error.
-  // UpstreamTransport::Tcp makes every query use TCP (c-ares ARES_FLAG_USEVC).
+  // Sets up the channel. Nothing is sent, and no libuv handle opened, until the first query:
+  // an upstream dropped unused needs no shutdown(). Returns "" or an error.
+  // UpstreamTransport::Tcp makes every query use TCP (c-ares ARES_FLAG_USEVC). A query sent
+  // with UpstreamTransport::Tcp starts over TCP either way, on the TCP channel truncated UDP
+  // replies use (FailoverUpstream keeps a CaresUpstream made for TCP instead).
   std::string init(const UpstreamSettings& settings, UpstreamTransport transport);
   std::string reconfigure(const UpstreamSettings& settings) override;
-  void send(std::span<const uint8_t> query, uint64_t tag) override;
+  using Upstream::send;
+  void send(std::span<const uint8_t> query, uint64_t tag, UpstreamTransport transport) override;
   void shutdown(std::function<void()> closed = {}) override;
   const std::string& servers_text() const override { return servers_text_; }
   // Channels created so far (each with its own UDP sockets); for tests and logs.

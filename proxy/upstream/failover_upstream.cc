@@ -8,9 +8,8 @@
 
 namespace dnsp::proxy {
 
-FailoverUpstream::FailoverUpstream(uv_loop_t* loop, Handler handler, UpstreamTransport transport,
-                                   TransportCounters* counters)
-    : loop_(loop), handler_(std::move(handler)), transport_(transport), counters_(counters) {}
+FailoverUpstream::FailoverUpstream(uv_loop_t* loop, Handler handler, TransportCounters* counters)
+    : loop_(loop), handler_(std::move(handler)), counters_(counters) {}
 
 FailoverUpstream::~FailoverUpstream() {
   if (open_) shutdown();
@@ -18,9 +17,10 @@ FailoverUpstream::~FailoverUpstream() {
 
 std::string FailoverUpstream::build(const UpstreamSettings& settings,
                                     std::unique_ptr<Generation>& out) {
-  // What can fail is checked before any handle opens, so a failed build leaves nothing to
-  // close (an unreadable CA file on SIGHUP changes nothing).
-  if (auto err = TlsUpstream::check(settings); !err.empty()) return err;
+  // A run opens no libuv handle before its first query (CaresUpstream::init,
+  // TlsUpstream::init), so when one cannot be set up (an unreadable CA file, a server c-ares
+  // refuses), the runs built before it are dropped at once: nothing to close, nothing
+  // changed (a failed SIGHUP keeps the servers it had).
   auto generation = std::make_unique<Generation>();
   Generation* g = generation.get();
   size_t i = 0;
@@ -33,36 +33,43 @@ std::string FailoverUpstream::build(const UpstreamSettings& settings,
     while (i < settings.servers.size() && settings.servers[i].protocol == protocol) {
       run.servers.push_back(settings.servers[i++]);
     }
-    const size_t index = g->runs.size();
-    Handler h = [this, g, index](UpstreamReply&& r) { on_reply(g, index, std::move(r)); };
-    if (protocol == config::UpstreamProtocol::Tls) {
-      auto tls = std::make_unique<TlsUpstream>(loop_, std::move(h), counters_);
-      error = tls->init(run);
-      g->runs.push_back(std::move(tls));
-    } else {
-      auto plain = std::make_unique<CaresUpstream>(loop_, std::move(h));
-      error = plain->init(run, transport_);
-      g->runs.push_back(std::move(plain));
-    }
+    Run made;
+    error = make_run(g, g->runs.size(), run, made);
+    g->runs.push_back(std::move(made));
   }
   if (error.empty() && g->runs.empty()) error = "no upstream server";
-  if (!error.empty()) {
-    // The runs made so far close from the timer.
-    g->retired = true;
-    retired_.push_back(std::move(generation));
-    schedule_reap();
-    return error;
-  }
+  if (!error.empty()) return error;  // `generation` goes: its runs hold no handle yet
   out = std::move(generation);
   return "";
 }
 
+std::string FailoverUpstream::make_run(Generation* g, size_t index, const UpstreamSettings& servers,
+                                       Run& out) {
+  auto handler = [this, g, index](UpstreamReply&& r) { on_reply(g, index, std::move(r)); };
+  if (servers.servers.front().protocol == config::UpstreamProtocol::Tls) {
+    auto tls = std::make_unique<TlsUpstream>(loop_, handler, counters_);
+    std::string error = tls->init(servers);
+    out.upstream = std::move(tls);
+    return error;
+  }
+  auto udp = std::make_unique<CaresUpstream>(loop_, handler);
+  std::string error = udp->init(servers, UpstreamTransport::Udp);
+  out.upstream = std::move(udp);
+  if (!error.empty()) return error;
+  auto tcp = std::make_unique<CaresUpstream>(loop_, handler);
+  error = tcp->init(servers, UpstreamTransport::Tcp);
+  out.over_tcp = std::move(tcp);
+  return error;
+}
+
 std::string FailoverUpstream::init(const UpstreamSettings& settings) {
+  // Built first: a failure leaves this object with no handle, free to be destroyed at once
+  // (make_upstream does).
+  if (auto err = build(settings, current_); !err.empty()) return err;
   uv_timer_init(loop_, &reap_timer_);
   reap_timer_.data = this;
   timer_open_ = true;
   open_ = true;
-  if (auto err = build(settings, current_); !err.empty()) return err;
   servers_text_ = proxy::servers_text(settings.servers);
   return "";
 }
@@ -79,23 +86,24 @@ std::string FailoverUpstream::reconfigure(const UpstreamSettings& settings) {
   return "";
 }
 
-void FailoverUpstream::send(std::span<const uint8_t> query, uint64_t tag) {
+void FailoverUpstream::send(std::span<const uint8_t> query, uint64_t tag,
+                            UpstreamTransport transport) {
   if (!open_ || !current_) {
     handler_(UpstreamReply{tag, UpstreamStatus::Cancelled, {}, 0});
     return;
   }
   Generation* g = current_.get();
   if (g->runs.size() > 1) {
-    pending_[tag] =
-        Pending{g, 0, std::vector<uint8_t>(query.begin(), query.end()), uv_now(loop_), {}};
+    pending_[tag] = Pending{
+        g, 0, transport, std::vector<uint8_t>(query.begin(), query.end()), uv_now(loop_), {}};
   }
-  send_to(g, 0, query, tag);
+  send_to(g, 0, query, tag, transport);
 }
 
 void FailoverUpstream::send_to(Generation* g, size_t run, std::span<const uint8_t> query,
-                               uint64_t tag) {
+                               uint64_t tag, UpstreamTransport transport) {
   ++g->outstanding;
-  g->runs[run]->send(query, tag);
+  g->runs[run].over(transport).send(query, tag, transport);
 }
 
 void FailoverUpstream::on_reply(Generation* g, size_t run, UpstreamReply&& reply) {
@@ -109,10 +117,10 @@ void FailoverUpstream::on_reply(Generation* g, size_t run, UpstreamReply&& reply
     const bool failed =
         reply.status != UpstreamStatus::Answered && reply.status != UpstreamStatus::Cancelled;
     if (failed && run + 1 < g->runs.size() && open_ && !g->retired) {
-      LOG_DEBUG("upstream " << g->runs[run]->servers_text() << " failed; asking "
-                            << g->runs[run + 1]->servers_text());
+      LOG_DEBUG("upstream " << g->runs[run].upstream->servers_text() << " failed; asking "
+                            << g->runs[run + 1].upstream->servers_text());
       p.run = run + 1;
-      send_to(g, run + 1, p.query, reply.tag);
+      send_to(g, run + 1, p.query, reply.tag, p.transport);
       return;
     }
     reply.elapsed_ms = uv_now(loop_) - p.sent_ms;
@@ -133,11 +141,17 @@ void FailoverUpstream::schedule_reap() {
 void FailoverUpstream::shut(Generation& g) {
   if (g.shut) return;
   g.shut = true;
-  g.closing = g.runs.size();
-  Generation* raw = &g;
+  std::vector<Upstream*> upstreams;
   for (auto& r : g.runs) {
+    for (Upstream* u : {r.upstream.get(), r.over_tcp.get()}) {
+      if (u != nullptr) upstreams.push_back(u);
+    }
+  }
+  g.closing = upstreams.size();
+  Generation* raw = &g;
+  for (Upstream* u : upstreams) {
     // Fails what the run still has with Cancelled (the handler gets each tag once).
-    r->shutdown([this, raw] {
+    u->shutdown([this, raw] {
       --raw->closing;
       schedule_reap();  // freed from the timer, not inside the run that called this
       // Last: the owner's `closed` callback may destroy this object (ExplainRun does).

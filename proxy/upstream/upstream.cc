@@ -15,8 +15,8 @@ std::string servers_text(const std::vector<config::UpstreamServer>& servers) {
 
 resolver::Result<std::unique_ptr<Upstream>, std::string> make_upstream(
     uv_loop_t* loop, Upstream::Handler handler, const UpstreamSettings& settings,
-    UpstreamTransport transport, TransportCounters* counters) {
-  auto upstream = std::make_unique<FailoverUpstream>(loop, std::move(handler), transport, counters);
+    TransportCounters* counters) {
+  auto upstream = std::make_unique<FailoverUpstream>(loop, std::move(handler), counters);
   if (auto err = upstream->init(settings); !err.empty()) {
     return resolver::unexpected(std::move(err));
   }

@@ -74,8 +74,9 @@ struct TransportCounters {
   }
 };
 
-// Udp: UDP first, TCP when a reply is truncated. Tcp: every query over TCP (the retry of an
-// answer whose DNSSEC records went missing over UDP).
+// How plain servers are asked. Udp: UDP first, TCP when a reply is truncated. Tcp: over TCP
+// (the retry of an answer whose DNSSEC records went missing over UDP). TLS servers are asked
+// on their connections either way.
 enum class UpstreamTransport : uint8_t { Udp, Tcp };
 
 class Upstream {
@@ -87,9 +88,12 @@ class Upstream {
   // servers, queries already sent finish where they are. Returns "" or an error (then
   // nothing changed).
   virtual std::string reconfigure(const UpstreamSettings& settings) = 0;
-  // Sends `query` (its ID is replaced by a fresh random one); the handler gets `tag` back
-  // exactly once.
-  virtual void send(std::span<const uint8_t> query, uint64_t tag) = 0;
+  // Sends `query` (its ID is replaced by a fresh random one) over `transport`; the handler
+  // gets `tag` back exactly once.
+  virtual void send(std::span<const uint8_t> query, uint64_t tag, UpstreamTransport transport) = 0;
+  void send(std::span<const uint8_t> query, uint64_t tag) {
+    send(query, tag, UpstreamTransport::Udp);
+  }
   // Fails every outstanding query with Cancelled and releases all handles. `closed`, when
   // given, runs once the last handle is closed (at once when none was open): from then on
   // the Upstream may be destroyed. Never call it from inside a handler.
@@ -101,14 +105,13 @@ class Upstream {
 // "127.0.0.1:53,tls://[::1]:853#dns.test": servers as logs and EDE texts name them.
 std::string servers_text(const std::vector<config::UpstreamServer>& servers);
 
-// The Upstream for `settings` over `transport`, ready to send (nothing is sent until the
-// first query), or what went wrong (an unreadable CA file...). Replies reach `handler` on
-// `loop`. Plain servers go through c-ares, TLS servers through TlsUpstream; a list with
-// both gets a FailoverUpstream over one of each, in the configured order. UpstreamTransport
-// applies to plain servers (TLS is a stream already). `counters`, when given, must outlive
-// the Upstream.
+// The Upstream for `settings`, ready to send over either UpstreamTransport (nothing is sent
+// until the first query), or what went wrong (an unreadable CA file...). Replies reach
+// `handler` on `loop`. Plain servers go through c-ares, TLS servers through TlsUpstream; a
+// FailoverUpstream holds them in runs, in the configured order. `counters`, when given,
+// must outlive the Upstream.
 resolver::Result<std::unique_ptr<Upstream>, std::string> make_upstream(
     uv_loop_t* loop, Upstream::Handler handler, const UpstreamSettings& settings,
-    UpstreamTransport transport = UpstreamTransport::Udp, TransportCounters* counters = nullptr);
+    TransportCounters* counters = nullptr);
 
 }  // namespace dnsp::proxy

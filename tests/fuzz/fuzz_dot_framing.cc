@@ -2,8 +2,8 @@
 // (proxy/upstream/dot_framing.h): cut into pieces of sizes taken from the input itself, fed
 // to FrameReader; each message it hands out is matched against a fixed query
 // (reply_matches), and its edns-tcp-keepalive read (resolver/serve/padding.h), as
-// TlsUpstream does. Nothing may crash, read out of bounds or lose octets: the messages plus
-// what is pending add up to what was fed.
+// TlsConnection and TlsUpstream do. Nothing may crash, read out of bounds or lose octets:
+// the messages plus what is pending add up to what was fed.
 #include <cstddef>
 #include <cstdint>
 #include <span>

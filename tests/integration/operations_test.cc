@@ -190,10 +190,15 @@ TEST_CASE("metrics: curl scrapes Prometheus text from [metrics] listen; SIGUSR1 
             .out == "405");
 
   kill(proxy.pid(), SIGUSR1);
-  CHECK(eventually([&] { return proxy.log().find("statistics: queries 4") != std::string::npos; }));
+  // The summary is several log lines written one after the other: wait for its last one
+  // ("in flight ..."), so that the upstream line with the timeouts is whole, not only for
+  // the first.
+  CHECK(
+      eventually([&] { return proxy.log().find("statistics: in flight ") != std::string::npos; }));
   const std::string log = proxy.log();
   CHECK(log.find("statistics: queries 4 (udp 3, tcp 1), cache hits 2 (50%)") != std::string::npos);
-  CHECK(log.find("timeouts 1") != std::string::npos);
+  CHECK(log.find("statistics: upstream queries ") != std::string::npos);
+  CHECK(log.find(", timeouts 1, ") != std::string::npos);
   CHECK(proxy.terminate() == 0);
 }
 
