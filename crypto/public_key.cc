@@ -16,22 +16,16 @@
 
 #include "crypto/algorithm.h"
 #include "crypto/fetched_md.h"
+#include "crypto/openssl_ptr.h"
 
 namespace dnsp::crypto {
 namespace {
 
-template <auto FreeFn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
-using BnPtr = std::unique_ptr<BIGNUM, Free<BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Free<OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Free<OSSL_PARAM_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Free<EVP_PKEY_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free<EVP_MD_CTX_free>>;
+using BnPtr = OpenSslPtr<BIGNUM, BN_free>;
+using ParamBldPtr = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using ParamPtr = OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using PkeyCtxPtr = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtxPtr = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 
 // RFC 3110 §4 and RFC 5702 §2-3: RSA moduli of 512 to 4096 bits; RSASHA512 from 1024.
 constexpr int kRsaMaxBits = 4096;

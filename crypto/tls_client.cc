@@ -14,20 +14,14 @@
 #include <utility>
 
 #include "crypto/fetched_md.h"
+#include "crypto/openssl_ptr.h"
 
 namespace dnsp::crypto {
 namespace {
 
-template <auto FreeFn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, Free<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Free<BIO_free>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES_free>>;
+using X509Ptr = OpenSslPtr<X509, X509_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
+using GeneralNamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
 
 // What OpenSSL left on its error queue, in its words ("" when nothing); clears the queue.
 std::string openssl_words() {

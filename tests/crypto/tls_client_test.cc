@@ -23,24 +23,18 @@
 #include <vector>
 
 #include "crypto/base64.h"
+#include "crypto/openssl_ptr.h"
 
 namespace dnsp::crypto::test {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-template <auto FreeFn>
-struct Free {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    FreeFn(p);
-  }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Free<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Free<X509_free>>;
-using SslCtxPtr = std::unique_ptr<SSL_CTX, Free<SSL_CTX_free>>;
-using SslPtr = std::unique_ptr<SSL, Free<SSL_free>>;
-using BioPtr = std::unique_ptr<BIO, Free<BIO_free>>;
+using PkeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using X509Ptr = OpenSslPtr<X509, X509_free>;
+using SslCtxPtr = OpenSslPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = OpenSslPtr<SSL, SSL_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free>;
 
 PkeyPtr ec_key() { return PkeyPtr(EVP_EC_gen("P-256")); }
 
