@@ -14,7 +14,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config libuv1-dev \
-      libc-ares-dev libssl-dev libtomlplusplus-dev doctest-dev \
+      libc-ares-dev libnghttp2-dev libssl-dev libtomlplusplus-dev doctest-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

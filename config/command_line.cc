@@ -159,7 +159,8 @@ class Parser {
       return;
     }
     for (const UpstreamServer& s : list) {
-      if (s.protocol == parsed.server->protocol && s.endpoint == parsed.server->endpoint) {
+      if (s.protocol == parsed.server->protocol && s.endpoint == parsed.server->endpoint &&
+          s.url_host == parsed.server->url_host) {
         error(flag + ": expected each upstream once, got " + to_string(*parsed.server) + " twice");
         return;
       }
@@ -261,6 +262,12 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
                           The same over DNS-over-TLS (port 853 if omitted):
                           the certificate must be valid for NAME; never
                           a cleartext fallback.
+  --upstream https://ADDR[:PORT]/PATH#NAME
+                          DNS-over-HTTPS (HTTP/2, port 443 if omitted),
+                          the certificate checked as for tls://.
+  --upstream https://HOST[:PORT]/PATH
+                          DNS-over-HTTPS to a host name; its addresses come
+                          from [upstream.bootstrap] in the config file.
   --tls-ca-file FILE      Check TLS upstreams' certificates against the CA
                           certificates in FILE (PEM), not the system
                           store. Replaces [upstream] tls_ca_file.

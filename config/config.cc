@@ -86,6 +86,15 @@ std::string to_string(const UpstreamServer& server) {
     case UpstreamProtocol::Tls:
       return "tls://" + to_string(server.endpoint) +
              (server.auth_name.empty() ? "" : "#" + server.auth_name);
+    case UpstreamProtocol::Https:
+      if (!server.url_host.empty()) {
+        const std::string port =
+            server.endpoint.port == kDohPort ? "" : ":" + std::to_string(server.endpoint.port);
+        return "https://" + server.url_host + port + server.http_path +
+               (server.endpoint.address.empty() ? "" : " (" + to_string(server.endpoint) + ")");
+      }
+      return "https://" + to_string(server.endpoint) + server.http_path +
+             (server.auth_name.empty() ? "" : "#" + server.auth_name);
   }
   return to_string(server.endpoint);
 }
@@ -96,26 +105,104 @@ std::optional<std::string> normalize_auth_name(std::string_view text) {
   return name;
 }
 
-UpstreamParse parse_upstream(std::string_view text) {
+namespace {
+
+constexpr std::string_view kUpstreamForms =
+    R"("ADDR[:PORT]", "tls://ADDR[:PORT]#NAME", "https://ADDR[:PORT]/PATH#NAME" or )"
+    R"("https://HOST[:PORT]/PATH")";
+
+// RFC 8484 §4.1: the path of the URI template. Printable ASCII without spaces; a trailing
+// "{?dns}" (the GET template variable) is dropped, since queries are POSTed.
+std::optional<std::string> doh_path(std::string_view path) {
+  if (path.empty()) return "/dns-query";
+  if (path.ends_with("{?dns}")) path.remove_suffix(6);
+  if (path.empty() || path[0] != '/') return std::nullopt;
+  for (char c : path) {
+    if (c <= ' ' || c > '~' || c == '{' || c == '}' || c == '#') return std::nullopt;
+  }
+  return std::string(path);
+}
+
+// "https://ADDR[:PORT]/PATH#NAME" or "https://HOST[:PORT]/PATH", `text` after the scheme.
+UpstreamParse parse_https(std::string_view text, UrlName name_rule) {
+  UpstreamParse out;
+  const size_t hash = text.find('#');
+  const std::string_view fragment =
+      hash == std::string_view::npos ? std::string_view{} : text.substr(hash + 1);
+  text = text.substr(0, hash);
+  const size_t slash = text.find('/');
+  const std::string_view authority = text.substr(0, slash);
+  const std::optional<std::string> path =
+      doh_path(slash == std::string_view::npos ? std::string_view{} : text.substr(slash));
+  if (!path) {
+    out.error = R"("https://ADDR[:PORT]/PATH#NAME" with a path of printable characters )"
+                R"(("/dns-query"))";
+    return out;
+  }
+  UpstreamServer server;
+  server.protocol = UpstreamProtocol::Https;
+  server.http_path = *path;
+  if (std::optional<Endpoint> endpoint = parse_endpoint(authority, kDohPort)) {
+    server.endpoint = std::move(*endpoint);
+    if (hash == std::string_view::npos && name_rule == UrlName::Required) {
+      // RFC 8310 strict profile, as for tls://: something must authenticate the server.
+      out.error = R"("https://ADDR[:PORT]/PATH#NAME": with an address in the URL, the name )"
+                  R"(its certificate is for goes after '#' (or spki_pins in the table form))";
+      return out;
+    }
+  } else {
+    // A host name, optionally with a port; its addresses come from the bootstrap.
+    const size_t colon = authority.rfind(':');
+    const std::string_view host = authority.substr(0, colon);
+    std::optional<std::string> name = normalize_auth_name(host);
+    uint32_t port = kDohPort;
+    if (colon != std::string_view::npos) {
+      const std::string_view digits = authority.substr(colon + 1);
+      port = 0;
+      for (char c : digits) {
+        port = (c >= '0' && c <= '9' && port <= 65535) ? port * 10 + uint32_t(c - '0') : 65536;
+      }
+      if (digits.empty()) port = 0;
+    }
+    if (!name || host.find(':') != std::string_view::npos || port == 0 || port > 65535) {
+      out.error =
+          R"(an https:// URL with an IP address or a host name and an optional port )"
+          R"(("https://9.9.9.9/dns-query#dns.quad9.net", "https://dns.quad9.net/dns-query"))";
+      return out;
+    }
+    server.url_host = *name;
+    server.auth_name = *name;
+    server.endpoint = Endpoint{"", static_cast<uint16_t>(port)};
+  }
+  if (hash != std::string_view::npos) {
+    const std::optional<std::string> name = normalize_auth_name(fragment);
+    if (!name) {
+      out.error = R"("https://ADDR[:PORT]/PATH#NAME" with a host name after '#' ("dns.quad9.net"))";
+      return out;
+    }
+    server.auth_name = *name;
+  }
+  out.server = std::move(server);
+  return out;
+}
+
+}  // namespace
+
+UpstreamParse parse_upstream(std::string_view text, UrlName name_rule) {
   constexpr std::string_view kTls = "tls://";
   constexpr std::string_view kHttps = "https://";
   UpstreamParse out;
-  if (text.starts_with(kHttps)) {
-    out.error =
-        "a plain or tls:// upstream: DNS-over-HTTPS (https://) is not supported yet (issue 16); "
-        "use tls://ADDR#NAME";
-    return out;
-  }
+  if (text.starts_with(kHttps)) return parse_https(text.substr(kHttps.size()), name_rule);
   if (!text.starts_with(kTls)) {
     if (text.find("://") != std::string_view::npos) {
-      out.error = R"(an upstream "ADDR[:PORT]" or "tls://ADDR[:PORT]#NAME" (unknown scheme))";
+      out.error = "an upstream " + std::string(kUpstreamForms) + " (unknown scheme)";
       return out;
     }
     const std::optional<Endpoint> endpoint = parse_endpoint(text, kDnsPort);
     if (!endpoint) {
       out.error =
           R"(an IP address with optional port ("127.0.0.1", "127.0.0.1:53", "::1", "[::1]:5353"))"
-          R"( or "tls://ADDR[:PORT]#NAME")";
+          R"(, "tls://ADDR[:PORT]#NAME" or an https:// URL)";
       return out;
     }
     out.server = plain_upstream(*endpoint);
@@ -131,7 +218,7 @@ UpstreamParse parse_upstream(std::string_view text) {
         R"( "tls://[2620:fe::fe]:853#dns.quad9.net"))";
     return out;
   }
-  UpstreamServer server{UpstreamProtocol::Tls, *endpoint, {}, {}};
+  UpstreamServer server{UpstreamProtocol::Tls, *endpoint, {}, {}, {}, {}};
   if (hash == std::string_view::npos) {
     // RFC 8310 strict profile: something must authenticate the server.
     out.error = R"("tls://ADDR[:PORT]#NAME": a TLS upstream needs the name its certificate is for )"
@@ -146,6 +233,31 @@ UpstreamParse parse_upstream(std::string_view text) {
   server.auth_name = *name;
   out.server = std::move(server);
   return out;
+}
+
+std::string expand_bootstrap(std::vector<UpstreamServer>& servers, const Bootstrap& bootstrap) {
+  std::vector<UpstreamServer> expanded;
+  for (UpstreamServer& s : servers) {
+    if (s.url_host.empty() || !s.endpoint.address.empty()) {
+      expanded.push_back(std::move(s));
+      continue;
+    }
+    auto it = bootstrap.find(s.url_host);
+    if (it == bootstrap.end() || it->second.empty()) {
+      return "the addresses of " + s.url_host + " for " + to_string(s) +
+             R"(: [upstream.bootstrap] ")" + s.url_host +
+             R"(" = ["ADDR", ...] (the proxy never looks them up in DNS), or the URL with an )"
+             R"(address: "https://ADDR/PATH#)" +
+             s.url_host + "\"";
+    }
+    for (const std::string& address : it->second) {
+      UpstreamServer one = s;
+      one.endpoint.address = address;
+      expanded.push_back(std::move(one));
+    }
+  }
+  servers = std::move(expanded);
+  return "";
 }
 
 std::optional<SpkiPin> parse_spki_pin(std::string_view base64) {

@@ -49,18 +49,39 @@
 //                                    (RFC 8310): the certificate must be valid for NAME
 //                                    (checked against tls_ca_file or the system store);
 //                                    never a cleartext fallback
+//         "https://ADDR[:PORT]/PATH#NAME"
+//                                    DNS-over-HTTPS (RFC 8484, HTTP/2), port 443 by
+//                                    default, the certificate checked against NAME as for
+//                                    tls; PATH defaults to /dns-query
+//         "https://HOST[:PORT]/PATH" DNS-over-HTTPS to a host name: its addresses come
+//                                    from [upstream.bootstrap] (never from DNS), one
+//                                    server per address; the certificate must be valid
+//                                    for HOST
 //         { address = "ADDR[:PORT]", transport = "tls", auth_name = "NAME",
 //           spki_pins = ["BASE64"] }  an inline table, as [[upstream.server]] below
-//       "https://" (DNS-over-HTTPS) is not supported yet: an error.
 //   [[upstream.server]]
-//   address = "9.9.9.9"          ADDR[:PORT], port by transport (53 plain, 853 tls)
-//   transport = "tls"            "udp" (plain DNS, UDP then TCP; the default) or "tls"
-//   auth_name = "dns.quad9.net"  tls: the name the certificate must be valid for
-//   spki_pins = ["BASE64="]      tls: RFC 7858 §4.2 pins, base64 of the SHA-256 of the
-//       certificate's SubjectPublicKeyInfo; one must match a certificate the server shows.
-//       With pins and no auth_name, the pins alone authenticate the server (the CA store
-//       is not used); with both, both must hold. A tls server needs one or the other.
-//       Each [[upstream.server]] table adds one server after those of `servers`.
+//   address = "9.9.9.9"          ADDR[:PORT], port by transport (53 plain, 853 tls, 443
+//                                https)
+//   transport = "tls"            "udp" (plain DNS, UDP then TCP; the default), "tls" or
+//                                "https"
+//   url = "https://dns.quad9.net/dns-query"
+//                                https: the URL (transport may be left out); with a host
+//                                name, its addresses are `bootstrap` (or the
+//                                [upstream.bootstrap] entry for it)
+//   bootstrap = ["9.9.9.9", "2620:fe::fe"]
+//                                https: the addresses of url's host (instead of address)
+//   auth_name = "dns.quad9.net"  tls, https: the name the certificate must be valid for
+//                                (https: the URL's host name by default)
+//   spki_pins = ["BASE64="]      tls, https: RFC 7858 §4.2 pins, base64 of the SHA-256 of
+//       the certificate's SubjectPublicKeyInfo; one must match a certificate the server
+//       shows. With pins and no auth_name, the pins alone authenticate the server (the CA
+//       store is not used); with both, both must hold. An encrypted server needs one or the
+//       other. Each [[upstream.server]] table adds its servers after those of `servers`.
+//   [upstream.bootstrap]
+//   "dns.quad9.net" = ["9.9.9.9", "149.112.112.112"]
+//       The addresses of DNS-over-HTTPS host names (the proxy never resolves them through
+//       itself or anything else): for "https://HOST/PATH" entries of `servers` and
+//       --upstream.
 //   tls_ca_file = "/etc/dnssec-proxy/ca.pem"
 //       PEM certificates that tls servers' certificates must chain to, instead of the
 //       system store (OpenSSL's default paths, /etc/ssl/certs). A non-empty path.
@@ -137,6 +158,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -163,11 +185,13 @@ struct Endpoint {
 enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 
 inline constexpr uint16_t kDotPort = 853;  // RFC 7858 §3.1
+inline constexpr uint16_t kDohPort = 443;  // RFC 8484 §8.1: https
 
 // How the proxy talks to one upstream server.
 enum class UpstreamProtocol : uint8_t {
   Plain,  // DNS over UDP, TCP when truncated (c-ares)
   Tls,    // DNS-over-TLS, RFC 7858, strict privacy profile of RFC 8310
+  Https,  // DNS-over-HTTPS, RFC 8484 over HTTP/2, authenticated as Tls
 };
 
 // RFC 7858 §4.2: base64(SHA-256(SubjectPublicKeyInfo DER)), decoded.
@@ -177,8 +201,12 @@ using SpkiPin = std::array<uint8_t, 32>;
 struct UpstreamServer {
   UpstreamProtocol protocol = UpstreamProtocol::Plain;
   Endpoint endpoint;
-  std::string auth_name;           // Tls: lower case, no final dot; "" = pins only
-  std::vector<SpkiPin> spki_pins;  // Tls: any one must match
+  std::string auth_name;           // Tls, Https: lower case, no final dot; "" = pins only
+  std::vector<SpkiPin> spki_pins;  // Tls, Https: any one must match
+  std::string http_path;           // Https: the URL's path ("/dns-query")
+  // Https: the URL's host name when it named one ("" when it held the address); until its
+  // bootstrap addresses are filled in (expand_bootstrap), endpoint.address is "".
+  std::string url_host;
   friend bool operator==(const UpstreamServer&, const UpstreamServer&) = default;
 };
 
@@ -208,9 +236,14 @@ struct CacheSettings {
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 
+// [upstream.bootstrap]: DNS-over-HTTPS host name (lower case, no final dot) -> its
+// addresses (IP literals as parse_endpoint stores them).
+using Bootstrap = std::map<std::string, std::vector<std::string>, std::less<>>;
+
 struct Config {
   std::vector<Endpoint> listen = {{"127.0.0.1", kDnsPort}, {"::1", kDnsPort}};
   std::vector<UpstreamServer> upstreams;  // empty after loading => proxy uses resolv.conf's
+  Bootstrap bootstrap;                    // [upstream.bootstrap]
   std::string tls_ca_file;                // "" = the system store (OpenSSL default paths)
   uint32_t upstream_timeout_ms = 1500;    // per attempt
   uint32_t upstream_attempts = 2;         // tries per server
@@ -242,23 +275,33 @@ std::optional<Endpoint> parse_endpoint(std::string_view text, uint16_t default_p
 // "127.0.0.1:53" or "[::1]:53": the form parse_endpoint reads back.
 std::string to_string(const Endpoint& endpoint);
 
-// "127.0.0.1:53" for plain servers, "tls://127.0.0.1:853#dns.test" for TLS (pins are not
-// shown): how logs, EDE texts and explain name an upstream.
+// "127.0.0.1:53" for plain servers, "tls://127.0.0.1:853#dns.test" for TLS,
+// "https://127.0.0.1:443/dns-query#dns.test" or "https://dns.test/dns-query (127.0.0.1:443)"
+// for DNS-over-HTTPS (pins are not shown): how logs, EDE texts and explain name an upstream.
 std::string to_string(const UpstreamServer& server);
 
 // A plain server at `endpoint` (resolv.conf's nameservers).
 inline UpstreamServer plain_upstream(Endpoint endpoint) {
-  return {UpstreamProtocol::Plain, std::move(endpoint), {}, {}};
+  return {UpstreamProtocol::Plain, std::move(endpoint), {}, {}, {}, {}};
 }
 
-// Parses one upstream as [upstream] servers and --upstream write it: "ADDR[:PORT]" or
-// "tls://ADDR[:PORT]#NAME". On error, `error` says what is wrong in words that fit after
-// "expected ...": nothing names the file or the key here.
+// Parses one upstream as [upstream] servers and --upstream write it: "ADDR[:PORT]",
+// "tls://ADDR[:PORT]#NAME", "https://ADDR[:PORT]/PATH#NAME" or "https://HOST[:PORT]/PATH"
+// (url_host set, endpoint.address "" until expand_bootstrap). On error, `error` says what is wrong
+// in words that fit after "expected ...": nothing names the file or the key here.
 struct UpstreamParse {
   std::optional<UpstreamServer> server;
   std::string error;
 };
-UpstreamParse parse_upstream(std::string_view text);
+// UrlName::Optional: an https:// URL with an address may come without "#NAME" (the table
+// form, where auth_name or spki_pins may authenticate the server instead).
+enum class UrlName : uint8_t { Required, Optional };
+UpstreamParse parse_upstream(std::string_view text, UrlName name_rule = UrlName::Required);
+
+// Replaces each server named by a host name (url_host set, no address yet) with one server
+// per address `bootstrap` has for that host, in place. "" or, for the first host without
+// addresses, what is missing in words that fit after "expected ...".
+std::string expand_bootstrap(std::vector<UpstreamServer>& servers, const Bootstrap& bootstrap);
 
 // An authentication name for a TLS upstream: a host name (letters, digits, '-', '_', dots;
 // an optional final dot). Lower case, no final dot; nullopt for anything else.

@@ -35,7 +35,8 @@ const std::array<TableSpec, 7>& table_specs() {
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
         "max_queries_in_flight", "threads", "user", "group"}},
       {"upstream",
-       {"servers", "server", "timeout_ms", "attempts", "query_timeout_ms", "tls_ca_file"}},
+       {"servers", "server", "bootstrap", "timeout_ms", "attempts", "query_timeout_ms",
+        "tls_ca_file"}},
       {"dnssec",
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
       {"log", {"level"}},
@@ -217,9 +218,13 @@ class Checker {
   }
 
   void check_upstream(const toml::table& table) {
-    // `servers` first, then each [[upstream.server]], whatever order the file has them in.
+    // `servers` first, then each [[upstream.server]], whatever order the file has them in;
+    // the bootstrap addresses before both (their https:// host names need them).
     std::vector<UpstreamEntry> entries;
     bool all_valid = true;
+    if (const toml::node* bootstrap = table.get("bootstrap")) {
+      all_valid = read_bootstrap(*bootstrap) && all_valid;
+    }
     if (const toml::node* servers = table.get("servers")) {
       all_valid = read_upstreams(*servers, entries) && all_valid;
     }
@@ -233,7 +238,7 @@ class Checker {
     }
     for (auto&& [key, node] : table) {
       const std::string_view name = key.str();
-      if (name == "servers" || name == "server") {
+      if (name == "servers" || name == "server" || name == "bootstrap") {
         continue;  // read above
       } else if (name == "tls_ca_file") {
         const auto* path = node.as_string();
@@ -481,14 +486,77 @@ class Checker {
       const auto* text = element.as_string();
       UpstreamParse parsed = text ? parse_upstream(text->get()) : UpstreamParse{};
       if (!parsed.server) {
-        expected(element, element_key,
-                 parsed.error.empty()
-                     ? R"(an upstream "ADDR[:PORT]", "tls://ADDR[:PORT]#NAME" or an inline table)"
-                     : parsed.error);
+        expected(
+            element, element_key,
+            parsed.error.empty()
+                ? R"(an upstream "ADDR[:PORT]", "tls://ADDR[:PORT]#NAME", an https:// URL or an inline table)"
+                : parsed.error);
         all_valid = false;
         continue;
       }
-      out.push_back({std::move(*parsed.server), &element, element_key});
+      std::vector<UpstreamServer> servers = {std::move(*parsed.server)};
+      if (std::string missing = expand_bootstrap(servers, config_.bootstrap); !missing.empty()) {
+        expected(element, element_key, missing);
+        all_valid = false;
+        continue;
+      }
+      for (UpstreamServer& s : servers) out.push_back({std::move(s), &element, element_key});
+    }
+    return all_valid;
+  }
+
+  // [upstream.bootstrap]: "HOST" = ["ADDR", ...], the addresses of DoH host names.
+  bool read_bootstrap(const toml::node& node) {
+    const auto* table = node.as_table();
+    if (table == nullptr) {
+      expected(node, "upstream.bootstrap",
+               R"(a table of host names and their addresses, e.g. [upstream.bootstrap] )"
+               R"("dns.quad9.net" = ["9.9.9.9", "2620:fe::fe"])");
+      return false;
+    }
+    bool all_valid = true;
+    for (auto&& [k, value] : *table) {
+      const std::string key = "upstream.bootstrap." + std::string(k.str());
+      const std::optional<std::string> host = normalize_auth_name(k.str());
+      if (!host) {
+        error(k.source(), key, R"(expected a host name as the key, e.g. "dns.quad9.net")");
+        all_valid = false;
+        continue;
+      }
+      std::vector<std::string> addresses;
+      if (!read_addresses(value, key, addresses)) {
+        all_valid = false;
+        continue;
+      }
+      config_.bootstrap[*host] = std::move(addresses);
+    }
+    return all_valid;
+  }
+
+  // A non-empty array of IP address literals (no port), each once.
+  bool read_addresses(const toml::node& node, const std::string& key,
+                      std::vector<std::string>& out) {
+    const auto* array = node.as_array();
+    if (array == nullptr || array->empty()) {
+      expected(node, key, R"(a non-empty array of IP addresses, e.g. ["9.9.9.9", "2620:fe::fe"])");
+      return false;
+    }
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const auto* text = element.as_string();
+      const std::optional<std::string> address =
+          text ? normalize_address(text->get()) : std::nullopt;
+      const std::string element_key = key + "[" + std::to_string(i) + "]";
+      if (!address) {
+        expected(element, element_key, R"(an IP address without port ("9.9.9.9", "2620:fe::fe"))");
+        all_valid = false;
+      } else if (std::find(out.begin(), out.end(), *address) != out.end()) {
+        expected(element, element_key, "each address once, got " + *address + " again");
+        all_valid = false;
+      } else {
+        out.push_back(*address);
+      }
     }
     return all_valid;
   }
@@ -510,13 +578,18 @@ class Checker {
     return all_valid;
   }
 
-  // One upstream as a table: address (required), transport ("udp" or "tls"), auth_name,
-  // spki_pins. RFC 8310 strict profile: a tls server needs auth_name or spki_pins.
+  // One upstream as a table: address, or url (https) with bootstrap addresses when it names
+  // a host; transport ("udp", "tls", "https"), auth_name, spki_pins. RFC 8310 strict
+  // profile: an encrypted server needs auth_name or spki_pins. A url with a host name adds
+  // one server per address.
   bool read_upstream_table(const toml::table& table, const std::string& key,
                            std::vector<UpstreamEntry>& out) {
     UpstreamServer server;
     bool valid = true;
+    bool transport_given = false;
     const toml::node* address = nullptr;
+    const toml::node* url = nullptr;
+    const toml::node* bootstrap = nullptr;
     const toml::node* auth_name = nullptr;
     const toml::node* pins = nullptr;
     for (auto&& [k, node] : table) {
@@ -524,19 +597,21 @@ class Checker {
       const std::string full = key + "." + std::string(name);
       if (name == "address") {
         address = &node;
+      } else if (name == "url") {
+        url = &node;
+      } else if (name == "bootstrap") {
+        bootstrap = &node;
       } else if (name == "transport") {
+        transport_given = true;
         const auto* text = node.as_string();
         if (text != nullptr && text->get() == "udp") {
           server.protocol = UpstreamProtocol::Plain;
         } else if (text != nullptr && text->get() == "tls") {
           server.protocol = UpstreamProtocol::Tls;
         } else if (text != nullptr && text->get() == "https") {
-          error(node.source(), full,
-                "DNS-over-HTTPS (transport = \"https\") is not supported yet (issue 16); use "
-                "\"tls\"");
-          valid = false;
+          server.protocol = UpstreamProtocol::Https;
         } else {
-          expected(node, full, R"("udp" or "tls")");
+          expected(node, full, R"("udp", "tls" or "https")");
           valid = false;
         }
       } else if (name == "auth_name") {
@@ -545,25 +620,57 @@ class Checker {
         pins = &node;
       } else {
         error(k.source(), full,
-              "unknown key (expected one of: address, transport, auth_name, spki_pins)");
+              "unknown key (expected one of: address, url, bootstrap, transport, auth_name, "
+              "spki_pins)");
         valid = false;
       }
     }
-    if (address == nullptr) {
+    if (url != nullptr) {
+      if (transport_given && server.protocol != UpstreamProtocol::Https) {
+        error(url->source(), key + ".url", R"(a url is for transport = "https" only)");
+        return false;
+      }
+      const auto* text = url->as_string();
+      UpstreamParse parsed = text != nullptr && text->get().starts_with("https://")
+                                 ? parse_upstream(text->get(), UrlName::Optional)
+                                 : UpstreamParse{};
+      if (!parsed.server) {
+        expected(*url, key + ".url",
+                 parsed.error.empty() ? R"(an https:// URL ("https://dns.quad9.net/dns-query"))"
+                                      : parsed.error);
+        return false;
+      }
+      server.protocol = UpstreamProtocol::Https;
+      server.endpoint = parsed.server->endpoint;
+      server.http_path = parsed.server->http_path;
+      server.url_host = parsed.server->url_host;
+      server.auth_name = parsed.server->auth_name;
+      if (address != nullptr) {
+        error(address->source(), key + ".address",
+              "give either address or url (with bootstrap for a host name), not both");
+        return false;
+      }
+    } else if (server.protocol == UpstreamProtocol::Https && address != nullptr) {
+      server.http_path = "/dns-query";
+    } else if (address == nullptr) {
       error(table.source(), key + ".address",
             R"(missing: each upstream table needs an address, e.g. address = "9.9.9.9")");
       return false;
     }
-    const auto* address_text = address->as_string();
-    const uint16_t default_port = server.protocol == UpstreamProtocol::Tls ? kDotPort : kDnsPort;
-    const std::optional<Endpoint> endpoint =
-        address_text ? parse_endpoint(address_text->get(), default_port) : std::nullopt;
-    if (!endpoint) {
-      expected(*address, key + ".address",
-               R"(an IP address with optional port ("9.9.9.9", "9.9.9.9:853", "[2620:fe::fe]"))");
-      valid = false;
-    } else {
-      server.endpoint = *endpoint;
+    if (address != nullptr) {
+      const auto* address_text = address->as_string();
+      const uint16_t default_port = server.protocol == UpstreamProtocol::Tls     ? kDotPort
+                                    : server.protocol == UpstreamProtocol::Https ? kDohPort
+                                                                                 : kDnsPort;
+      const std::optional<Endpoint> endpoint =
+          address_text ? parse_endpoint(address_text->get(), default_port) : std::nullopt;
+      if (!endpoint) {
+        expected(*address, key + ".address",
+                 R"(an IP address with optional port ("9.9.9.9", "9.9.9.9:853", "[2620:fe::fe]"))");
+        valid = false;
+      } else {
+        server.endpoint = *endpoint;
+      }
     }
     if (auth_name != nullptr) {
       const auto* text = auth_name->as_string();
@@ -576,45 +683,67 @@ class Checker {
         server.auth_name = *name;
       }
     }
-    if (pins != nullptr) {
-      const auto* array = pins->as_array();
-      if (array == nullptr || array->empty()) {
-        expected(*pins, key + ".spki_pins",
-                 "a non-empty array of base64 SHA-256 SubjectPublicKeyInfo pins (RFC 7858 "
-                 "§4.2, 44 characters each)");
-        valid = false;
-      } else {
-        for (size_t i = 0; i < array->size(); ++i) {
-          const toml::node& element = *array->get(i);
-          const auto* text = element.as_string();
-          const std::optional<SpkiPin> pin = text ? parse_spki_pin(text->get()) : std::nullopt;
-          if (!pin) {
-            expected(element, key + ".spki_pins[" + std::to_string(i) + "]",
-                     "a base64 SHA-256 pin (44 characters ending in '=', RFC 7858 §4.2), e.g. "
-                     "from: openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | "
-                     "openssl dgst -sha256 -binary | base64");
-            valid = false;
-          } else {
-            server.spki_pins.push_back(*pin);
-          }
-        }
-      }
-    }
+    valid = read_pins(pins, key, server) && valid;
     if (server.protocol == UpstreamProtocol::Plain &&
         (!server.auth_name.empty() || !server.spki_pins.empty())) {
       error(table.source(), key,
-            "auth_name and spki_pins need transport = \"tls\" (plain DNS cannot be "
-            "authenticated)");
+            "auth_name and spki_pins need transport = \"tls\" or \"https\" (plain DNS cannot "
+            "be authenticated)");
       valid = false;
     }
-    if (valid && server.protocol == UpstreamProtocol::Tls && server.auth_name.empty() &&
+    if (valid && server.protocol != UpstreamProtocol::Plain && server.auth_name.empty() &&
         server.spki_pins.empty()) {
       error(table.source(), key,
-            "a tls upstream needs auth_name or spki_pins (strict privacy profile, RFC 8310: "
-            "an unauthenticated server is never used)");
+            "an encrypted upstream needs auth_name or spki_pins (strict privacy profile, RFC "
+            "8310: an unauthenticated server is never used)");
       valid = false;
     }
-    if (valid) out.push_back({std::move(server), &table, key});
+    std::vector<UpstreamServer> servers = {std::move(server)};
+    if (bootstrap != nullptr) {
+      Bootstrap own;
+      if (servers[0].url_host.empty()) {
+        error(bootstrap->source(), key + ".bootstrap",
+              "bootstrap addresses are for a url with a host name (\"https://dns.quad9.net/...\")");
+        return false;
+      }
+      if (!read_addresses(*bootstrap, key + ".bootstrap", own[servers[0].url_host])) return false;
+      (void)expand_bootstrap(servers, own);
+    } else if (std::string missing = expand_bootstrap(servers, config_.bootstrap);
+               !missing.empty()) {
+      error(table.source(), key + ".bootstrap", "missing: " + missing);
+      return false;
+    }
+    if (valid) {
+      for (UpstreamServer& s : servers) out.push_back({std::move(s), &table, key});
+    }
+    return valid;
+  }
+
+  // spki_pins of an upstream table, when given.
+  bool read_pins(const toml::node* pins, const std::string& key, UpstreamServer& server) {
+    if (pins == nullptr) return true;
+    const auto* array = pins->as_array();
+    if (array == nullptr || array->empty()) {
+      expected(*pins, key + ".spki_pins",
+               "a non-empty array of base64 SHA-256 SubjectPublicKeyInfo pins (RFC 7858 "
+               "§4.2, 44 characters each)");
+      return false;
+    }
+    bool valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const auto* text = element.as_string();
+      const std::optional<SpkiPin> pin = text ? parse_spki_pin(text->get()) : std::nullopt;
+      if (!pin) {
+        expected(element, key + ".spki_pins[" + std::to_string(i) + "]",
+                 "a base64 SHA-256 pin (44 characters ending in '=', RFC 7858 §4.2), e.g. "
+                 "from: openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | "
+                 "openssl dgst -sha256 -binary | base64");
+        valid = false;
+      } else {
+        server.spki_pins.push_back(*pin);
+      }
+    }
     return valid;
   }
 
@@ -738,7 +867,14 @@ LoadResult load(const CommandLine& cl, std::string_view default_path) {
   }
   Config& config = result.config;
   if (!cl.listen.empty()) config.listen = cl.listen;
-  if (!cl.upstreams.empty()) config.upstreams = cl.upstreams;
+  if (!cl.upstreams.empty()) {
+    config.upstreams = cl.upstreams;
+    // --upstream https://HOST/PATH: the host's addresses from the file's [upstream.bootstrap].
+    if (std::string missing = expand_bootstrap(config.upstreams, config.bootstrap);
+        !missing.empty()) {
+      result.errors.push_back("--upstream: expected " + missing);
+    }
+  }
   if (cl.tls_ca_file) config.tls_ca_file = *cl.tls_ca_file;
   if (cl.trust_anchor_file) config.trust_anchor_file = *cl.trust_anchor_file;
   if (cl.log_level) config.log_level = *cl.log_level;

@@ -208,6 +208,17 @@ TlsSession::TlsSession(std::shared_ptr<TlsContext> context, TlsPeer peer)
     // the handshake is done and before any plaintext is written.
     SSL_set_verify(ssl_.get(), SSL_VERIFY_NONE, nullptr);
   }
+  if (!peer_.alpn.empty()) {
+    // RFC 7301 §3.1: the protocol names, each with a one-octet length.
+    std::vector<uint8_t> wire;
+    wire.push_back(static_cast<uint8_t>(peer_.alpn.size()));
+    wire.insert(wire.end(), peer_.alpn.begin(), peer_.alpn.end());
+    if (peer_.alpn.size() > 255 ||
+        SSL_set_alpn_protos(ssl_.get(), wire.data(), static_cast<unsigned>(wire.size())) != 0) {
+      fail(TlsVerification::HandshakeFailed, with_words("cannot offer ALPN " + peer_.alpn));
+      return;
+    }
+  }
   if (!peer_.session_key.empty()) {
     auto kept = context_->sessions_.find(peer_.session_key);
     if (kept != context_->sessions_.end()) SSL_set_session(ssl_.get(), kept->second.get());
@@ -215,6 +226,13 @@ TlsSession::TlsSession(std::shared_ptr<TlsContext> context, TlsPeer peer)
 }
 
 TlsSession::~TlsSession() = default;
+
+std::string TlsSession::alpn() const {
+  const unsigned char* name = nullptr;
+  unsigned int size = 0;
+  if (ssl_) SSL_get0_alpn_selected(ssl_.get(), &name, &size);
+  return name == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(name), size);
+}
 
 void TlsSession::fail(TlsVerification verification, std::string why) {
   state_ = TlsState::Failed;
@@ -269,6 +287,13 @@ TlsState TlsSession::handshake() {
     // RFC 7858 §4.2: no pin matches, the server is not authenticated.
     fail(TlsVerification::PinMismatch,
          "SPKI pin mismatch (no key the server shows matches spki_pins)");
+    return state_;
+  }
+  if (!peer_.alpn.empty() && alpn() != peer_.alpn) {
+    // RFC 9113 §3.2 (HTTP/2 over TLS is "h2" by ALPN), RFC 8484 §5.2: no other protocol.
+    fail(TlsVerification::HandshakeFailed,
+         "the server did not agree to " + peer_.alpn + " by ALPN" +
+             (alpn().empty() ? std::string(" (it chose none)") : " (it chose " + alpn() + ")"));
     return state_;
   }
   verification_ = TlsVerification::Authenticated;

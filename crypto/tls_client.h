@@ -89,6 +89,9 @@ struct TlsPeer {
   std::vector<SpkiPin> pins;
   // Sessions are kept and resumed per key (the server's name, say); "": not resumed.
   std::string session_key;
+  // RFC 7301: the application protocol offered by ALPN, which the server must choose ("h2"
+  // for DNS-over-HTTPS); "": none offered (DNS-over-TLS).
+  std::string alpn = {};
 };
 
 // Where a session stands.
@@ -149,6 +152,7 @@ class TlsSession {
   const std::string& failure() const { return failure_; }
   bool resumed() const;         // the handshake resumed a kept session
   std::string version() const;  // "TLSv1.3"
+  std::string alpn() const;     // the protocol the server chose by ALPN, "" if none
 
  private:
   friend class TlsContext;  // installs Callbacks::on_new_session

@@ -161,11 +161,15 @@ resolver::Report ExplainRun::report() const {
   in.nsec3_iteration_limit = setup_.limits.max_nsec3_iterations;
   if (!setup_.upstreams.empty()) {
     const auto& first = setup_.upstreams.front().endpoint;
-    const bool tls = setup_.upstreams.front().protocol == config::UpstreamProtocol::Tls;
-    const uint16_t default_port = tls ? config::kDotPort : config::kDnsPort;
+    const config::UpstreamServer& server = setup_.upstreams.front();
+    const bool tls = server.protocol == config::UpstreamProtocol::Tls;
+    const bool https = server.protocol == config::UpstreamProtocol::Https;
+    const uint16_t default_port = tls     ? config::kDotPort
+                                  : https ? config::kDohPort
+                                          : config::kDnsPort;
     in.dig_server = "@" + first.address +
                     (first.port == default_port ? "" : " -p " + std::to_string(first.port)) +
-                    (tls ? " +tls" : "");
+                    (tls ? " +tls" : "") + (https ? " +https=" + server.http_path : "");
   }
   if (const resolver::Name* nta =
           resolver::covering_negative_anchor(question_.name, setup_.negative_anchors)) {

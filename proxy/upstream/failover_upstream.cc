@@ -26,11 +26,13 @@ std::string FailoverUpstream::build(const UpstreamSettings& settings,
   size_t i = 0;
   std::string error;
   while (i < settings.servers.size() && error.empty()) {
-    // One run: the servers from i on that share its transport.
-    const config::UpstreamProtocol protocol = settings.servers[i].protocol;
+    // One run: the servers from i on that are all plain, or all encrypted (DoT and DoH
+    // servers share one TlsUpstream).
+    const bool plain = settings.servers[i].protocol == config::UpstreamProtocol::Plain;
     UpstreamSettings run = settings;
     run.servers.clear();
-    while (i < settings.servers.size() && settings.servers[i].protocol == protocol) {
+    while (i < settings.servers.size() &&
+           (settings.servers[i].protocol == config::UpstreamProtocol::Plain) == plain) {
       run.servers.push_back(settings.servers[i++]);
     }
     Run made;
@@ -46,7 +48,7 @@ std::string FailoverUpstream::build(const UpstreamSettings& settings,
 std::string FailoverUpstream::make_run(Generation* g, size_t index, const UpstreamSettings& servers,
                                        Run& out) {
   auto handler = [this, g, index](UpstreamReply&& r) { on_reply(g, index, std::move(r)); };
-  if (servers.servers.front().protocol == config::UpstreamProtocol::Tls) {
+  if (servers.servers.front().protocol != config::UpstreamProtocol::Plain) {
     auto tls = std::make_unique<TlsUpstream>(loop_, handler, counters_);
     std::string error = tls->init(servers);
     out.upstream = std::move(tls);

@@ -18,13 +18,14 @@ struct WriteReq {
 
 TlsConnection::TlsConnection(uv_loop_t* loop, Owner& owner, size_t server, std::string name,
                              std::unique_ptr<crypto::TlsSession> session,
-                             TransportCounters& counters)
+                             TransportCounters& counters, std::unique_ptr<DohSession> doh)
     : loop_(loop),
       owner_(&owner),
       server_(server),
       name_(std::move(name)),
       session_(std::move(session)),
-      counters_(&counters) {
+      counters_(&counters),
+      doh_(std::move(doh)) {
   opened_ms_ = uv_now(loop_);
   uv_tcp_init(loop_, &tcp_);
   tcp_.data = this;
@@ -105,18 +106,90 @@ void TlsConnection::drive() {
 void TlsConnection::became_ready() {
   state_ = State::Ready;
   idle_since_ = uv_now(loop_);
-  if (owner_ != nullptr) owner_->connection_ready(*this);
-  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> waiting = std::move(waiting_);
-  waiting_.clear();
-  for (const auto& [qid, frame] : waiting) {
-    if (state_ != State::Ready) break;
-    write_frame(frame);
+  if (doh_ && !doh_->start()) {
+    fail(UpstreamStatus::Unreachable, doh_->error());
+    return;
   }
+  if (owner_ != nullptr) owner_->connection_ready(*this);
+  if (doh_) flush_http();  // the connection preface and our SETTINGS
+  std::vector<std::pair<uint16_t, std::vector<uint8_t>>> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (const auto& [id, packet] : waiting) {
+    if (state_ != State::Ready) break;
+    send_query(id, packet);
+  }
+}
+
+size_t TlsConnection::max_in_flight() const {
+  if (!doh_) return kMaxInFlight;
+  if (doh_->going_away()) return 0;
+  return state_ == State::Ready ? doh_->max_streams() : kMaxInFlight;
+}
+
+void TlsConnection::read_streams() {
+  // Whatever records arrived: decrypt all of it through HTTP/2, answer its frames (SETTINGS
+  // and PING acknowledgements, window updates), then hand out what became of the queries.
+  const std::span<uint8_t> scratch = owner_->read_buffer();
+  std::vector<DohSession::Event> events;
+  bool broken = false;
+  while (const size_t n = session_->read(scratch)) {
+    if (!doh_->receive(scratch.first(n), events)) {
+      broken = true;
+      break;
+    }
+  }
+  const crypto::TlsState after = session_->state();
+  if (broken) {
+    fail(UpstreamStatus::Unreachable, doh_->error());
+    return;
+  }
+  flush_http();
+  if (state_ == State::Ready) deliver(events);
+  if (state_ != State::Ready) return;
+  if (after == crypto::TlsState::Failed) {
+    fail(UpstreamStatus::Unreachable, "connection lost: " + session_->failure());
+  } else if (after == crypto::TlsState::Closed || (doh_->going_away() && in_flight_.empty())) {
+    if (in_flight_.empty()) {
+      LOG_DEBUG("upstream " << name_ << " closed an idle connection");
+      close();
+    } else {
+      fail(UpstreamStatus::Unreachable, "connection closed by the server");
+    }
+  }
+}
+
+void TlsConnection::deliver(std::vector<DohSession::Event>& events) {
+  for (DohSession::Event& e : events) {
+    if (owner_ == nullptr || state_ != State::Ready) return;
+    auto slot = in_flight_.find(e.key);
+    if (slot == in_flight_.end()) continue;  // (forgotten meanwhile)
+    if (e.status == UpstreamStatus::Answered) {
+      owner_->connection_reply(*this, e.key, slot->second, e.body);
+    } else {
+      owner_->connection_query_failed(*this, e.key, slot->second, e.status, e.detail);
+    }
+  }
+}
+
+void TlsConnection::flush_http() {
+  if (state_ != State::Ready) return;
+  const std::vector<uint8_t> bytes = doh_->take_output();
+  if (!doh_->error().empty()) {
+    fail(UpstreamStatus::Unreachable, doh_->error());
+    return;
+  }
+  if (!bytes.empty()) write_plaintext(bytes);
+  std::vector<DohSession::Event> events = doh_->take_events();
+  if (!events.empty()) deliver(events);
 }
 
 void TlsConnection::read_messages() {
   // Whatever records arrived: decrypt all of it, then hand out the whole messages.
   if (owner_ == nullptr) return;
+  if (doh_) {
+    read_streams();
+    return;
+  }
   const std::span<uint8_t> scratch = owner_->read_buffer();
   while (const size_t n = session_->read(scratch)) reader_.feed(scratch.first(n));
   const crypto::TlsState after = session_->state();
@@ -159,42 +232,69 @@ uint16_t TlsConnection::take_id(uint64_t qid, std::span<uint8_t> packet,
   } while (in_flight_.count(id) != 0);
   in_flight_.emplace(id, qid);
   if (packet.size() >= 2) {
-    packet[0] = static_cast<uint8_t>(id >> 8);
-    packet[1] = static_cast<uint8_t>(id);
+    const uint16_t wire_id = doh_ ? 0 : id;  // RFC 8484 §4.1: 0 over HTTP (cache friendly)
+    packet[0] = static_cast<uint8_t>(wire_id >> 8);
+    packet[1] = static_cast<uint8_t>(wire_id);
   }
   return id;
 }
 
-void TlsConnection::write_query(uint64_t qid, std::span<const uint8_t> packet) {
-  std::vector<uint8_t> frame;
-  frame.reserve(packet.size() + 2);
-  append_frame(frame, packet);
+void TlsConnection::write_query(uint64_t /*qid*/, uint16_t id, std::span<const uint8_t> packet) {
   if (state_ == State::Ready) {
-    write_frame(frame);
+    send_query(id, packet);
   } else {
-    waiting_.emplace_back(qid, std::move(frame));
+    waiting_.emplace_back(id, std::vector<uint8_t>(packet.begin(), packet.end()));
   }
 }
 
-void TlsConnection::write_frame(const std::vector<uint8_t>& frame) {
-  if (!session_->write(frame)) {
+void TlsConnection::send_query(uint16_t id, std::span<const uint8_t> packet) {
+  if (counters_ != nullptr) counters_->add(counters_->tls_queries);
+  if (doh_) {
+    if (!doh_->submit(id, packet)) {
+      auto slot = in_flight_.find(id);
+      if (slot != in_flight_.end() && owner_ != nullptr) {
+        owner_->connection_query_failed(*this, id, slot->second, UpstreamStatus::Unreachable,
+                                        "the HTTP/2 connection takes no more streams");
+      }
+      return;
+    }
+    flush_http();
+    return;
+  }
+  std::vector<uint8_t> frame;
+  frame.reserve(packet.size() + 2);
+  append_frame(frame, packet);
+  write_plaintext(frame);
+}
+
+void TlsConnection::write_plaintext(std::span<const uint8_t> bytes) {
+  if (!session_->write(bytes)) {
     fail(UpstreamStatus::Unreachable, session_->failure());
     return;
   }
-  if (counters_ != nullptr) counters_->add(counters_->tls_queries);
   flush();
 }
 
 void TlsConnection::forget(uint16_t id, uint64_t qid) {
   auto slot = in_flight_.find(id);
-  if (slot != in_flight_.end() && slot->second == qid) in_flight_.erase(slot);
-  std::erase_if(waiting_, [qid](const auto& w) { return w.first == qid; });
+  if (slot != in_flight_.end() && slot->second == qid) {
+    in_flight_.erase(slot);
+    std::erase_if(waiting_, [id](const auto& w) { return w.first == id; });
+    if (doh_) {
+      doh_->cancel(id);  // RST_STREAM: the server may stop working on it
+      if (state_ == State::Ready) {
+        const std::vector<uint8_t> bytes = doh_->take_output();
+        if (!bytes.empty() && session_->write(bytes)) flush();
+      }
+    }
+  }
   if (in_flight_.empty()) idle_since_ = uv_now(loop_);
 }
 
 void TlsConnection::release(uint16_t id, std::span<const uint8_t> reply) {
   in_flight_.erase(id);
-  if (auto keepalive = resolver::tcp_keepalive_timeout(reply)) {
+  // RFC 7828 is about DNS over TCP; over HTTP/2 the server's idle timeout is its business.
+  if (auto keepalive = doh_ ? std::nullopt : resolver::tcp_keepalive_timeout(reply)) {
     // RFC 7828 §3.2.2: the server's idle timeout, in units of 100 ms.
     idle_timeout_ms_ = std::min<uint64_t>(uint64_t(*keepalive) * 100, kMaxKeepaliveMs);
   }
@@ -245,6 +345,11 @@ void TlsConnection::fail(UpstreamStatus status, const std::string& reason) {
 void TlsConnection::close() {
   if (state_ == State::Closed) return;
   if (state_ == State::Ready) {
+    if (doh_) {
+      doh_->close();  // GOAWAY, best effort
+      const std::vector<uint8_t> bytes = doh_->take_output();
+      if (!bytes.empty()) (void)session_->write(bytes);
+    }
     session_->close();  // close_notify, best effort
     flush();            // (a failed write closes the connection in there)
     if (state_ == State::Closed) return;

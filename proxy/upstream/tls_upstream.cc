@@ -31,6 +31,16 @@ crypto::TlsContextResult tls_context(const UpstreamSettings& settings, std::stri
   return made;
 }
 
+// RFC 9113 §8.3.1: :authority, the URL's host (the name the certificate is checked
+// against when the URL held an address).
+std::string authority(const config::UpstreamServer& s) {
+  const std::string port =
+      s.endpoint.port == config::kDohPort ? std::string() : ":" + std::to_string(s.endpoint.port);
+  if (!s.url_host.empty()) return s.url_host + port;
+  if (!s.auth_name.empty()) return s.auth_name + port;
+  return config::to_string(s.endpoint);
+}
+
 }  // namespace
 
 TlsUpstream::TlsUpstream(uv_loop_t* loop, Handler handler, TransportCounters* counters)
@@ -50,8 +60,8 @@ std::string TlsUpstream::init(const UpstreamSettings& settings) {
   tls_ = tls_context(settings, error).context;
   if (!tls_) return error;
   for (const auto& s : settings.servers) {
-    if (s.protocol != config::UpstreamProtocol::Tls) {
-      return "internal error: " + config::to_string(s) + " is not a TLS upstream";
+    if (s.protocol == config::UpstreamProtocol::Plain) {
+      return "internal error: " + config::to_string(s) + " is not an encrypted upstream";
     }
     Server server;
     server.config = s;
@@ -159,7 +169,8 @@ void TlsUpstream::assign(uint64_t qid, size_t s) {
     return;
   }
   q.wire_id = chosen->take_id(qid, q.packet, random_);
-  chosen->write_query(qid, q.packet);  // a failed write moves the query on: `q` is not ours now
+  // A failed write moves the query on: `q` is not ours now.
+  chosen->write_query(qid, q.wire_id, q.packet);
 }
 
 TlsConnection* TlsUpstream::open_connection(size_t s) {
@@ -167,9 +178,14 @@ TlsConnection* TlsUpstream::open_connection(size_t s) {
   auto addr = to_socket_address(sv.config.endpoint);
   if (!addr) return nullptr;
   crypto::TlsPeer peer{sv.config.auth_name, sv.config.spki_pins, sv.name};
-  auto* c =
-      new TlsConnection(loop_, *this, s, sv.name,
-                        std::make_unique<crypto::TlsSession>(tls_, std::move(peer)), *counters_);
+  std::unique_ptr<DohSession> doh;
+  if (sv.config.protocol == config::UpstreamProtocol::Https) {
+    peer.alpn = "h2";  // RFC 8484 §5.2: HTTP/2 at least; RFC 9113 §3.2: by ALPN
+    doh = std::make_unique<DohSession>(authority(sv.config), sv.config.http_path);
+  }
+  auto* c = new TlsConnection(loop_, *this, s, sv.name,
+                              std::make_unique<crypto::TlsSession>(tls_, std::move(peer)),
+                              *counters_, std::move(doh));
   alive_.insert(c);
   sv.conns.push_back(c);
   if (auto err = c->connect(addr->get()); !err.empty()) {
@@ -211,6 +227,16 @@ void TlsUpstream::connection_reply(TlsConnection& c, uint16_t id, uint64_t qid,
                       std::vector<uint8_t>(message.begin(), message.end()),
                       uv_now(loop_) - it->second.sent_ms};
   finish(qid, std::move(reply));
+}
+
+void TlsUpstream::connection_query_failed(TlsConnection& c, uint16_t id, uint64_t qid,
+                                          UpstreamStatus status, const std::string& detail) {
+  c.release(id);
+  auto it = queries_.find(qid);
+  if (it != queries_.end()) it->second.conn = nullptr;
+  LOG_DEBUG("upstream " << c.name() << ": " << detail);
+  fill_from_queue(c);
+  retry(qid, status, c.name() + ": " + detail);
 }
 
 void TlsUpstream::fill_from_queue(TlsConnection& c) {

@@ -1,6 +1,7 @@
-// TlsUpstream: the Upstream (upstream.h) over DNS-over-TLS (RFC 7858) with the strict
-// privacy profile of RFC 8310: a server is used only once its certificate is valid for its
-// authentication name (against tls_ca_file or the system store) and/or its keys match one of
+// TlsUpstream: the Upstream (upstream.h) over DNS-over-TLS (RFC 7858) and DNS-over-HTTPS
+// (RFC 8484, HTTP/2 streams instead of DoT's framing: TlsConnection tells them apart), with
+// the strict privacy profile of RFC 8310: a server is used only once its certificate is valid for
+// its authentication name (against tls_ca_file or the system store) and/or its keys match one of
 // its SPKI pins (RFC 7858 §4.2); crypto/tls_client.h checks both. A server that fails that is
 // not used until its backoff ends; a query never goes out in cleartext instead.
 //
@@ -101,6 +102,9 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
   // working connection that dies sends its queries once more on a new one.
   void connection_failed(TlsConnection& c, UpstreamStatus status,
                          const std::string& reason) override;
+  // A DoH stream failed (HTTP status, content type): the next try, as after a timeout.
+  void connection_query_failed(TlsConnection& c, uint16_t id, uint64_t qid, UpstreamStatus status,
+                               const std::string& detail) override;
   void connection_closing(TlsConnection& c) override;
   void connection_freed(TlsConnection* c) override;
   void connection_event_done() override { rearm(); }

@@ -130,7 +130,8 @@ TEST_CASE("command line: bad values name the option and what it expects") {
         "or [::1]:5353), got \"localhost\"; see dnssec-proxy --help");
   CHECK(only_error({"--upstream=1.2.3.4:0"}) ==
         "--upstream: expected an IP address with optional port (\"127.0.0.1\", \"127.0.0.1:53\", "
-        "\"::1\", \"[::1]:5353\") or \"tls://ADDR[:PORT]#NAME\", got \"1.2.3.4:0\"; see "
+        "\"::1\", \"[::1]:5353\"), \"tls://ADDR[:PORT]#NAME\" or an https:// URL, got "
+        "\"1.2.3.4:0\"; see "
         "dnssec-proxy --help");
   CHECK(only_error({"--log-level", "verbose"}) ==
         "--log-level: expected one of error, warn, info, debug, got \"verbose\"; see "

@@ -206,14 +206,15 @@ TEST_CASE("config: bad addresses are reported with their index in the array") {
       R"("[::1]:5353"))";
   CHECK(only_error("[server]\nlisten = [\n  \"127.0.0.1\",\n  \"localhost:53\",\n]\n") ==
         "FILE:4: server.listen[1]: " + std::string(kExpected) + R"(, got "localhost:53")");
-  const std::string upstream = std::string(kExpected) + R"( or "tls://ADDR[:PORT]#NAME")";
+  const std::string upstream =
+      std::string(kExpected) + R"(, "tls://ADDR[:PORT]#NAME" or an https:// URL)";
   CHECK(only_error("[upstream]\nservers = [\"9.9.9.9:0\"]\n") ==
         "FILE:2: upstream.servers[0]: " + upstream + R"(, got "9.9.9.9:0")");
   CHECK(only_error("[upstream]\nservers = [\"9.9.9.9:65536\"]\n") ==
         "FILE:2: upstream.servers[0]: " + upstream + R"(, got "9.9.9.9:65536")");
   CHECK(only_error("[upstream]\nservers = [53]\n") ==
         R"(FILE:2: upstream.servers[0]: expected an upstream "ADDR[:PORT]", )"
-        R"("tls://ADDR[:PORT]#NAME" or an inline table, got 53)");
+        R"("tls://ADDR[:PORT]#NAME", an https:// URL or an inline table, got 53)");
 }
 
 TEST_CASE("config: an invalid address list leaves the default in place") {

@@ -34,7 +34,7 @@ std::vector<std::string> errors_of(std::string_view toml) {
 }
 
 UpstreamServer tls(std::string address, uint16_t port, std::string name) {
-  return {UpstreamProtocol::Tls, {std::move(address), port}, std::move(name), {}};
+  return {UpstreamProtocol::Tls, {std::move(address), port}, std::move(name), {}, {}, {}};
 }
 
 TEST_CASE("upstream: tls://ADDR#NAME is DNS-over-TLS on port 853, plain entries stay plain") {
@@ -98,11 +98,11 @@ TEST_CASE("upstream: errors name file, line and key") {
             R"(FILE:2: upstream.servers[0]: expected "tls://ADDR[:PORT]#NAME": a TLS upstream )"
             R"(needs the name its certificate is for (or spki_pins in the table form: )"
             R"([[upstream.server]]), got "tls://9.9.9.9")"});
-  CHECK(errors_of("[upstream]\nservers = [\"https://9.9.9.9/dns-query#dns.quad9.net\"]\n") ==
+  CHECK(errors_of("[upstream]\nservers = [\"https://9.9.9.9/dns-query\"]\n") ==
         std::vector<std::string>{
-            R"(FILE:2: upstream.servers[0]: expected a plain or tls:// upstream: DNS-over-HTTPS )"
-            R"((https://) is not supported yet (issue 16); use tls://ADDR#NAME, got )"
-            R"("https://9.9.9.9/dns-query#dns.quad9.net")"});
+            R"(FILE:2: upstream.servers[0]: expected "https://ADDR[:PORT]/PATH#NAME": with an )"
+            R"(address in the URL, the name its certificate is for goes after '#' (or spki_pins )"
+            R"(in the table form), got "https://9.9.9.9/dns-query")"});
   CHECK(errors_of("[upstream]\nservers = [\"tls://dns.quad9.net#dns.quad9.net\"]\n").size() == 1);
   CHECK(errors_of("[upstream]\nservers = [\"tls://9.9.9.9#bad name\"]\n").size() == 1);
   CHECK(errors_of("[upstream]\nservers = [\"quic://9.9.9.9\"]\n").size() == 1);
@@ -122,13 +122,13 @@ TEST_CASE("upstream: errors name file, line and key") {
   CHECK(
       errors_of("[upstream]\n[[upstream.server]]\naddress = \"9.9.9.9\"\ntransport = \"tls\"\n") ==
       std::vector<std::string>{
-          "FILE:2: upstream.server[0]: a tls upstream needs auth_name or spki_pins (strict "
-          "privacy profile, RFC 8310: an unauthenticated server is never used)"});
+          "FILE:2: upstream.server[0]: an encrypted upstream needs auth_name or spki_pins "
+          "(strict privacy profile, RFC 8310: an unauthenticated server is never used)"});
   CHECK(errors_of("[upstream]\n[[upstream.server]]\naddress = \"9.9.9.9\"\n"
                   "transport = \"https\"\n") ==
         std::vector<std::string>{
-            "FILE:4: upstream.server[0].transport: DNS-over-HTTPS (transport = \"https\") is not "
-            "supported yet (issue 16); use \"tls\""});
+            "FILE:2: upstream.server[0]: an encrypted upstream needs auth_name or spki_pins "
+            "(strict privacy profile, RFC 8310: an unauthenticated server is never used)"});
   CHECK(errors_of("[upstream]\n[[upstream.server]]\ntransport = \"tls\"\n") ==
         std::vector<std::string>{
             "FILE:2: upstream.server[0].address: missing: each upstream table needs an address, "
@@ -136,15 +136,114 @@ TEST_CASE("upstream: errors name file, line and key") {
   CHECK(
       errors_of("[upstream]\n[[upstream.server]]\naddress = \"9.9.9.9\"\nauth_name = \"x.y\"\n") ==
       std::vector<std::string>{
-          "FILE:2: upstream.server[0]: auth_name and spki_pins need transport = \"tls\" (plain "
-          "DNS cannot be authenticated)"});
+          "FILE:2: upstream.server[0]: auth_name and spki_pins need transport = \"tls\" or "
+          "\"https\" (plain DNS cannot be authenticated)"});
   CHECK(errors_of("[upstream]\n[[upstream.server]]\naddress = \"9.9.9.9\"\nport = 53\n") ==
         std::vector<std::string>{
-            "FILE:4: upstream.server[0].port: unknown key (expected one of: address, transport, "
-            "auth_name, spki_pins)"});
+            "FILE:4: upstream.server[0].port: unknown key (expected one of: address, url, "
+            "bootstrap, transport, auth_name, spki_pins)"});
   CHECK(errors_of("[upstream]\ntls_ca_file = \"\"\n") ==
         std::vector<std::string>{
             "FILE:2: upstream.tls_ca_file: expected a file path (a non-empty string), got \"\""});
+}
+
+UpstreamServer https(std::string address, uint16_t port, std::string path, std::string name,
+                     std::string host = "") {
+  return {UpstreamProtocol::Https, {std::move(address), port}, std::move(name), {}, std::move(path),
+          std::move(host)};
+}
+
+TEST_CASE("upstream: https:// URLs are DNS-over-HTTPS, by address or by host name") {
+  const LoadResult r = load_toml(
+      "[upstream]\nservers = [\"https://9.9.9.9/dns-query#dns.quad9.net\", "
+      "\"https://[2620:fe::fe]:8443/q{?dns}#dns.quad9.net\", \"https://127.0.0.1#dns.test\", "
+      "\"https://Dns.Example:8443/resolve\", \"tls://9.9.9.9#dns.quad9.net\"]\n"
+      "[upstream.bootstrap]\n\"dns.example\" = [\"192.0.2.1\", \"2001:db8::0001\"]\n");
+  REQUIRE(r.ok());
+  const std::vector<UpstreamServer> expected = {
+      https("9.9.9.9", 443, "/dns-query", "dns.quad9.net"),
+      https("2620:fe::fe", 8443, "/q", "dns.quad9.net"),  // the GET template variable dropped
+      https("127.0.0.1", 443, "/dns-query", "dns.test"),  // RFC 8484's usual path by default
+      https("192.0.2.1", 8443, "/resolve", "dns.example", "dns.example"),  // one per address
+      https("2001:db8::1", 8443, "/resolve", "dns.example", "dns.example"),
+      tls("9.9.9.9", 853, "dns.quad9.net"),
+  };
+  CHECK(r.config.upstreams == expected);
+  CHECK(to_string(r.config.upstreams[0]) == "https://9.9.9.9:443/dns-query#dns.quad9.net");
+  CHECK(to_string(r.config.upstreams[3]) == "https://dns.example:8443/resolve (192.0.2.1:8443)");
+  CHECK(to_string(r.config.upstreams[4]) ==
+        "https://dns.example:8443/resolve ([2001:db8::1]:8443)");
+}
+
+TEST_CASE("upstream: the table form of https: url, bootstrap, pins, address") {
+  const LoadResult r =
+      load_toml(std::string("[[upstream.server]]\nurl = \"https://dns.quad9.net/dns-query\"\n"
+                            "bootstrap = [\"9.9.9.9\"]\n"
+                            "[[upstream.server]]\nurl = \"https://127.0.0.1:8443/dns-query\"\n"
+                            "spki_pins = [\"") +
+                std::string(kPin) +
+                "\"]\n"
+                "[[upstream.server]]\naddress = \"127.0.0.2\"\ntransport = \"https\"\n"
+                "auth_name = \"dns.test\"\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.config.upstreams.size() == 3);
+  CHECK(r.config.upstreams[0] ==
+        https("9.9.9.9", 443, "/dns-query", "dns.quad9.net", "dns.quad9.net"));
+  CHECK(r.config.upstreams[1].auth_name.empty());  // the pin alone authenticates it
+  CHECK(r.config.upstreams[1].spki_pins.size() == 1);
+  CHECK(r.config.upstreams[1].endpoint == Endpoint{"127.0.0.1", 8443});
+  CHECK(r.config.upstreams[2] == https("127.0.0.2", 443, "/dns-query", "dns.test"));
+}
+
+TEST_CASE("upstream: https errors name file, line and key") {
+  CHECK(errors_of("[upstream]\nservers = [\"https://dns.quad9.net/dns-query\"]\n") ==
+        std::vector<std::string>{
+            R"(FILE:2: upstream.servers[0]: expected the addresses of dns.quad9.net for )"
+            R"(https://dns.quad9.net/dns-query: [upstream.bootstrap] "dns.quad9.net" = )"
+            R"(["ADDR", ...] (the proxy never looks them up in DNS), or the URL with an address: )"
+            R"("https://ADDR/PATH#dns.quad9.net", got "https://dns.quad9.net/dns-query")"});
+  CHECK(errors_of("[upstream]\nservers = [\"https://9.9.9.9/has space#dns.quad9.net\"]\n").size() ==
+        1);
+  CHECK(
+      errors_of("[upstream]\nservers = [\"https://9.9.9.9:0/dns-query#dns.quad9.net\"]\n").size() ==
+      1);
+  CHECK(errors_of("[upstream.bootstrap]\n\"dns.quad9.net\" = [\"not an address\"]\n") ==
+        std::vector<std::string>{
+            R"(FILE:2: upstream.bootstrap.dns.quad9.net[0]: expected an IP address without port )"
+            R"(("9.9.9.9", "2620:fe::fe"), got "not an address")"});
+  CHECK(errors_of("[[upstream.server]]\nurl = \"https://9.9.9.9/dns-query\"\n"
+                  "bootstrap = [\"9.9.9.9\"]\nauth_name = \"dns.quad9.net\"\n") ==
+        std::vector<std::string>{
+            "FILE:3: upstream.server[0].bootstrap: bootstrap addresses are for a url with a host "
+            "name (\"https://dns.quad9.net/...\")"});
+  CHECK(errors_of("[[upstream.server]]\nurl = \"https://9.9.9.9/dns-query\"\n"
+                  "transport = \"tls\"\nauth_name = \"dns.quad9.net\"\n") ==
+        std::vector<std::string>{
+            "FILE:2: upstream.server[0].url: a url is for transport = \"https\" only"});
+  CHECK(errors_of("[[upstream.server]]\nurl = \"https://dns.quad9.net/dns-query\"\n") ==
+        std::vector<std::string>{
+            R"(FILE:1: upstream.server[0].bootstrap: missing: the addresses of dns.quad9.net for )"
+            R"(https://dns.quad9.net/dns-query: [upstream.bootstrap] "dns.quad9.net" = )"
+            R"(["ADDR", ...] (the proxy never looks them up in DNS), or the URL with an address: )"
+            R"("https://ADDR/PATH#dns.quad9.net")"});
+}
+
+TEST_CASE("upstream: --upstream https://HOST/PATH takes its addresses from the file") {
+  const TempDir dir;
+  const std::string file =
+      dir.write("p.toml", "[upstream.bootstrap]\n\"dns.test\" = [\"127.0.0.5\"]\n");
+  const std::vector<std::string_view> args = {"--config", file, "--upstream",
+                                              "https://dns.test/dns-query"};
+  const CommandLineResult cl = parse_arguments(args);
+  REQUIRE(cl.ok());
+  const LoadResult r = load(cl.command_line);
+  REQUIRE(r.ok());
+  CHECK(r.config.upstreams ==
+        std::vector<UpstreamServer>{https("127.0.0.5", 443, "/dns-query", "dns.test", "dns.test")});
+  const std::vector<std::string_view> missing = {"--upstream", "https://dns.other/dns-query"};
+  const LoadResult bad = load(parse_arguments(missing).command_line, dir.path() + "/none.toml");
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].starts_with("--upstream: expected the addresses of dns.other for"));
 }
 
 TEST_CASE("upstream: a pin is 32 octets in canonical base64") {
