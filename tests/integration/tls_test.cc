@@ -6,9 +6,7 @@
 // libfaketime). Each DoT server listens on port 853 of a 127.x.y.z address of this process's
 // own, where a plain DNS listener on port 53 (UDP and TCP) checks that nothing ever goes out
 // in cleartext. Needs root (ports 853 and 53).
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -18,16 +16,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "encrypted_fixtures.h"
 #include "harness.h"
 #include "hierarchy.h"
 
@@ -35,146 +30,11 @@ using namespace dnsp::test;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-using Clock = std::chrono::steady_clock;
-
 // The DoT server writes to connections the proxy may have closed: EPIPE, not a signal.
 const bool kNoSigpipe = [] {
   signal(SIGPIPE, SIG_IGN);
   return true;
 }();
-
-// 127.A.B.N: A.B chosen by pid, away from the hierarchy's 127.64-191.3 nets.
-std::string address(int n) {
-  static const int a = 200 + static_cast<int>(getpid() % 50);
-  static const int b = 16 + static_cast<int>((getpid() / 50) % 200);
-  return "127." + std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(n);
-}
-
-sockaddr_in socket_address(const std::string& addr, uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, addr.c_str(), &a.sin_addr);
-  return a;
-}
-
-// A CA, and certificates made by it (or not) for the DoT servers, once per test run.
-struct Certs {
-  TempDir dir;
-  bool ok = false;
-  std::string why;
-  std::string ca, good_cert, good_key, other_cert, other_key, expired_cert, expired_key, self_cert,
-      self_key, good_pin, other_pin;
-
-  static Certs& get() {
-    static Certs c;
-    return c;
-  }
-
- private:
-  Certs() {
-    const std::string d = dir.path();
-    const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-    auto leaf = [&](const std::string& name, const std::string& host, const std::string& pre,
-                    const std::string& days) {
-      return pre + " openssl req " + ec + " -keyout " + d + "/" + name + ".key -out " + d + "/" +
-             name + ".csr -subj /CN=" + host + " && printf 'subjectAltName=DNS:" + host +
-             "\\n' > " + d + "/" + name + ".ext && " + pre + " openssl x509 -req -in " + d + "/" +
-             name + ".csr -CA " + d + "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -out " + d +
-             "/" + name + ".pem -days " + days + " -extfile " + d + "/" + name + ".ext";
-    };
-    const std::string pin = " -pubout -outform der | openssl dgst -sha256 -binary | base64";
-    const std::string script =
-        "set -e; openssl req -x509 " + ec + " -keyout " + d + "/ca.key -out " + d +
-        "/ca.pem -days 30 -subj '/CN=dnssec-proxy test CA' && " +
-        leaf("good", "dns.test", "", "30") + " && " + leaf("other", "dns.other", "", "30") +
-        " && " + leaf("expired", "dns.test", "faketime -f -60d", "30") + " && openssl req -x509 " +
-        ec + " -keyout " + d + "/self.key -out " + d +
-        "/self.pem -days 30 -subj /CN=dns.test -addext subjectAltName=DNS:dns.test && "
-        "openssl pkey -in " +
-        d + "/good.key" + pin + " > " + d + "/good.pin && openssl pkey -in " + d + "/other.key" +
-        pin + " > " + d + "/other.pin";
-    auto r = run_command("(" + script + ") 2>&1");
-    if (r.exit_code != 0) {
-      why = "making certificates failed (openssl, faketime installed?):\n" + r.out;
-      return;
-    }
-    ca = d + "/ca.pem";
-    good_cert = d + "/good.pem";
-    good_key = d + "/good.key";
-    other_cert = d + "/other.pem";
-    other_key = d + "/other.key";
-    expired_cert = d + "/expired.pem";
-    expired_key = d + "/expired.key";
-    self_cert = d + "/self.pem";
-    self_key = d + "/self.key";
-    auto first_line = [](const std::string& path) {
-      std::ifstream in(path);
-      std::string line;
-      std::getline(in, line);
-      return line;
-    };
-    good_pin = first_line(d + "/good.pin");
-    other_pin = first_line(d + "/other.pin");
-    ok = geteuid() == 0;
-    if (!ok) why = "DoT tests need root (ports 853 and 53 on 127.x addresses)";
-  }
-};
-
-#define REQUIRE_CERTS()                                               \
-  do {                                                                \
-    if (!Certs::get().ok) FAIL("DoT fixtures: " << Certs::get().why); \
-  } while (0)
-
-// Plain DNS on ADDR:53, UDP and TCP, counting what arrives: must stay 0 when the proxy talks
-// to ADDR over TLS only.
-class CleartextTrap {
- public:
-  explicit CleartextTrap(const std::string& addr) {
-    const sockaddr_in a = socket_address(addr, 53);
-    udp_ = socket(AF_INET, SOCK_DGRAM, 0);
-    tcp_ = socket(AF_INET, SOCK_STREAM, 0);
-    const int on = 1;
-    setsockopt(tcp_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    bound_ = bind(udp_, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
-             bind(tcp_, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0 &&
-             listen(tcp_, 16) == 0;
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd fds[2] = {{udp_, POLLIN, 0}, {tcp_, POLLIN, 0}};
-        if (poll(fds, 2, 50) <= 0) continue;
-        if (fds[0].revents & POLLIN) {
-          char buf[4096];
-          if (recv(udp_, buf, sizeof buf, 0) >= 0) ++packets_;
-        }
-        if (fds[1].revents & POLLIN) {
-          const int fd = accept(tcp_, nullptr, nullptr);
-          if (fd >= 0) {
-            ++packets_;
-            close(fd);
-          }
-        }
-      }
-    });
-  }
-  ~CleartextTrap() {
-    stop_ = true;
-    thread_.join();
-    close(udp_);
-    close(tcp_);
-  }
-  bool bound() const { return bound_; }
-  int packets() const { return packets_; }
-
- private:
-  int udp_ = -1;
-  int tcp_ = -1;
-  bool bound_ = false;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> packets_{0};
-  std::thread thread_;
-};
 
 // A DNS-over-TLS server on ADDR:853 answering every query with one A record (192.0.2.1),
 // the replies to all queries read together written in reverse order.
@@ -356,77 +216,6 @@ class DotServer {
   std::thread acceptor_;
 };
 
-// A query for `name` A with ID `id`, RD set, no EDNS.
-Bytes query(const std::string& name, uint16_t id) {
-  Bytes q = {
-      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  size_t start = 0;
-  while (start < name.size()) {
-    size_t dot = name.find('.', start);
-    if (dot == std::string::npos) dot = name.size();
-    q.push_back(static_cast<uint8_t>(dot - start));
-    q.insert(q.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-             name.begin() + static_cast<std::ptrdiff_t>(dot));
-    start = dot + 1;
-  }
-  for (uint8_t b : {0, 0, 1, 0, 1}) q.push_back(b);
-  return q;
-}
-
-// Sends one UDP query per name (IDs 0..n-1) to the proxy, at most `window` unanswered at a
-// time; the rcode of each reply by ID (-1: none within timeout_ms of the last send).
-std::vector<int> udp_burst(uint16_t port, const std::vector<std::string>& names, size_t window,
-                           int timeout_ms = 5000) {
-  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  int size = 1 << 20;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  const sockaddr_in to = socket_address("127.0.0.1", port);
-  std::vector<int> rcodes(names.size(), -1);
-  size_t sent = 0;
-  size_t received = 0;
-  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (received < names.size() && Clock::now() < deadline) {
-    while (sent < names.size() && sent - received < window) {
-      const Bytes q = query(names[sent], static_cast<uint16_t>(sent));
-      sendto(fd, q.data(), q.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
-      ++sent;
-      deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    }
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    uint8_t buf[4096];
-    const ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n < 12) continue;
-    const size_t id = (size_t(buf[0]) << 8) | buf[1];
-    if (id < rcodes.size() && rcodes[id] < 0) {
-      rcodes[id] = buf[3] & 0x0F;
-      ++received;
-    }
-  }
-  close(fd);
-  return rcodes;
-}
-
-std::string empty_anchor_file(const TempDir& dir) { return dir.write("no-anchors.ds", ""); }
-
-// The proxy forwarding to `upstream` only, validation off (an empty anchor file).
-std::unique_ptr<ProxyProcess> proxy_to(const TempDir& dir, const std::string& upstream,
-                                       std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--upstream",     upstream,
-                                   "--tls-ca-file",  Certs::get().ca,
-                                   "--trust-anchor", empty_anchor_file(dir),
-                                   "--threads",      "1",
-                                   "--log-level",    "debug"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return std::make_unique<ProxyProcess>(args);
-}
-
-int64_t metric(const std::string& body, const std::string& sample) {
-  const size_t at = body.find("\n" + sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(body.substr(at + sample.size() + 2));
-}
-
 }  // namespace
 
 TEST_CASE("tls: secure, bogus and insecure answers from the signed hierarchy over DoT") {
@@ -438,28 +227,8 @@ TEST_CASE("tls: secure, bogus and insecure answers from the signed hierarchy ove
   CleartextTrap trap(addr);
   REQUIRE(trap.bound());
   // Unbound as a DoT forwarder in front of the hierarchy's iterating upstream.
-  TempDir dir;
-  const std::string conf = dir.write(
-      "unbound.conf",
-      "server:\n  verbosity: 1\n  interface: " + addr + "@853\n  tls-port: 853\n" +
-          "  tls-service-key: \"" + c.good_key + "\"\n  tls-service-pem: \"" + c.good_cert +
-          "\"\n  do-daemonize: yes\n  chroot: \"\"\n  username: \"\"\n  directory: \"" +
-          dir.path() + "\"\n  pidfile: \"" + dir.path() + "/unbound.pid\"\n  logfile: \"" +
-          dir.path() +
-          "/unbound.log\"\n  use-syslog: no\n  do-ip6: no\n  do-not-query-localhost: no\n"
-          "  module-config: \"iterator\"\n  local-zone: \"test.\" nodefault\n"
-          "forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@" +
-          std::to_string(h.upstream_port()) + "\nremote-control:\n  control-enable: no\n");
-  REQUIRE(run_command("unbound -c " + conf).exit_code == 0);
-  struct Stop {
-    std::string pidfile;
-    ~Stop() { run_command("kill $(cat " + pidfile + ") 2>/dev/null"); }
-  } stop{dir.path() + "/unbound.pid"};
-  REQUIRE(eventually([&] {
-    return run_command("kdig @" + addr + " +tls-ca=" + c.ca +
-                       " +tls-hostname=dns.test +timeout=1 +retry=0 . SOA | grep -q NOERROR")
-               .exit_code == 0;
-  }));
+  EncryptedUnbound unbound(addr);
+  REQUIRE(unbound.ready());
 
   ProxyProcess proxy({"--upstream", "tls://" + addr + "#dns.test", "--tls-ca-file", c.ca,
                       "--trust-anchor", h.anchor(), "--threads", "1", "--log-level", "debug"});
