@@ -228,6 +228,12 @@ std::vector<uint8_t> DohSession::take_output() {
     if (n == 0) break;
     out.insert(out.end(), data, data + n);
   }
+  if (error_.empty() && !going_away_ && nghttp2_session_want_read(session_) == 0 &&
+      nghttp2_session_want_write(session_) == 0) {
+    // nghttp2 met a connection error in what the server sent: it wrote a GOAWAY (in `out`)
+    // and reads nothing more.
+    error_ = "HTTP/2 protocol error (what the server sent is not valid HTTP/2)";
+  }
   return out;
 }
 

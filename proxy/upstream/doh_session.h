@@ -53,7 +53,8 @@ class DohSession {
   // Plaintext the server sent. Appends what became of queries to `events`; false when the
   // HTTP/2 exchange broke (error() says how): the connection must close.
   bool receive(std::span<const uint8_t> plaintext, std::vector<Event>& events);
-  // What to send to the server now (requests, acknowledgements, window updates).
+  // What to send to the server now (requests, acknowledgements, window updates). When what
+  // the server sent broke HTTP/2, this is our GOAWAY and error() says so from then on.
   std::vector<uint8_t> take_output();
   // What became of queries while take_output() ran (a stream we reset as we wrote it).
   std::vector<Event> take_events() { return std::exchange(pending_, {}); }
