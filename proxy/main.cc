@@ -186,7 +186,8 @@ struct Daemon {
         60000, 60000);
   }
   std::string render_metrics() const {
-    return proxy::render_prometheus(all_stats(), gauges(), DNSSEC_PROXY_VERSION);
+    return proxy::render_prometheus(all_stats(), gauges(), DNSSEC_PROXY_VERSION,
+                                    &caches->upstreams);
   }
   // Every loop validates from `anchors` from now on (RFC 5011 updates).
   void set_trust_anchors(const resolver::TrustAnchors& anchors) {

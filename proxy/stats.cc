@@ -126,10 +126,58 @@ struct Totals {
   }
 };
 
+// Per upstream server (UpstreamBoard): what each was asked and how it went.
+void emit_upstreams(Exposition& e, const UpstreamBoard& board) {
+  const std::vector<UpstreamBoard::Row> rows = board.rows();
+  if (rows.empty()) return;
+  auto label = [](const UpstreamBoard::Row& r) {
+    return "upstream=\"" + label_value(r.name) + "\",transport=\"" + r.transport + "\"";
+  };
+  auto load = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
+  e.family("upstream_server_queries_total", "counter",
+           "Tries sent to each upstream server (plain servers of one list together).");
+  for (const auto& r : rows)
+    e.sample("upstream_server_queries_total", label(r), load(r.counters->queries));
+  e.family("upstream_server_answers_total", "counter", "Replies taken from each upstream server.");
+  for (const auto& r : rows)
+    e.sample("upstream_server_answers_total", label(r), load(r.counters->answered));
+  e.family("upstream_server_failures_total", "counter",
+           "Tries that failed, by upstream server and kind (timeout, unreachable: refused, "
+           "TLS refusal or reset; server_failed: SERVFAIL/REFUSED/HTTP error; bad_reply).");
+  for (const auto& r : rows) {
+    const ServerCounters& c = *r.counters;
+    e.sample("upstream_server_failures_total", label(r) + ",kind=\"timeout\"", load(c.timeouts));
+    e.sample("upstream_server_failures_total", label(r) + ",kind=\"unreachable\"",
+             load(c.unreachable));
+    e.sample("upstream_server_failures_total", label(r) + ",kind=\"server_failed\"",
+             load(c.server_failed));
+    e.sample("upstream_server_failures_total", label(r) + ",kind=\"bad_reply\"",
+             load(c.bad_replies));
+  }
+  e.family("upstream_server_handshakes_total", "counter",
+           "TLS handshakes completed with each encrypted upstream, by session resumption.");
+  e.family("upstream_server_connections", "gauge", "TLS connections open to each upstream.");
+  for (const auto& r : rows) {
+    if (r.transport == "plain") continue;
+    const ServerCounters& c = *r.counters;
+    e.sample("upstream_server_handshakes_total", label(r) + ",resumed=\"false\"",
+             load(c.handshakes) - load(c.resumed));
+    e.sample("upstream_server_handshakes_total", label(r) + ",resumed=\"true\"", load(c.resumed));
+    e.sample("upstream_server_connections", label(r), load(c.connections));
+  }
+  e.family("upstream_server_srtt_seconds", "gauge",
+           "Smoothed round-trip time of each upstream server (RFC 6298 §2, 1/8 per sample).");
+  for (const auto& r : rows) {
+    char text[32];
+    snprintf(text, sizeof text, "%.6f", double(load(r.counters->srtt_us)) / 1e6);
+    e.sample_text("upstream_server_srtt_seconds", label(r), text);
+  }
+}
+
 }  // namespace
 
 std::string render_prometheus(std::span<const Stats* const> stats, const Gauges& g,
-                              std::string_view version) {
+                              std::string_view version, const UpstreamBoard* board) {
   const Totals t{stats};
   Exposition e;
   e.family("build_info", "gauge", "Version of the running dnssec-proxy (value is always 1).");
@@ -238,6 +286,7 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.family("reloads_total", "counter", "SIGHUP reloads, by result.");
   e.sample("reloads_total", "result=\"ok\"", t(&Stats::reloads));
   e.sample("reloads_total", "result=\"failed\"", t(&Stats::reload_failures));
+  if (board != nullptr) emit_upstreams(e, *board);
   return e.take();
 }
 

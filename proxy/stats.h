@@ -99,9 +99,9 @@ struct Gauges {
 };
 
 // The Prometheus text exposition format, every metric with HELP and TYPE lines.
-// `stats`: one per event loop, summed.
+// `stats`: one per event loop, summed; `board`, when given: per upstream server.
 std::string render_prometheus(std::span<const Stats* const> stats, const Gauges& gauges,
-                              std::string_view version);
+                              std::string_view version, const UpstreamBoard* board = nullptr);
 
 // A short human summary, one string per log line (SIGUSR1).
 std::vector<std::string> render_summary(std::span<const Stats* const> stats, const Gauges& gauges);

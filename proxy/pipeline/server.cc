@@ -99,6 +99,7 @@ std::string Server::start() {
   deadline_timer_.data = this;
   timer_open_ = true;
   // One upstream for both transports: the TCP retries share its TLS connections.
+  stats_.transport.board = &shared_.upstreams;
   auto made = make_upstream(
       loop_, [this](UpstreamReply&& r) { on_upstream(std::move(r)); },
       UpstreamSettings::of(config_), &stats_.transport);

@@ -56,7 +56,8 @@ struct Shared {
     new std::atomic<uint64_t>[kSynthesisSlots] {}
   };
   LoopGroup loops;
-  BogusLog bogus;  // the dashboard's most frequent bogus questions (proxy/pages/)
+  BogusLog bogus;           // the dashboard's most frequent bogus questions (proxy/pages/)
+  UpstreamBoard upstreams;  // each upstream server's queries, failures, RTT (metrics, dashboard)
   Gauges gauges() const;
 };
 

@@ -11,8 +11,8 @@
 
 namespace dnsp::proxy {
 
-CaresUpstream::CaresUpstream(uv_loop_t* loop, Handler handler)
-    : loop_(loop), handler_(std::move(handler)) {}
+CaresUpstream::CaresUpstream(uv_loop_t* loop, Handler handler, TransportCounters* counters)
+    : loop_(loop), handler_(std::move(handler)), counters_(counters) {}
 
 CaresUpstream::~CaresUpstream() { shutdown(); }
 
@@ -49,6 +49,9 @@ std::string CaresUpstream::init(const UpstreamSettings& settings, UpstreamTransp
   transport_ = transport;
   servers_ = endpoints(settings.servers);
   servers_text_ = proxy::servers_text(settings.servers);
+  if (counters_ != nullptr && counters_->board != nullptr) {
+    board_ = &counters_->board->server(servers_text_, "plain");
+  }
   live_.clear();
   live_.resize(servers_.size() * 2);
   open_ = true;
@@ -93,6 +96,7 @@ std::string CaresUpstream::reconfigure(const UpstreamSettings& settings) {
     return err;
   }
   servers_text_ = proxy::servers_text(settings.servers);
+  if (board_ != nullptr) board_ = &counters_->board->server(servers_text_, "plain");
   for (auto& ch : old_live) {
     if (ch) retired_.push_back(std::move(ch));
   }
@@ -217,6 +221,7 @@ void CaresUpstream::send_on(UpstreamTransport transport, size_t start, std::vect
   ++ch->sent;
   ++ch->outstanding;
   ++in_ares_;
+  if (board_ != nullptr) board_->add(board_->queries);
   // c-ares copies the query; the ticket keeps it in case it must be asked again.
   auto* ticket = new Ticket{ch, tag, id, sent_ms, edns_tried, std::move(packet)};
   ares_send(ch->channel, ticket->query.data(), static_cast<int>(ticket->query.size()),
@@ -293,6 +298,13 @@ void CaresUpstream::on_answer(void* arg, int status, int /*timeouts*/, unsigned 
       LOG_DEBUG("upstream query failed: " << ares_strerror(status));
       reply.status = UpstreamStatus::BadReply;
       break;
+  }
+  if (self->board_ != nullptr) {
+    if (reply.status == UpstreamStatus::Answered) {
+      self->board_->answer(reply.elapsed_ms * 1000);
+    } else {
+      self->counters_->board->failed(*self->board_, reply.status, "");
+    }
   }
   self->handler_(std::move(reply));
 }

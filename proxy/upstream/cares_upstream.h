@@ -44,7 +44,8 @@ namespace dnsp::proxy {
 
 class CaresUpstream final : public Upstream {
  public:
-  CaresUpstream(uv_loop_t* loop, Handler handler);
+  // `counters`, when given, must outlive this; its board (if any) gets the list's queries.
+  CaresUpstream(uv_loop_t* loop, Handler handler, TransportCounters* counters = nullptr);
   ~CaresUpstream() override;
   CaresUpstream(const CaresUpstream&) = delete;
   CaresUpstream& operator=(const CaresUpstream&) = delete;
@@ -131,6 +132,8 @@ class CaresUpstream final : public Upstream {
   std::function<void()> closed_;  // shutdown()'s callback, until the timer is closed
   std::unordered_map<ares_socket_t, Poll*> polls_;
   std::string servers_text_;
+  TransportCounters* counters_ = nullptr;
+  ServerCounters* board_ = nullptr;  // this list's entry on counters_->board
   uint64_t channels_created_ = 0;
   int in_ares_ = 0;  // > 0 while c-ares (and so possibly a callback) is on the stack
 };

@@ -54,11 +54,11 @@ std::string FailoverUpstream::make_run(Generation* g, size_t index, const Upstre
     out.upstream = std::move(tls);
     return error;
   }
-  auto udp = std::make_unique<CaresUpstream>(loop_, handler);
+  auto udp = std::make_unique<CaresUpstream>(loop_, handler, counters_);
   std::string error = udp->init(servers, UpstreamTransport::Udp);
   out.upstream = std::move(udp);
   if (!error.empty()) return error;
-  auto tcp = std::make_unique<CaresUpstream>(loop_, handler);
+  auto tcp = std::make_unique<CaresUpstream>(loop_, handler, counters_);
   error = tcp->init(servers, UpstreamTransport::Tcp);
   out.over_tcp = std::move(tcp);
   return error;

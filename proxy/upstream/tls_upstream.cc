@@ -66,6 +66,10 @@ std::string TlsUpstream::init(const UpstreamSettings& settings) {
     Server server;
     server.config = s;
     server.name = config::to_string(s);
+    if (counters_->board != nullptr) {
+      server.board = &counters_->board->server(
+          server.name, s.protocol == config::UpstreamProtocol::Https ? "https" : "tls");
+    }
     servers_.push_back(std::move(server));
   }
   if (servers_.empty()) return "no TLS upstream";
@@ -169,6 +173,8 @@ void TlsUpstream::assign(uint64_t qid, size_t s) {
     return;
   }
   q.wire_id = chosen->take_id(qid, q.packet, random_);
+  q.try_us = uv_hrtime() / 1000;
+  if (sv.board != nullptr) sv.board->add(sv.board->queries);
   // A failed write moves the query on: `q` is not ours now.
   chosen->write_query(qid, q.wire_id, q.packet);
 }
@@ -200,6 +206,11 @@ void TlsUpstream::connection_ready(TlsConnection& c) {
   counters_->add(counters_->tls_handshakes);
   if (c.resumed()) counters_->add(counters_->tls_resumed);
   counters_->add(counters_->tls_connections_open);
+  if (sv.board != nullptr) {
+    sv.board->add(sv.board->handshakes);
+    if (c.resumed()) sv.board->add(sv.board->resumed);
+    sv.board->add(sv.board->connections);
+  }
   if (!sv.down_detail.empty()) LOG_INFO("upstream " << sv.name << " is usable again");
   sv.backoff_ms = 0;
   sv.down_until = 0;
@@ -222,6 +233,8 @@ void TlsUpstream::connection_reply(TlsConnection& c, uint16_t id, uint64_t qid,
   }
   c.release(id, message);
   it->second.conn = nullptr;
+  if (ServerCounters* b = servers_[c.server()].board)
+    b->answer(uv_hrtime() / 1000 - it->second.try_us);
   fill_from_queue(c);
   UpstreamReply reply{it->second.tag, UpstreamStatus::Answered,
                       std::vector<uint8_t>(message.begin(), message.end()),
@@ -297,7 +310,10 @@ void TlsUpstream::connection_failed(TlsConnection& c, UpstreamStatus status,
 }
 
 void TlsUpstream::connection_closing(TlsConnection& c) {
-  if (c.state() == TlsConnection::State::Ready) counters_->sub(counters_->tls_connections_open);
+  if (c.state() == TlsConnection::State::Ready) {
+    counters_->sub(counters_->tls_connections_open);
+    if (ServerCounters* b = servers_[c.server()].board) b->sub(b->connections);
+  }
   auto& conns = servers_[c.server()].conns;
   conns.erase(std::remove(conns.begin(), conns.end(), &c), conns.end());
 }
@@ -322,6 +338,9 @@ void TlsUpstream::retry(uint64_t qid, UpstreamStatus status, std::string detail)
   if (it == queries_.end()) return;
   Query& q = it->second;
   detach(q, qid);
+  if (ServerCounters* b = servers_[q.server].board) {
+    counters_->board->failed(*b, status, detail.empty() ? "no answer in time" : detail);
+  }
   q.status = status;
   if (!detail.empty() || status == UpstreamStatus::Timeout) q.detail = std::move(detail);
   ++q.tries;

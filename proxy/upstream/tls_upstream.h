@@ -73,6 +73,7 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
     uint64_t tag = 0;
     std::vector<uint8_t> packet;    // padded; the ID is set per connection
     uint64_t sent_ms = 0;           // send() time, for elapsed_ms
+    uint64_t try_us = 0;            // when this try was written (uv_hrtime), for the RTT
     uint64_t deadline = 0;          // loop time this try gives up
     uint32_t tries = 0;             // tries counted so far (round the servers)
     size_t server = 0;              // the server of this try
@@ -92,6 +93,7 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
     uint64_t backoff_ms = 0;
     UpstreamStatus down_status = UpstreamStatus::Unreachable;
     std::string down_detail;
+    ServerCounters* board = nullptr;  // its entry on counters_->board, if any
   };
 
   // TlsConnection::Owner

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -58,9 +59,64 @@ struct UpstreamSettings {
   bool operator==(const UpstreamSettings&) const = default;
 };
 
+// What one upstream server did, summed over every event loop that asks it: queries, how
+// they ended, its TLS connections, its smoothed round-trip time. Written by any loop
+// (fetch_add: upstream events are not the hot path), read by the metrics listener and the
+// dashboard. Plain servers in one list share one entry (c-ares picks the server within its
+// channel and does not say which answered): "127.0.0.1:53,[::1]:53".
+struct ServerCounters {
+  std::atomic<uint64_t> queries{0};        // tries sent (a retry is one more)
+  std::atomic<uint64_t> answered{0};       // replies taken
+  std::atomic<uint64_t> timeouts{0};       // tries that got no answer in time
+  std::atomic<uint64_t> unreachable{0};    // refused connections, TLS refusals, resets
+  std::atomic<uint64_t> server_failed{0};  // SERVFAIL/REFUSED/NOTIMP/FORMERR, HTTP errors
+  std::atomic<uint64_t> bad_replies{0};    // unusable replies
+  std::atomic<uint64_t> handshakes{0};     // TLS handshakes completed
+  std::atomic<uint64_t> resumed{0};        // ... of which resumed a session
+  std::atomic<uint64_t> connections{0};    // TLS connections open right now
+  std::atomic<uint64_t> srtt_us{0};        // smoothed RTT (RFC 6298 §2: 1/8 of each sample)
+  std::atomic<int64_t> last_answer_unix{0};
+  std::atomic<int64_t> last_failure_unix{0};
+  void answer(uint64_t rtt_us);
+  void add(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+  void sub(std::atomic<uint64_t>& c) { c.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+// Every upstream server the proxy has asked, by name (servers_text of the server, or of a
+// plain list): one process-wide board (proxy/pipeline/server.h Shared::upstreams) that the
+// transports of every loop write to. Entries are made on first use and never removed (a
+// reload that drops a server keeps its history; the names are bounded by the config).
+class UpstreamBoard {
+ public:
+  // The counters of `name` ("tls", "https", "plain" as `transport`), made on first use.
+  ServerCounters& server(const std::string& name, const char* transport);
+  // A failure in words for the dashboard and logs ("certificate expired ..."), with when.
+  void failed(ServerCounters& c, UpstreamStatus status, const std::string& detail);
+  struct Row {
+    std::string name;
+    std::string transport;
+    const ServerCounters* counters;
+    std::string last_failure;  // words of the last failure, "" if none
+  };
+  std::vector<Row> rows() const;  // in the order the servers were first used
+
+ private:
+  struct Entry {
+    std::string name;
+    std::string transport;
+    std::unique_ptr<ServerCounters> counters;
+    std::string last_failure;
+  };
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+
 // What the encrypted transports count, for the metrics (proxy/stats.h holds one per event
 // loop). Written by the loop that owns the transport, read by the metrics listener.
 struct TransportCounters {
+  // Where the transports of this loop record each server's queries (none: not recorded,
+  // as for explain's and the anchor updater's own upstreams).
+  UpstreamBoard* board = nullptr;
   std::atomic<uint64_t> tls_handshakes{0};          // TLS handshakes completed
   std::atomic<uint64_t> tls_resumed{0};             // ... of which resumed a session
   std::atomic<uint64_t> tls_handshake_failures{0};  // refused certificates, stalls, resets

@@ -223,6 +223,21 @@ TEST_CASE("doh: 2000 queries as concurrent streams on one connection, ID 0, padd
           .out;
   CHECK(metric(body, "dnssec_proxy_upstream_tls_handshakes_total{resumed=\"false\"}") == 1);
   CHECK(metric(body, "dnssec_proxy_upstream_tls_queries_total") == 2000);
+  // Per server (issue 16): its queries, answers, handshakes, connections and RTT.
+  const std::string server_label = "{upstream=\"" + shown(addr) + "\",transport=\"https\"";
+  CHECK(metric(body, "dnssec_proxy_upstream_server_queries_total" + server_label + "}") == 2000);
+  CHECK(metric(body, "dnssec_proxy_upstream_server_answers_total" + server_label + "}") == 2000);
+  CHECK(metric(body, "dnssec_proxy_upstream_server_failures_total" + server_label +
+                         ",kind=\"timeout\"}") == 0);
+  CHECK(metric(body, "dnssec_proxy_upstream_server_handshakes_total" + server_label +
+                         ",resumed=\"false\"}") == 1);
+  CHECK(metric(body, "dnssec_proxy_upstream_server_connections" + server_label + "}") == 1);
+  const std::string srtt_line = "dnssec_proxy_upstream_server_srtt_seconds" + server_label + "} ";
+  const size_t srtt_at = body.find(srtt_line);
+  REQUIRE(srtt_at != std::string::npos);
+  const double srtt = std::stod(body.substr(srtt_at + srtt_line.size()));
+  CHECK(srtt > 0.0);
+  CHECK(srtt < 1.0);
   // 200 at a time: past the server's 100 streams a second connection opens, and no third
   // (TlsUpstream::kMaxConnections); the rest wait for a free stream.
   std::vector<std::string> more;
@@ -264,6 +279,7 @@ TEST_CASE("doh: HTTP errors and a body that is not a DNS message: SERVFAIL namin
       // the query's, not the connection's.
       CHECK(server.count("requests") == 2);
       CHECK(server.count("connections") == 1);
+      INFO(proxy->log());
     }
   }
 }
