@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -153,13 +154,43 @@ struct Daemon {
     g.start_time_unix = start_time;
     return g;
   }
+  // The dashboard's upstream table: each server the board has (plain lists as one row),
+  // then the configured servers no loop has asked yet.
+  std::vector<proxy::UpstreamRow> upstream_rows() const {
+    std::vector<proxy::UpstreamRow> rows;
+    std::set<std::string> seen;
+    for (const auto& r : caches->upstreams.rows()) {
+      const proxy::ServerCounters& c = *r.counters;
+      auto load = [](const auto& v) { return v.load(std::memory_order_relaxed); };
+      rows.push_back(
+          {r.name, r.transport, load(c.queries), load(c.answered),
+           load(c.timeouts) + load(c.unreachable) + load(c.server_failed) + load(c.bad_replies),
+           load(c.srtt_us), load(c.last_answer_unix), load(c.last_failure_unix), r.last_failure});
+      for (size_t at = 0; at <= r.name.size();) {  // a plain list names its servers by ','
+        const size_t comma = std::min(r.name.find(',', at), r.name.size());
+        seen.insert(r.name.substr(at, comma - at));
+        at = comma + 1;
+      }
+    }
+    for (const auto& u : config.upstreams) {
+      const std::string name = config::to_string(u);
+      if (seen.count(name) != 0) continue;
+      proxy::UpstreamRow row;
+      row.name = name;
+      row.transport = u.protocol == config::UpstreamProtocol::Plain ? "plain"
+                      : u.protocol == config::UpstreamProtocol::Tls ? "tls"
+                                                                    : "https";
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
   proxy::DashboardData dashboard() const {
     proxy::DashboardData d;
     d.version = DNSSEC_PROXY_VERSION;
     d.now = proxy::wall_clock_now();
     d.started = start_time;
     d.minutes = history.minutes(d.now, proxy::totals_of(all_stats()));
-    for (const auto& u : config.upstreams) d.upstreams.push_back(config::to_string(u));
+    d.upstreams = upstream_rows();
     d.bogus = caches->bogus.frequent(d.now, 20);
     return d;
   }

@@ -61,21 +61,26 @@ void figures(std::string& out, const DashboardData& d) {
 }
 
 void upstream_table(std::string& out, const DashboardData& d) {
-  const Totals last = d.minutes.empty() ? Totals{} : d.minutes.back().delta;
-  std::string state = "idle";
-  std::string cls = "warn";
-  if (last.upstream_queries > 0) {
-    const bool failing = last.upstream_failures * 2 >= last.upstream_queries;
-    state = failing ? "failing" : "answering";
-    cls = failing ? "bad" : "good";
-  }
   out +=
-      "<h2>Upstreams</h2>\n<table id=\"upstreams\"><tr><th>server</th><th>state (last "
-      "minute, all servers)</th><th>queries</th><th>failed</th></tr>\n";
+      "<h2>Upstreams</h2>\n<table id=\"upstreams\"><tr><th>server</th><th>transport</th>"
+      "<th>state</th><th>queries</th><th>answered</th><th>failed</th><th>RTT</th></tr>\n";
   for (const auto& u : d.upstreams) {
-    out += "<tr><td><code>" + xml_escape(u) + "</code></td><td class=\"" + cls + "\">" + state +
-           "</td><td>" + std::to_string(last.upstream_queries) + "</td><td>" +
-           std::to_string(last.upstream_failures) + "</td></tr>\n";
+    // Failing when the last failure came after the last answer: what went wrong, in words.
+    std::string state = "answering";
+    std::string cls = "good";
+    if (u.queries == 0) {
+      state = "not asked yet";
+      cls = "warn";
+    } else if (u.last_failure > 0 && u.last_failure >= u.last_answer) {
+      state = "failing: " + u.last_failure_text;
+      cls = "bad";
+    }
+    char rtt[32] = "-";
+    if (u.srtt_us > 0) snprintf(rtt, sizeof rtt, "%.1f ms", double(u.srtt_us) / 1000.0);
+    out += "<tr><td><code>" + xml_escape(u.name) + "</code></td><td>" + xml_escape(u.transport) +
+           "</td><td class=\"" + cls + "\">" + xml_escape(state) + "</td><td>" +
+           std::to_string(u.queries) + "</td><td>" + std::to_string(u.answered) + "</td><td>" +
+           std::to_string(u.failed) + "</td><td>" + rtt + "</td></tr>\n";
   }
   out += "</table>\n";
 }

@@ -203,6 +203,9 @@ TEST_CASE("picture: the dashboard in Chromium lists frequent bogus names linked 
   CHECK(contains(dom, "dsmismatch.test.</code></td><td>1</td><td>9: "));
   CHECK(contains(dom, "id=\"bogus\">2<small>"));
   CHECK(contains(dom, "id=\"upstreams\""));
+  // The upstream's own row: answering, with its queries and RTT (UpstreamBoard).
+  CHECK(contains(dom, "</code></td><td>plain</td><td class=\"good\">answering</td>"));
+  CHECK_FALSE(contains(dom, "not asked yet"));
   CHECK_FALSE(contains(dom, "<script"));
   screenshot(p.url("/"), "dashboard.png", 1100);
   // A link from the dashboard leads to the picture.

@@ -103,7 +103,24 @@ TEST_CASE("dashboard: figures, chart, upstreams and escaped bogus names linked t
   t.secure = 5;
   t.bogus = 1;
   d.minutes = {{d.now, 60, t}};
-  d.upstreams = {"127.0.0.1:53"};
+  UpstreamRow plain;
+  plain.name = "127.0.0.1:53";
+  plain.transport = "plain";
+  plain.queries = 10;
+  plain.answered = 10;
+  plain.srtt_us = 1500;
+  plain.last_answer = d.now - 5;
+  UpstreamRow refused;
+  refused.name = "tls://127.0.0.2:853#dns.test";
+  refused.transport = "tls";
+  refused.queries = 2;
+  refused.failed = 2;
+  refused.last_failure = d.now - 1;
+  refused.last_failure_text = "tls://127.0.0.2:853#dns.test: SPKI pin mismatch <&>";
+  UpstreamRow unused;
+  unused.name = "https://127.0.0.3:443/dns-query#dns.test";
+  unused.transport = "https";
+  d.upstreams = {plain, refused, unused};
   BogusEntry b;
   b.name = "a<b\"&.example.";
   b.type = "A";
@@ -117,7 +134,13 @@ TEST_CASE("dashboard: figures, chart, upstreams and escaped bogus names linked t
   CHECK(contains(html, "id=\"cache-hit-ratio\">25.0%"));
   CHECK(contains(html, "id=\"bogus\">1<small>"));
   CHECK(contains(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"verdict-chart\""));
-  CHECK(contains(html, "<code>127.0.0.1:53</code>"));
+  CHECK(contains(html,
+                 "<tr><td><code>127.0.0.1:53</code></td><td>plain</td><td class=\"good\">"
+                 "answering</td><td>10</td><td>10</td><td>0</td><td>1.5 ms</td></tr>"));
+  CHECK(contains(html,
+                 "<td class=\"bad\">failing: tls://127.0.0.2:853#dns.test: SPKI pin mismatch "
+                 "&lt;&amp;&gt;</td><td>2</td><td>0</td><td>2</td><td>-</td>"));
+  CHECK(contains(html, "<td class=\"warn\">not asked yet</td>"));
   CHECK(contains(html, "href=\"/explain?name=a%3Cb%22%26.example.&amp;type=A\""));
   CHECK(contains(html, "a&lt;b&quot;&amp;.example."));
   CHECK(contains(html, "6: example.: &lt;bad&gt; &amp; &quot;worse&quot;"));
