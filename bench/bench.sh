@@ -99,10 +99,9 @@ port_of() {
   case $1 in proxy) echo "$proxy_port" ;; unbound) echo "$REFERENCE_PORT" ;; kresd) echo "$kresd_port" ;; esac
 }
 
-# Summed over every process of a server (kresd runs one per thread).
-cpu_ticks() { local p; for p in $1; do cat "/proc/$p/stat"; done | awk '{ t += $14 + $15 } END { print t }'; }
-status_kib() { local p; for p in $2; do cat "/proc/$p/status"; done | awk -v f="$1:" '$1 == f { t += $2 } END { print t }'; }
-tck=$(getconf CLK_TCK)
+# Summed over every process of a server (kresd runs one per thread): bench/lib.sh.
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
 # Before measuring: every server answers, validates (ad for a secure name) and rejects a
 # bogus answer (SERVFAIL for a bad signature, and for an expired one).
@@ -186,7 +185,6 @@ done
 # BENCH_ROUNDS rounds, the servers interleaved (their order rotated each round), so that
 # what the machine does meanwhile falls on all of them; each figure is the median of its
 # rounds.
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 declare -A got lat50 lat99
 for r in $(seq 1 "$rounds"); do
   echo "bench: round $r of $rounds" >&2
@@ -249,7 +247,6 @@ command -v kresd >/dev/null && kresd_version=$(kresd --version | awk '{ print $N
 printf '\n%s, %s cores, %s thread(s) each, %s, %s names, median of %s rounds; unbound %s, kresd %s\n' \
   "$(uname -m)" "$(nproc)" "$BENCH_THREADS" "$(date -u +%Y-%m-%d)" "$BENCH_NAMES" "$rounds" \
   "$(unbound -V | awk 'NR == 1 { print $2 }')" "$kresd_version"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 printf '| %-30s | %12s | %12s | %12s | %13s | %11s |\n' "measure" "dnssec-proxy" "unbound" "kresd" \
   "proxy/unbound" "proxy/kresd"
 printf '|%s|%s|%s|%s|%s|%s|\n' "--------------------------------" "--------------" "--------------" \
