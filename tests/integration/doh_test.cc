@@ -328,3 +328,35 @@ TEST_CASE("doh: a host-name URL with bootstrap addresses; explain names the tran
   CHECK(r.out.find("upstream https://dns.test/dns-query (" + addr + ":443)") != std::string::npos);
   CHECK(server.count("requests") >= 2);
 }
+
+TEST_CASE("doh: SIGHUP switches a plain upstream to DoH: the next query goes over HTTPS") {
+  REQUIRE_CERTS();
+  auto& c = Certs::get();
+  const std::string addr = address(33);
+  DohServer server(addr, "answer");
+  REQUIRE(server.ok());
+  CleartextTrap trap(addr);
+  REQUIRE(trap.bound());
+  TempDir dir;
+  // First plain DNS to the trap's address: answered by nobody (the trap reads and drops).
+  const std::string plain = "[upstream]\nservers = [\"" + addr +
+                            "\"]\ntimeout_ms = 300\nattempts = 1\ntls_ca_file = \"" + c.ca + "\"\n";
+  const std::string cfg = dir.write("proxy.toml", plain);
+  ProxyProcess proxy({"--config", cfg, "--trust-anchor", empty_anchor_file(dir), "--threads", "1"});
+  CHECK(dig(proxy.port(), "+tries=1 +time=3 before.example.test A").status == "SERVFAIL");
+  CHECK(trap.packets() >= 1);
+  // Reload onto DoH: the next query goes over HTTPS, and nothing more in cleartext.
+  dir.write("proxy.toml",
+            "[upstream]\nservers = [\"" + url(addr) + "\"]\ntls_ca_file = \"" + c.ca + "\"\n");
+  const int cleartext = trap.packets();
+  kill(proxy.pid(), SIGHUP);
+  REQUIRE(eventually(
+      [&] { return proxy.log().find("reloaded the configuration") != std::string::npos; }));
+  const auto d = dig(proxy.port(), "after.example.test A");
+  CHECK(d.status == "NOERROR");
+  CHECK(d.answer_count == 1);
+  CHECK(server.count("requests") == 1);
+  CHECK(trap.packets() == cleartext);
+  INFO(proxy.log());
+  CHECK(proxy.log().find("forwarding to " + shown(addr)) != std::string::npos);
+}
