@@ -71,6 +71,27 @@ std::optional<Endpoint> parse_endpoint(std::string_view text, uint16_t default_p
   return Endpoint{std::move(*address), *port};
 }
 
+const std::vector<std::string> kDefaultPrivateZones = [] {
+  std::vector<std::string> zones = {"home.arpa.", "10.in-addr.arpa."};
+  for (int i = 16; i <= 31; ++i) zones.push_back(std::to_string(i) + ".172.in-addr.arpa.");
+  zones.push_back("168.192.in-addr.arpa.");
+  for (int i = 64; i <= 127; ++i) zones.push_back(std::to_string(i) + ".100.in-addr.arpa.");
+  zones.push_back("254.169.in-addr.arpa.");  // IPv4 link-local
+  for (const char* z :
+       {"d.f.ip6.arpa.",  // fd00::/8, unique local (RFC 4193)
+        "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.",
+        "b.e.f.ip6.arpa.",  // fe80::/10, link-local
+        "corp.", "home.", "internal.", "intranet.", "lan.", "local.", "private.", "test."}) {
+    zones.emplace_back(z);
+  }
+  return zones;
+}();
+
+std::vector<std::string> private_zones(const Config& config) {
+  if (config.private_zones) return *config.private_zones;
+  return config.trust_anchor_file.empty() ? kDefaultPrivateZones : std::vector<std::string>{};
+}
+
 std::string to_string(const Endpoint& endpoint) {
   const std::string port = std::to_string(endpoint.port);
   if (endpoint.address.find(':') != std::string::npos) {

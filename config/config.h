@@ -109,10 +109,31 @@
 //       insecure (AD clear, never SERVFAIL for DNSSEC reasons), and the log says so. Each a
 //       domain name (letters, digits, '-', '_'; labels 1-63 octets), not the root, each
 //       once. Default: none.
+//   private_zones = ["home.arpa", "lan"]
+//       Zones the public root can only deny (private networks' names and reverse zones):
+//       treated as insecure, like negative trust anchors, so that a private answer is passed
+//       with AD clear instead of failing against the root's proof that the name does not
+//       exist. Default, with the built-in root anchors only: systemd-resolved's built-in
+//       list (dnssec-trust-anchors.d(5)) plus the RFC 6598 and link-local reverse zones
+//       (kDefaultPrivateZones); with a trust_anchor_file (a private root may sign them):
+//       none. A list replaces the default; [] empties it.
 //   root_key_sentinel = true
 //       Answer RFC 8509 root key sentinel queries (A/AAAA for root-key-sentinel-is-ta-NNNNN
 //       and root-key-sentinel-not-ta-NNNNN names) from the root trust anchors in use: the
 //       answer, or SERVFAIL, as the RFC says. true or false. Default true.
+//
+//   [[forward]]
+//   zone = "corp.example"        a domain (not the root: that is [upstream])
+//   servers = ["10.0.0.53"]      as [upstream] servers (plain, tls://, https://)
+//   dnssec = "validate"          "validate" (the default: validated as any answer; the
+//                                zone's DS is asked of the parent's servers) or "insecure"
+//                                (answers passed with AD clear, never SERVFAIL for DNSSEC
+//                                reasons, like Unbound's domain-insecure)
+//       Split DNS: questions for names at or below `zone`, and the validator's questions
+//       about them (DNSKEY; DS of names below the zone), go to these servers; the longest
+//       matching zone wins, everything else goes to [upstream]. Answers synthesised from
+//       NSEC/NSEC3 records (RFC 8198) never cross into a forward zone from above it. Each
+//       zone once.
 //
 //   [log]
 //   level = "info"
@@ -236,6 +257,20 @@ struct CacheSettings {
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 
+// [[forward]]: a zone answered by servers of its own (split DNS).
+enum class ForwardDnssec : uint8_t { Validate, Insecure };
+struct ForwardZone {
+  std::string zone;  // normalised: lower case, final "."
+  std::vector<UpstreamServer> servers;
+  ForwardDnssec dnssec = ForwardDnssec::Validate;
+  friend bool operator==(const ForwardZone&, const ForwardZone&) = default;
+};
+
+// [dnssec] private_zones by default (with the built-in root anchors): systemd-resolved's
+// built-in negative trust anchors (dnssec-trust-anchors.d(5)), plus the RFC 6598 shared
+// address space and the IPv4 and IPv6 link-local reverse zones.
+extern const std::vector<std::string> kDefaultPrivateZones;
+
 // [upstream.bootstrap]: DNS-over-HTTPS host name (lower case, no final dot) -> its
 // addresses (IP literals as parse_endpoint stores them).
 using Bootstrap = std::map<std::string, std::vector<std::string>, std::less<>>;
@@ -258,13 +293,20 @@ struct Config {
   std::string trust_anchor_file;   // "" = built-in root anchors
   std::string trust_anchor_state;  // "" = no RFC 5011 updates
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
-  bool root_key_sentinel = true;                    // RFC 8509
+  // [dnssec] private_zones as written (normalised); nullopt: the default (private_zones()).
+  std::optional<std::vector<std::string>> private_zones;
+  std::vector<ForwardZone> forwards;  // [[forward]], in file order
+  bool root_key_sentinel = true;      // RFC 8509
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
   CacheSettings cache;
   std::optional<Endpoint> metrics_listen;  // [metrics] listen; nullopt = no HTTP listener
   std::string source{kBuiltInDefaults};    // where it came from: a file path, or kBuiltInDefaults
 };
+
+// The private zones in force: [dnssec] private_zones when set; else kDefaultPrivateZones
+// with the built-in root anchors and none with a trust_anchor_file.
+std::vector<std::string> private_zones(const Config& config);
 
 // Parses "1.2.3.4", "1.2.3.4:53", "::1" (bare IPv6, no port), "[::1]" or "[::1]:5353";
 // `default_port` fills in a missing port. nullopt for anything else: host names, an IPv4

@@ -38,7 +38,8 @@ const std::array<TableSpec, 7>& table_specs() {
        {"servers", "server", "bootstrap", "timeout_ms", "attempts", "query_timeout_ms",
         "tls_ca_file"}},
       {"dnssec",
-       {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
+       {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "private_zones",
+        "root_key_sentinel"}},
       {"log", {"level"}},
       {"limits",
        {"max_signature_checks", "max_failed_checks_per_rrset", "max_fetches", "max_cname_chain",
@@ -98,12 +99,18 @@ class Checker {
   Checker(std::string_view source, Config& config) : source_(source), config_(config) {}
 
   void check_root(const toml::table& root) {
+    // [upstream] first: its bootstrap addresses serve the servers of [[forward]] too.
+    if (const toml::node* upstream = root.get("upstream")) {
+      if (auto* table = upstream->as_table()) check_upstream(*table);
+    }
     for (auto&& [key, node] : root) {
       const std::string_view name = key.str();
       if (name == "server") {
         if (auto* table = expect_table(key, node)) check_server(*table);
       } else if (name == "upstream") {
-        if (auto* table = expect_table(key, node)) check_upstream(*table);
+        (void)expect_table(key, node);  // read above
+      } else if (name == "forward") {
+        check_forwards(node);
       } else if (name == "dnssec") {
         if (auto* table = expect_table(key, node)) check_dnssec(*table);
       } else if (name == "log") {
@@ -171,9 +178,9 @@ class Checker {
         table.empty() ? std::string(key.str()) : std::string(table) + "." + std::string(key.str());
     std::string message;
     if (table.empty()) {
-      message =
-          std::string(node.is_table() ? "unknown table" : "unknown key") +
-          " (expected one of the tables [server], [upstream], [dnssec], [log], [limits], [cache])";
+      message = std::string(node.is_table() ? "unknown table" : "unknown key") +
+                " (expected one of the tables [server], [upstream], [[forward]], [dnssec], [log], "
+                "[limits], [cache])";
     } else {
       for (const TableSpec& spec : table_specs()) {
         if (spec.table == table) {
@@ -273,6 +280,13 @@ class Checker {
         }
       } else if (key.str() == "negative_trust_anchors") {
         read_domains(node, "dnssec.negative_trust_anchors", config_.negative_trust_anchors);
+      } else if (key.str() == "private_zones") {
+        std::vector<std::string> zones;
+        if (node.as_array() != nullptr && node.as_array()->empty()) {
+          config_.private_zones = std::vector<std::string>{};
+        } else if (read_domains(node, "dnssec.private_zones", zones)) {
+          config_.private_zones = std::move(zones);
+        }
       } else if (key.str() == "root_key_sentinel") {
         read_bool(node, "dnssec.root_key_sentinel", config_.root_key_sentinel);
       } else {
@@ -403,11 +417,12 @@ class Checker {
 
   // An array of domain names (RFC 7646 negative trust anchors), each once, not the root.
   // `out` is replaced only when every entry is valid.
-  void read_domains(const toml::node& node, std::string_view key, std::vector<std::string>& out) {
+  // True when every element is valid (then `out` holds them).
+  bool read_domains(const toml::node& node, std::string_view key, std::vector<std::string>& out) {
     const auto* array = node.as_array();
     if (array == nullptr) {
       expected(node, key, R"(an array of domain names, e.g. ["broken.example"])");
-      return;
+      return false;
     }
     std::vector<std::string> names;
     bool all_valid = true;
@@ -432,6 +447,86 @@ class Checker {
       names.push_back(*name);
     }
     if (all_valid) out = std::move(names);
+    return all_valid;
+  }
+
+  // [[forward]]: zone, servers, dnssec; each zone once.
+  void check_forwards(const toml::node& node) {
+    const auto* array = node.as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      expected(node, "forward",
+               "an array of tables [[forward]] (zone, servers, dnssec), e.g. [[forward]] zone = "
+               "\"corp.example\" servers = [\"10.0.0.53\"]");
+      return;
+    }
+    std::vector<ForwardZone> forwards;
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const std::string key = "forward[" + std::to_string(i) + "]";
+      const toml::table& table = *array->get(i)->as_table();
+      ForwardZone f;
+      bool valid = true;
+      bool has_zone = false;
+      bool has_servers = false;
+      for (auto&& [k, value] : table) {
+        const std::string full = key + "." + std::string(k.str());
+        if (k.str() == "zone") {
+          const auto* text = value.as_string();
+          const std::optional<std::string> zone =
+              text ? normalize_domain_name(text->get()) : std::nullopt;
+          if (!zone) {
+            expected(value, full,
+                     "a domain name other than the root (the root is [upstream] servers), e.g. "
+                     "\"corp.example\" or \"10.in-addr.arpa\"");
+            valid = false;
+          } else {
+            f.zone = *zone;
+            has_zone = true;
+          }
+        } else if (k.str() == "servers") {
+          std::vector<UpstreamEntry> entries;
+          if (!read_upstreams(value, entries, full) || !unique_upstreams(entries)) {
+            valid = false;
+          } else if (entries.empty()) {
+            expected(value, full, R"(at least one server, e.g. ["10.0.0.53"])");
+            valid = false;
+          } else {
+            for (UpstreamEntry& e : entries) f.servers.push_back(std::move(e.server));
+            has_servers = true;
+          }
+        } else if (k.str() == "dnssec") {
+          const auto* text = value.as_string();
+          if (text != nullptr && text->get() == "validate") {
+            f.dnssec = ForwardDnssec::Validate;
+          } else if (text != nullptr && text->get() == "insecure") {
+            f.dnssec = ForwardDnssec::Insecure;
+          } else {
+            expected(value, full, R"("validate" or "insecure")");
+            valid = false;
+          }
+        } else {
+          error(k.source(), full, "unknown key (expected one of: zone, servers, dnssec)");
+          valid = false;
+        }
+      }
+      if (valid && !has_zone) {
+        error(table.source(), key + ".zone", R"(missing: e.g. zone = "corp.example")");
+        valid = false;
+      }
+      if (valid && !has_servers) {
+        error(table.source(), key + ".servers", R"(missing: e.g. servers = ["10.0.0.53"])");
+        valid = false;
+      }
+      for (const ForwardZone& other : forwards) {
+        if (valid && other.zone == f.zone) {
+          error(table.source(), key + ".zone", "expected each zone once, got " + f.zone + " again");
+          valid = false;
+        }
+      }
+      all_valid = all_valid && valid;
+      if (valid) forwards.push_back(std::move(f));
+    }
+    if (all_valid) config_.forwards = std::move(forwards);
   }
 
   void read_timeout(const toml::node& node, std::string_view key, uint32_t& out) {
@@ -468,17 +563,18 @@ class Checker {
 
   // [upstream] servers: an array of strings ("ADDR[:PORT]", "tls://ADDR[:PORT]#NAME") or
   // inline tables (as [[upstream.server]]). False when an entry is invalid.
-  bool read_upstreams(const toml::node& node, std::vector<UpstreamEntry>& out) {
+  bool read_upstreams(const toml::node& node, std::vector<UpstreamEntry>& out,
+                      const std::string& key = "upstream.servers") {
     const auto* array = node.as_array();
     if (array == nullptr) {
-      expected(node, "upstream.servers",
+      expected(node, key,
                R"(an array of upstreams, e.g. ["9.9.9.9", "tls://9.9.9.9#dns.quad9.net"])");
       return false;
     }
     bool all_valid = true;
     for (size_t i = 0; i < array->size(); ++i) {
       const toml::node& element = *array->get(i);
-      const std::string element_key = "upstream.servers[" + std::to_string(i) + "]";
+      const std::string element_key = key + "[" + std::to_string(i) + "]";
       if (const auto* inline_table = element.as_table()) {
         all_valid = read_upstream_table(*inline_table, element_key, out) && all_valid;
         continue;

@@ -54,6 +54,12 @@ bool Server::answer_aggressively(const resolver::ClientQuery& query, const Clien
       query, ad, resolver::reply_limit(query, transport), now,
       log_enabled(LogLevel::Debug) ? resolver::Wording::Full : resolver::Wording::Failures);
   if (!synthesis) return false;
+  // Split DNS: records of a zone above a forward zone say nothing about it (the public root
+  // denies corp., the private corp. exists): only the forward zone's own records count.
+  if (const ForwardRoute* f = forward_for(query.question.name);
+      f != nullptr && !synthesis->zone.is_subdomain_of(f->zone)) {
+    return false;
+  }
   LOG_DEBUG("RFC 8198 synthesis for "
             << query.question.name.to_string() << " " << resolver::to_string(query.question.type)
             << ": " << resolver::to_string(synthesis->kind) << " from records of "
@@ -106,8 +112,19 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   const auto& finished = std::get<resolver::Finished>(step);
   const auto& verdict = finished.verdict;
   // The EDE this reply carries, if any: one policy for the daemon and explain.
-  const auto note = resolver::reply_ede(verdict, upstream_->servers_text());
+  auto note = resolver::reply_ede(verdict, upstream_for(t.query.question).servers_text());
   if (verdict.security == resolver::Security::Bogus) {
+    // Split DNS: a validated forward zone that the chain above it does not securely lead
+    // to (the public parent denies a private zone, or delegates it unsigned) can never be
+    // proven: say so, and what to do.
+    if (const ForwardRoute* f = forward_for(t.query.question.name);
+        f != nullptr && f->config.dnssec == config::ForwardDnssec::Validate &&
+        !verdict.zone.is_subdomain_of(f->zone)) {
+      note->text += "; " + f->zone.to_string() +
+                    " is a [[forward]] zone validated from the chain above it, which does not "
+                    "lead to it securely: set dnssec = \"insecure\" for it, or add its trust "
+                    "anchor to trust_anchor_file";
+    }
     fail_bogus(tid, t, verdict, *note);
     return;
   }

@@ -85,7 +85,7 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
                                    .deadline = deadlines_.emplace(deadline, tid),
                                    .leads = true});
   arm_deadline_timer();
-  send_upstream(resolver::upstream_query(query.question, 0), tid, UpstreamTransport::Udp);
+  send_upstream(query.question, tid, UpstreamTransport::Udp);
 }
 
 bool Server::answer_from_memory(const resolver::ClientQuery& query, std::span<const uint8_t> packet,
@@ -124,7 +124,7 @@ void Server::prefetch(const resolver::ClientQuery& query) {
                   .leads = true,
                   .background = true});
   arm_deadline_timer();
-  send_upstream(resolver::upstream_query(query.question, 0), tid, UpstreamTransport::Udp);
+  send_upstream(query.question, tid, UpstreamTransport::Udp);
 }
 
 resolver::CacheKey Server::flight_key(const resolver::ClientQuery& q) {

@@ -23,13 +23,46 @@ size_t aggressive_share(const config::CacheSettings& c) {
   return c.aggressive_nsec ? c.max_size / 8 : 0;
 }
 
-// [dnssec] negative_trust_anchors as names (config/ checked and normalised them).
-std::vector<resolver::Name> negative_anchors(const config::Config& c) {
+// What is not validated, as names (config/ checked and normalised them), each with where
+// it comes from: [dnssec] negative_trust_anchors (RFC 7646), [[forward]] zones with dnssec =
+// "insecure", and the private zones in force.
+std::vector<resolver::Name> negative_anchors(const config::Config& c,
+                                             std::vector<std::string>* why = nullptr) {
   std::vector<resolver::Name> names;
+  auto add = [&](const std::string& text, const char* from) {
+    auto name = resolver::Name::from_text(text);
+    if (!name) return;
+    for (const auto& n : names) {
+      if (n == *name) return;
+    }
+    names.push_back(*name);
+    if (why != nullptr) why->push_back(from);
+  };
   for (const auto& text : c.negative_trust_anchors) {
-    if (auto name = resolver::Name::from_text(text)) names.push_back(*name);
+    add(text, "the negative trust anchor ([dnssec] negative_trust_anchors, RFC 7646)");
+  }
+  for (const auto& f : c.forwards) {
+    if (f.dnssec == config::ForwardDnssec::Insecure) {
+      add(f.zone, "the insecure forward zone ([[forward]] dnssec = \"insecure\")");
+    }
+  }
+  for (const auto& text : config::private_zones(c)) {
+    add(text, "the private zone ([dnssec] private_zones)");
   }
   return names;
+}
+
+// The names in one list and not the other.
+std::vector<resolver::Name> changed_names(const std::vector<resolver::Name>& a,
+                                          const std::vector<resolver::Name>& b) {
+  std::vector<resolver::Name> out;
+  for (const auto& n : a) {
+    if (std::find(b.begin(), b.end(), n) == b.end()) out.push_back(n);
+  }
+  for (const auto& n : b) {
+    if (std::find(a.begin(), a.end(), n) == a.end()) out.push_back(n);
+  }
+  return out;
 }
 
 }  // namespace
@@ -69,7 +102,7 @@ Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors an
       group_(caches.loops),
       role_(role) {
   limits_ = validation_limits(config_.limits);
-  negative_anchors_ = negative_anchors(config_);
+  negative_anchors_ = negative_anchors(config_, &insecure_why_);
 }
 
 void Server::set_trust_anchors(resolver::TrustAnchors anchors) {
@@ -105,6 +138,7 @@ std::string Server::start() {
       UpstreamSettings::of(config_), &stats_.transport);
   if (!made) return made.error();
   upstream_ = std::move(*made);
+  if (auto err = set_forwards(config_, true); !err.empty()) return err;
   for (const auto& ep : config_.listen) {
     if (auto err = open_listener(ep); !err.empty()) return err;
   }
@@ -122,11 +156,23 @@ void Server::log_start_up() const {
       zones += (zones.empty() ? "" : ", ") + a.zone.to_string();
     LOG_INFO("validating from trust anchors for " << zones);
   }
-  if (!negative_anchors_.empty()) {
+  if (!config_.negative_trust_anchors.empty()) {
     std::string names;
-    for (const auto& n : negative_anchors_) names += (names.empty() ? "" : ", ") + n.to_string();
+    for (const auto& n : config_.negative_trust_anchors) names += (names.empty() ? "" : ", ") + n;
     LOG_WARN("negative trust anchors (RFC 7646): answers at or below " << names
                                                                        << " are not validated");
+  }
+  for (const auto& f : forwards_) {
+    LOG_INFO("forwarding " << f.zone.to_string() << " to " << f.upstream->servers_text()
+                           << (f.config.dnssec == config::ForwardDnssec::Insecure
+                                   ? " (dnssec = \"insecure\": not validated)"
+                                   : " (validated)"));
+  }
+  if (const auto zones = config::private_zones(config_); !zones.empty()) {
+    LOG_INFO("private zones are not validated ("
+             << zones.size() << " zones: " << zones.front() << " ... " << zones.back()
+             << "; [dnssec] private_zones" << (config_.private_zones ? "" : ", the defaults")
+             << ")");
   }
 }
 
@@ -199,22 +245,31 @@ std::vector<std::string> Server::reload(config::Config next,
     }
     if (role_.index == 0) LOG_INFO("reload: forwarding to " << upstream_->servers_text());
   }
+  // Split DNS: changed zones get their new servers and lose their cached data.
+  if (next.forwards != config_.forwards) {
+    if (auto err = set_forwards(next, false); !err.empty()) problems.push_back(err);
+  }
   // Validation policy for new validations.
   limits_ = validation_limits(next.limits);
-  std::vector<resolver::Name> ntas = negative_anchors(next);
+  insecure_why_.clear();
+  std::vector<resolver::Name> ntas = negative_anchors(next, &insecure_why_);
   const bool ntas_changed = ntas != negative_anchors_;
-  negative_anchors_ = std::move(ntas);
+  std::vector<resolver::Name> old_ntas = std::exchange(negative_anchors_, std::move(ntas));
   if (anchors && *anchors != anchors_) {
     if (role_.index == 0) LOG_INFO("reload: trust anchors changed; emptying the caches");
     set_trust_anchors(std::move(*anchors));
-  } else if (ntas_changed || next.root_key_sentinel != config_.root_key_sentinel) {
-    // Cached verdicts at or below an added or removed negative trust anchor are stale, and
-    // so are sentinel answers kept under the other setting.
-    if (role_.index == 0) {
-      LOG_INFO("reload: " << (ntas_changed ? "negative trust anchors" : "root_key_sentinel")
-                          << " changed; emptying the answer cache");
-    }
+  } else if (next.root_key_sentinel != config_.root_key_sentinel) {
+    // Sentinel answers kept under the other setting are stale.
+    if (role_.index == 0) LOG_INFO("reload: root_key_sentinel changed; emptying the answer cache");
     answer_cache_.clear();
+  } else if (ntas_changed && role_.index == 0) {
+    // Cached verdicts at or below an added or removed negative trust anchor (or insecure or
+    // private zone) are stale; answers elsewhere are not.
+    for (const auto& name : changed_names(old_ntas, negative_anchors_)) {
+      const size_t dropped = answer_cache_.clear_below(name);
+      LOG_INFO("reload: " << name.to_string() << " is validated differently now; dropped "
+                          << dropped << " answers at or below it");
+    }
   }
   if (next.cache != config_.cache) {
     problems.push_back("[cache] settings take effect at the next restart");
@@ -240,6 +295,7 @@ void Server::stop() {
   for (auto* c : conns) c->close();
   // Outstanding queries come back Cancelled and are dropped.
   if (upstream_) upstream_->shutdown();
+  for (auto& f : forwards_) f.upstream->shutdown();
   explain_.stop();
   retry_tags_.clear();
   if (wake_open_) {

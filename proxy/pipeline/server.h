@@ -198,7 +198,23 @@ class Server final : public QuerySink {
     stats_.in_flight.set(transactions_.size());
     stats_.tcp_connections.set(connections_.size());
   }
-  void send_upstream(std::span<const uint8_t> query, uint64_t tag, UpstreamTransport transport);
+  // Encodes `q` as the upstream query and sends it to upstream_for(q).
+  void send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport);
+  // Split DNS ([[forward]], forwards.cc). The forward zone that holds `name` (the deepest),
+  // or nullptr: [upstream].
+  struct ForwardRoute {
+    resolver::Name zone;
+    config::ForwardZone config;
+    std::unique_ptr<Upstream> upstream;
+  };
+  const ForwardRoute* forward_for(const resolver::Name& name) const;
+  // Who answers `q`: the forward zone of its name (of the parent's name for DS, which is the
+  // parent zone's data, RFC 4034 §5), else [upstream].
+  Upstream& upstream_for(const resolver::Question& q);
+  // Makes forwards_ match `next`: a zone whose servers are unchanged keeps its upstream;
+  // another gets new servers; the caches at and below each changed, added or removed zone
+  // are emptied (unless `starting`). "" or what went wrong.
+  std::string set_forwards(const config::Config& next, bool starting);
   // Transactions enter and leave through these, which keep the global in-flight count.
   Transaction& add_transaction(uint64_t tid, Transaction t);
   void erase_transaction(std::unordered_map<uint64_t, Transaction>::iterator it);
@@ -234,8 +250,10 @@ class Server final : public QuerySink {
   // may still hold a UdpClient that points at them (their send() is then a no-op).
   std::vector<Listener> retired_listeners_;
   Stats stats_;
-  std::unique_ptr<Upstream> upstream_;                 // made by start(); UDP and TCP
-  std::unordered_map<uint64_t, uint64_t> retry_tags_;  // upstream tag -> transaction id
+  std::unique_ptr<Upstream> upstream_;                        // made by start(); UDP and TCP
+  std::vector<ForwardRoute> forwards_;                        // [[forward]], deepest zone first
+  std::vector<std::unique_ptr<Upstream>> retired_upstreams_;  // of removed forward zones
+  std::unordered_map<uint64_t, uint64_t> retry_tags_;         // upstream tag -> transaction id
   bool stopping_ = false;
   resolver::TrustAnchors anchors_;
   resolver::KeyCache& key_cache_;                // shared by every loop
@@ -262,7 +280,11 @@ class Server final : public QuerySink {
   // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below
   // them are not validated. Returns the one that covers `name`, or nullptr.
   const resolver::Name* negative_anchor_for(const resolver::Name& name) const;
+  // With them, the insecure [[forward]] zones and the private zones in force ([dnssec]
+  // private_zones): all treated alike; insecure_why_[i] says where negative_anchors_[i]
+  // comes from, for the log.
   std::vector<resolver::Name> negative_anchors_;
+  std::vector<std::string> insecure_why_;
 
   uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter
   std::unordered_map<uint64_t, SubQuery> subqueries_;          // by tag

@@ -17,10 +17,9 @@ using resolver::EdeCode;
 using resolver::ExtendedError;
 using resolver::RCode;
 
-void Server::send_upstream(std::span<const uint8_t> query, uint64_t tag,
-                           UpstreamTransport transport) {
+void Server::send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport) {
   ++stats_.upstream_queries;
-  upstream_->send(query, tag, transport);
+  upstream_for(q).send(resolver::upstream_query(q, 0), tag, transport);
 }
 
 void Server::on_upstream(UpstreamReply&& reply) {
@@ -64,10 +63,11 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
   }
   if (const resolver::Name* nta = negative_anchor_for(t.query.question.name)) {
     // RFC 7646 §2: the operator turned validation off at and below this name.
+    const size_t i = static_cast<size_t>(nta - negative_anchors_.data());
     LOG_INFO("insecure: " << t.query.question.name.to_string() << " "
                           << resolver::to_string(t.query.question.type)
-                          << ": not validated, at or below the negative trust anchor "
-                          << nta->to_string() << " ([dnssec] negative_trust_anchors, RFC 7646)");
+                          << ": not validated, at or below " << nta->to_string() << ", "
+                          << (i < insecure_why_.size() ? insecure_why_[i] : ""));
     advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
     return;
   }
@@ -115,7 +115,7 @@ void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   subquery_by_key_.emplace(key, tag);
   LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
                      << resolver::to_string(need.type));
-  send_upstream(resolver::upstream_query(q, 0), tag, transport_for(t->second));
+  send_upstream(q, tag, transport_for(t->second));
 }
 
 void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
@@ -154,7 +154,7 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   t.answer.reset();
   const uint64_t tag = next_tid_++;
   retry_tags_.emplace(tag, tid);
-  send_upstream(resolver::upstream_query(t.query.question, 0), tag, UpstreamTransport::Tcp);
+  send_upstream(t.query.question, tag, UpstreamTransport::Tcp);
   return true;
 }
 
@@ -190,8 +190,13 @@ void Server::fail_upstream(uint64_t tid, UpstreamStatus status, const std::strin
     }
   }
   // A transport's own words win (a TLS server refused: which and why, issue 16).
+  // The servers of the question's zone ([[forward]]) or [upstream].
+  const auto t = transactions_.find(tid);
+  const std::string& servers = t != transactions_.end()
+                                   ? upstream_for(t->second.query.question).servers_text()
+                                   : upstream_->servers_text();
   const ExtendedError ede =
-      resolver::failure_ede(failure, upstream_->servers_text(), config_.query_timeout_ms, detail);
+      resolver::failure_ede(failure, servers, config_.query_timeout_ms, detail);
   if (answer_stale(tid, ede)) return;
   fail(tid, RCode::ServFail, &ede);
 }

@@ -319,6 +319,21 @@ void AggressiveCache::clear() {
   bytes_ = 0;
 }
 
+size_t AggressiveCache::clear_below(const Name& zone) {
+  std::lock_guard lock(mu_);
+  size_t dropped = 0;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (it->zone->apex.is_subdomain_of(zone)) {
+      erase(it);
+      ++dropped;
+    }
+    it = next;
+  }
+  std::erase_if(zones_, [&](const auto& kv) { return kv.first.is_subdomain_of(zone); });
+  return dropped;
+}
+
 std::optional<AggressiveCache::It> AggressiveCache::fresh(It it, int64_t now) {
   // RFC 8198 §5.4: a record is used no longer than its TTL, and never past its RRSIG's
   // expiration (RFC 4035 §5.3.3).

@@ -91,6 +91,8 @@ class AggressiveCache {
     return zones_.size();
   }
   void clear();
+  // Drops the records of zones at or below `zone`; returns how many.
+  size_t clear_below(const Name& zone);
 
  private:
   enum class Kind : uint8_t { Nsec, Nsec3, Wildcard, Soa };

@@ -100,6 +100,9 @@ class AnswerCache {
     return map_.size();
   }
   void clear();
+  // Drops the answers for names at or below `zone` (a forward zone changed, a flush);
+  // returns how many.
+  size_t clear_below(const Name& zone);
 
  private:
   struct Entry {

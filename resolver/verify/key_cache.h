@@ -68,6 +68,15 @@ class KeyCache {
     entries_.clear();
     bytes_ = 0;
   }
+  // Drops the entries of zones at or below `zone`; returns how many.
+  size_t clear_below(const Name& zone) {
+    std::lock_guard lock(mu_);
+    return std::erase_if(entries_, [&](const auto& kv) {
+      if (!kv.first.is_subdomain_of(zone)) return false;
+      bytes_ -= kv.second.cost;
+      return true;
+    });
+  }
 
  private:
   struct Slot {
