@@ -125,7 +125,7 @@ docker rm -f "$name-default" >/dev/null
 # ConfigMap's file (the listen address, the kube-dns upstream and the anchor swapped for the
 # fixture's: no dummy interface or cluster here), uid 999, a read-only root file system,
 # every capability dropped but NET_BIND_SERVICE, its memory limit, a host directory for
-# the state; cluster.local is a negative trust anchor.
+# the state; cluster.local is an insecure forward zone.
 mkdir -p "$work/pod/config" "$work/pod/state"
 chown 999:999 "$work/pod/state"
 cp "$work/h/root-anchor.ds" "$work/pod/config/"
@@ -149,10 +149,10 @@ check "DaemonSet settings: port 53 as uid 999, read-only root, only NET_BIND_SER
 check "DaemonSet settings: its liveness probe command answers" \
   docker exec "$name-pod" /usr/bin/dnssec-proxy --health-check 127.0.0.2:53
 check "DaemonSet settings: RFC 5011 state on the host directory" test -s "$work/pod/state/root-anchor.state"
-# The private root proves local. does not exist: validated, that is NXDOMAIN with AD; under
-# the negative trust anchor, NXDOMAIN without it.
+# The private root proves local. does not exist: validated, that is NXDOMAIN with AD; in
+# the insecure forward zone, NXDOMAIN without it.
 nta=$(dig @127.0.0.2 +dnssec +tries=1 kube-dns.kube-system.svc.cluster.local A)
-check "DaemonSet settings: cluster.local is a negative trust anchor (NXDOMAIN, no AD)" \
+check "DaemonSet settings: cluster.local is an insecure forward zone (NXDOMAIN, no AD)" \
   bash -c 'grep -q "status: NXDOMAIN" <<<"$1" && ! grep -q "flags:.* ad" <<<"$1"' _ "$nta"
 docker rm -f "$name-pod" >/dev/null
 
