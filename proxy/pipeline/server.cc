@@ -27,9 +27,9 @@ size_t aggressive_share(const config::CacheSettings& c) {
 // it comes from: [dnssec] negative_trust_anchors (RFC 7646), [[forward]] zones with dnssec =
 // "insecure", and the private zones in force.
 std::vector<resolver::Name> negative_anchors(const config::Config& c,
-                                             std::vector<std::string>* why = nullptr) {
+                                             std::vector<InsecureWhy>* why = nullptr) {
   std::vector<resolver::Name> names;
-  auto add = [&](const std::string& text, const char* from) {
+  auto add = [&](const std::string& text, InsecureWhy from) {
     auto name = resolver::Name::from_text(text);
     if (!name) return;
     for (const auto& n : names) {
@@ -39,15 +39,15 @@ std::vector<resolver::Name> negative_anchors(const config::Config& c,
     if (why != nullptr) why->push_back(from);
   };
   for (const auto& text : c.negative_trust_anchors) {
-    add(text, "the negative trust anchor ([dnssec] negative_trust_anchors, RFC 7646)");
+    add(text, {"the negative trust anchor", "([dnssec] negative_trust_anchors, RFC 7646)"});
   }
   for (const auto& f : c.forwards) {
     if (f.dnssec == config::ForwardDnssec::Insecure) {
-      add(f.zone, "the insecure forward zone ([[forward]] dnssec = \"insecure\")");
+      add(f.zone, {"the insecure forward zone", "([[forward]] dnssec = \"insecure\")"});
     }
   }
   for (const auto& text : config::private_zones(c)) {
-    add(text, "the private zone ([dnssec] private_zones)");
+    add(text, {"the private zone", "([dnssec] private_zones)"});
   }
   return names;
 }

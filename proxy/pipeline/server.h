@@ -64,6 +64,12 @@ struct Shared {
 // Which of the [server] threads event loops a server runs on. With more than one, each
 // loop binds its own sockets with SO_REUSEPORT; loop 0 first checks that no other process
 // holds the port (SO_REUSEPORT would otherwise share it silently).
+// Why a name is not validated, for the log: "the private zone" lan. "([dnssec] private_zones)".
+struct InsecureWhy {
+  std::string what;
+  std::string setting;
+};
+
 struct LoopRole {
   size_t index = 0;
   size_t count = 1;
@@ -284,7 +290,7 @@ class Server final : public QuerySink {
   // private_zones): all treated alike; insecure_why_[i] says where negative_anchors_[i]
   // comes from, for the log.
   std::vector<resolver::Name> negative_anchors_;
-  std::vector<std::string> insecure_why_;
+  std::vector<InsecureWhy> insecure_why_;
 
   uint64_t next_tid_ = 1;  // transaction ids and sub-query tags share this counter
   std::unordered_map<uint64_t, SubQuery> subqueries_;          // by tag

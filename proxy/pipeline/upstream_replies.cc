@@ -66,8 +66,10 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
     const size_t i = static_cast<size_t>(nta - negative_anchors_.data());
     LOG_INFO("insecure: " << t.query.question.name.to_string() << " "
                           << resolver::to_string(t.query.question.type)
-                          << ": not validated, at or below " << nta->to_string() << ", "
-                          << (i < insecure_why_.size() ? insecure_why_[i] : ""));
+                          << ": not validated, at or below "
+                          << (i < insecure_why_.size() ? insecure_why_[i].what + " " : "")
+                          << nta->to_string()
+                          << (i < insecure_why_.size() ? " " + insecure_why_[i].setting : ""));
     advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
     return;
   }

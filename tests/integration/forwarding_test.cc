@@ -477,7 +477,11 @@ TEST_CASE("validation: an upstream that strips RRSIGs gives SERVFAIL, EDE 10 nam
   key.insert(key.end(), 256, 0xC3);
   root_keys.answer = {{".", RRType::DNSKEY, 3600, key}};
   up.set_rule(".", RRType::DNSKEY, root_keys);
-  ProxyProcess proxy(upstream_args(up));  // built-in root anchors
+  // Built-in root anchors, and test. validated (not a private zone here).
+  TempDir dir;
+  std::vector<std::string> args = upstream_args(up);
+  args.insert(args.end(), {"--config", dir.write("p.toml", "[dnssec]\nprivate_zones = []\n")});
+  ProxyProcess proxy(args);
   auto d = dig(proxy.port(), "+dnssec www.example.test A");
   CHECK(d.status == "SERVFAIL");
   REQUIRE(d.ede_code);
@@ -510,7 +514,11 @@ TEST_CASE(
   key.insert(key.end(), 256, 0xC3);
   root_keys.answer = {{".", RRType::DNSKEY, 3600, key}};
   up.set_rule(".", RRType::DNSKEY, root_keys);
-  ProxyProcess proxy(upstream_args(up));  // built-in root anchors
+  // Built-in root anchors, and test. validated (not a private zone here).
+  TempDir dir;
+  std::vector<std::string> args = upstream_args(up);
+  args.insert(args.end(), {"--config", dir.write("p.toml", "[dnssec]\nprivate_zones = []\n")});
+  ProxyProcess proxy(args);
   auto d = dig(proxy.port(), "+dnssec www.example.test A");
   CHECK(d.status == "SERVFAIL");
   REQUIRE(d.ede_code);
