@@ -297,6 +297,7 @@ std::vector<std::string> Server::reload(config::Config next,
     problems.push_back("[server] user and group take effect at the next restart");
   }
   next.cache = config_.cache;  // what the caches really use
+  query_log_.set_rate(next.log_queries_per_second);
   config_ = std::move(next);
   return problems;
 }
@@ -358,6 +359,7 @@ void Server::connection_closed(uint64_t id) {
 
 Server::Transaction& Server::add_transaction(uint64_t tid, Transaction t) {
   ++group_.in_flight;
+  if (t.started_us == 0) t.started_us = uv_hrtime() / 1000;
   return transactions_.emplace(tid, std::move(t)).first->second;
 }
 

@@ -24,6 +24,7 @@
 #include "proxy/listen/tcp_listener.h"
 #include "proxy/listen/udp_listener.h"
 #include "proxy/loop_group.h"
+#include "proxy/query_log.h"
 #include "proxy/socket_activation.h"
 #include "proxy/stats.h"
 #include "proxy/upstream/upstream.h"
@@ -144,6 +145,7 @@ class Server final : public QuerySink {
     bool leads = false;                 // registered in in_flight_ under its query's key
     bool retried = false;               // asked again over TCP after records were missing
     bool background = false;            // a prefetch: nobody to answer, only the cache
+    uint64_t started_us = 0;            // uv_hrtime() / 1000 when it began ([log] queries)
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
@@ -205,6 +207,8 @@ class Server final : public QuerySink {
   bool answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
                            resolver::Transport transport);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
+  // [log] queries: the line for a reply about to leave, rate-limited (proxy/query_log.h).
+  void log_query(const ClientRef& client, std::span<const uint8_t> packet);
   // Keeps the in-flight and TCP connection gauges current (read by the metrics listener).
   void publish_gauges() {
     stats_.in_flight.set(transactions_.size());
@@ -237,6 +241,14 @@ class Server final : public QuerySink {
 
   uv_loop_t* loop_;
   config::Config config_;
+  QueryLogLimiter query_log_{config_.log_queries_per_second};
+  // What the next reply's query log line says beyond the reply: set when a query arrives
+  // (resolve()), on a cache hit, and when a transaction finishes.
+  struct ReplyContext {
+    uint64_t started_us = 0;
+    bool cache_hit = false;
+    bool asked_upstream = false;
+  } reply_context_;
   struct Listener {
     config::Endpoint endpoint;
     std::unique_ptr<UdpListener> udp;

@@ -113,6 +113,23 @@ bool port_is_free(uint16_t port) {
   return true;
 }
 
+// A query for `name` A with RD and id `id`, as it goes on the wire.
+std::vector<uint8_t> a_query(const std::string& name, int id) {
+  std::vector<uint8_t> q = {
+      static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id), 1, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t start = 0;
+  while (start < name.size()) {
+    const size_t dot = name.find('.', start);
+    const size_t end = dot == std::string::npos ? name.size() : dot;
+    q.push_back(static_cast<uint8_t>(end - start));
+    q.insert(q.end(), name.begin() + static_cast<long>(start),
+             name.begin() + static_cast<long>(end));
+    start = end + 1;
+  }
+  q.insert(q.end(), {0, 0, 1, 0, 1});
+  return q;
+}
+
 size_t count_of(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
@@ -295,6 +312,54 @@ TEST_CASE("systemd: passed sockets replace [server] listen; READY, WATCHDOG, REL
 
 TEST_CASE("systemd: an abstract notify socket (@name) is reached as well") {
   check_socket_activation("@dnssec-proxy-test-" + std::to_string(getpid()));
+}
+
+TEST_CASE("log: [log] queries writes a line per answer, at most queries_per_second a second") {
+  MockUpstream up;
+  up.set_rule("www.example.test", RRType::A, a_rule("www.example.test.", "192.0.2.1"));
+  TempDir dir;
+  const std::string anchors = dir.write("no-anchors", "; validation off\n");
+  const uint16_t port = free_port();
+  const uint16_t metrics = free_port();
+  Proxy proxy(dir, "querylog",
+              base_config(port, metrics, up.address(), anchors, "threads = 1\n") +
+                  "[log]\nqueries = true\nqueries_per_second = 3\n");  // per event loop
+  REQUIRE(eventually([&] { return tcp_accepts(port); }));
+  CHECK(dig(port, "www.example.test A").status == "NOERROR");
+  // The miss, from the upstream; then the hit from the cache.
+  const std::regex miss(
+      "info: event=query client=127\\.0\\.0\\.1:[0-9]+ qname=www\\.example\\.test\\. qtype=A "
+      "rcode=NOERROR ad=0 cache=miss upstream=" +
+      std::regex_replace(up.address(), std::regex("\\."), "\\.") + " us=[0-9]+ ede=-");
+  CHECK(eventually([&] { return std::regex_search(proxy.log(), miss); }));
+  std::this_thread::sleep_for(milliseconds(1100));  // a new second for the limiter
+  CHECK(dig(port, "+tcp www.example.test A").status == "NOERROR");
+  CHECK(eventually([&] {
+    return std::regex_search(proxy.log(),
+                             std::regex("event=query client=tcp:127\\.0\\.0\\.1:[0-9]+ "
+                                        "qname=www\\.example\\.test\\. qtype=A rcode=NOERROR "
+                                        "ad=0 cache=hit upstream=- us=[0-9]+ ede=-"));
+  }));
+  // A burst of 20 queries: at most 3 lines a second are written (the burst spans two
+  // seconds at most), the rest counted and reported before the next line written.
+  const std::string before = proxy.log();
+  for (int i = 0; i < 20; ++i) REQUIRE(udp_exchange(port, a_query("www.example.test", i)));
+  std::this_thread::sleep_for(milliseconds(1100));
+  CHECK(dig(port, "www.example.test A").status == "NOERROR");
+  REQUIRE(eventually(
+      [&] { return proxy.log().find("event=query_log_suppressed") != std::string::npos; }));
+  const std::string after = proxy.log().substr(before.size());
+  INFO(after);
+  const size_t written = count_of(after, "event=query client=");
+  CHECK(written >= 3);
+  CHECK(written <= 3 * 2 + 1);  // the burst's two seconds at most, and the last query
+  const std::regex suppressed("event=query_log_suppressed lines=([0-9]+)");
+  int total = 0;
+  for (auto it = std::sregex_iterator(after.begin(), after.end(), suppressed);
+       it != std::sregex_iterator(); ++it) {
+    total += std::stoi((*it)[1]);
+  }
+  CHECK(total + static_cast<int>(written) == 21);  // every answer written or counted
 }
 
 TEST_CASE("handover: a new process beside the old (reuse_port), the old drained: no query lost") {
