@@ -441,6 +441,9 @@ std::optional<int> run_other_command(const config::CommandLineResult& cl,
     return kExitOk;
   }
   if (cl.command_line.health_check) return proxy::run_health_check(*cl.command_line.health_check);
+  if (const auto& http = cl.command_line.health_check_http) {
+    return proxy::run_http_health_check(http->endpoint, http->path);
+  }
   if (!cl.command_line.positional.empty()) {
     std::cerr << "dnssec-proxy: unknown command '" << cl.command_line.positional[0]
               << "' (see --help)\n";

@@ -164,5 +164,26 @@ TEST_CASE("command line: --health-check takes the proxy's address, port 53 by de
   CHECK(usage_text().find("--health-check ADDR[:PORT]") != std::string::npos);
 }
 
+TEST_CASE("command line: --health-check http://ADDR:PORT/PATH asks the metrics listener") {
+  const CommandLineResult ready = parse({"--health-check", "http://127.0.0.1:9153/ready"});
+  REQUIRE(ready.ok());
+  CHECK_FALSE(ready.command_line.health_check.has_value());
+  REQUIRE(ready.command_line.health_check_http.has_value());
+  CHECK(ready.command_line.health_check_http->endpoint == Endpoint{"127.0.0.1", 9153});
+  CHECK(ready.command_line.health_check_http->path == "/ready");
+  const CommandLineResult bare = parse({"--health-check=http://[::1]:9153"});
+  REQUIRE(bare.ok());
+  CHECK(bare.command_line.health_check_http->endpoint == Endpoint{"::1", 9153});
+  CHECK(bare.command_line.health_check_http->path == "/health");
+  const CommandLineResult name = parse({"--health-check", "http://localhost:9153/health"});
+  REQUIRE(name.errors.size() == 1);
+  CHECK(name.errors[0] ==
+        "--health-check: expected http://ADDR:PORT/PATH with an IP address (e.g. "
+        "http://127.0.0.1:9153/health), got \"http://localhost:9153/health\"; see "
+        "dnssec-proxy --help");
+  CHECK(parse({"--health-check", "http://127.0.0.1:9153/a b"}).errors.size() == 1);
+  CHECK(usage_text().find("--health-check http://ADDR:PORT/PATH") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace dnsp::config

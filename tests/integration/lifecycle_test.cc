@@ -162,6 +162,18 @@ TEST_CASE("ready: 503 with the reason while no upstream answers, /health 200 all
   CHECK(ready.code == 503);
   CHECK(ready.body == reason);
   CHECK(get(metrics, "/health").code == 200);
+  // The same through --health-check http://, for images without curl.
+  const std::string base = "http://127.0.0.1:" + std::to_string(metrics);
+  const RunResult healthy = run_proxy_to_exit({"--health-check", base + "/health"});
+  CHECK(healthy.exit_code == 0);
+  CHECK(healthy.out == "ok: " + base + "/health answered 200\n");
+  const RunResult unready = run_proxy_to_exit({"--health-check", base + "/ready"});
+  CHECK(unready.exit_code == 1);
+  CHECK(unready.out == "unhealthy: " + base + "/ready answered 503: " + reason + "\n");
+  const std::string nothing = "http://127.0.0.1:" + std::to_string(nobody) + "/health";
+  const RunResult refused = run_proxy_to_exit({"--health-check", nothing});
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out == "unhealthy: " + nothing + ": Connection refused\n");
 }
 
 TEST_CASE("ready: 200 once an upstream has answered a probe") {
