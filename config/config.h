@@ -149,7 +149,9 @@
 //       Serve statistics in the Prometheus text format at http://ADDR:PORT/metrics (plain
 //       HTTP, GET only, from the proxy's own event loop). An IP address and a port, same
 //       syntax as [server] listen but the port is required. Default: off. The same counters
-//       are written to the log on SIGUSR1 whether or not this is set.
+//       are written to the log on SIGUSR1 whether or not this is set. The same listener
+//       answers /health and /ready (200 "ok" or 503 and the reason), the dashboard at / and
+//       /explain.
 #pragma once
 
 #include <array>
