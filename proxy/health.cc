@@ -4,10 +4,25 @@
 
 namespace dnsp::proxy {
 
+namespace {
+
+bool is_stuck(uint64_t beat, uint64_t now_ms, uint64_t stuck_after_ms) {
+  return beat != 0 && now_ms > beat && now_ms - beat > stuck_after_ms;
+}
+
+}  // namespace
+
+size_t count_stuck_loops(std::span<const uint64_t> beats, uint64_t now_ms,
+                         uint64_t stuck_after_ms) {
+  size_t n = 0;
+  for (uint64_t beat : beats) n += is_stuck(beat, now_ms, stuck_after_ms) ? 1 : 0;
+  return n;
+}
+
 std::string stuck_loops(std::span<const uint64_t> beats, uint64_t now_ms, uint64_t stuck_after_ms) {
   std::string reason;
   for (size_t i = 0; i < beats.size(); ++i) {
-    if (beats[i] == 0 || now_ms <= beats[i] || now_ms - beats[i] <= stuck_after_ms) continue;
+    if (!is_stuck(beats[i], now_ms, stuck_after_ms)) continue;
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(now_ms - beats[i]) / 1000);
     reason += (reason.empty() ? "" : "; ") + std::string("event loop ") + std::to_string(i) +

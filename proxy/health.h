@@ -21,6 +21,9 @@ inline constexpr uint64_t kStuckAfterMs = 5000;
 // "event loop 2 has not run for 7.3 s (stuck in a callback?)".
 std::string stuck_loops(std::span<const uint64_t> beats, uint64_t now_ms,
                         uint64_t stuck_after_ms = kStuckAfterMs);
+// How many loops stuck_loops() names (the dnssec_proxy_event_loops_stuck gauge).
+size_t count_stuck_loops(std::span<const uint64_t> beats, uint64_t now_ms,
+                         uint64_t stuck_after_ms = kStuckAfterMs);
 
 // What readiness rests on, gathered by proxy/main.cc.
 struct ReadinessFacts {

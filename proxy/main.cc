@@ -295,6 +295,9 @@ struct Daemon {
     proxy::Gauges g = caches->gauges();
     g.cache_max_bytes = config.cache.max_size;
     g.start_time_unix = start_time;
+    g.ready = proxy::not_ready_reason(readiness()).empty();
+    const std::vector<uint64_t> beats = caches->loops.heartbeats();
+    g.event_loops_stuck = proxy::count_stuck_loops(beats, proxy::monotonic_ms());
     return g;
   }
   proxy::DashboardData dashboard() const {

@@ -204,10 +204,14 @@ TEST_CASE("drain: after SIGTERM /ready is 503 at once, queries are answered, the
               base_config(port, metrics, up.address(), anchors, "shutdown_grace = 2\n"));
   REQUIRE(eventually([&] { return tcp_accepts(port) && tcp_accepts(metrics); }));
   REQUIRE(eventually([&] { return get(metrics, "/ready").code == 200; }));
+  const std::string before = get(metrics, "/metrics").body;
+  CHECK(before.find("\ndnssec_proxy_ready 1\n") != std::string::npos);
+  CHECK(before.find("\ndnssec_proxy_event_loops_stuck 0\n") != std::string::npos);
   proxy.signal(SIGTERM);
   const Http ready = get(metrics, "/ready");
   CHECK(ready.code == 503);
   CHECK(ready.body == "draining: SIGTERM received, stopping");
+  CHECK(get(metrics, "/metrics").body.find("\ndnssec_proxy_ready 0\n") != std::string::npos);
   // Within the grace: a cached name and one that goes upstream are both answered.
   const DigResult cached = dig(port, "www.example.test A");
   CHECK(cached.status == "NOERROR");

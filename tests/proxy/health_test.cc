@@ -20,6 +20,9 @@ TEST_CASE("health: a loop whose last beat is older than the limit is named as st
   const std::vector<uint64_t> beats{100000, 92700, 100000};
   CHECK(stuck_loops(beats, 100000, 5000) ==
         "event loop 1 has not run for 7.3 s (stuck in a callback?)");
+  CHECK(count_stuck_loops(beats, 100000, 5000) == 1);
+  CHECK(count_stuck_loops(beats, 106000, 5000) == 3);
+  CHECK(count_stuck_loops(beats, 97000, 5000) == 0);
   CHECK(stuck_loops(beats, 106000, 5000) ==
         "event loop 0 has not run for 6.0 s (stuck in a callback?); event loop 1 has not run "
         "for 13.3 s (stuck in a callback?); event loop 2 has not run for 6.0 s (stuck in a "
