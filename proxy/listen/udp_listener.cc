@@ -1,5 +1,6 @@
 #include "proxy/listen/udp_listener.h"
 
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,8 +71,17 @@ std::string UdpListener::stop_new_datagrams() {
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) != 0) return "";
   SocketAddress local;
   socklen_t len = sizeof local.storage;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len) != 0 ||
-      ::connect(fd, local.get(), len) != 0) {
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len) != 0) {
+    return "cannot stop " + name_ + " taking new datagrams: " + std::strerror(errno);
+  }
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&local.storage);
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&local.storage);
+  if (local.is_ipv6() ? IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr)
+                      : v4->sin_addr.s_addr == htonl(INADDR_ANY)) {
+    close();
+    return "";
+  }
+  if (::connect(fd, local.get(), len) != 0) {
     return "cannot stop " + name_ + " taking new datagrams: " + std::strerror(errno);
   }
   return "";

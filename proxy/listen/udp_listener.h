@@ -35,7 +35,10 @@ class UdpListener {
   // already queued are still read and answered. It connect()s the socket to its own
   // address: in an SO_REUSEPORT group a connected socket is skipped when the kernel picks
   // a socket for a datagram, so the group's other sockets (a new process's) get them all,
-  // and none is lost in a queue that close() would throw away. "" or what went wrong.
+  // and none is lost in a queue that close() would throw away. A socket bound to a wildcard
+  // address (0.0.0.0, ::) is closed instead: connecting it would also fix the source
+  // address of its replies to the loopback one, and a datagram queued at that instant is
+  // lost. "" or what went wrong (the caller closes the socket then).
   std::string stop_new_datagrams();
   // Within a receive batch: copied, sent with the batch's other replies when it ends.
   // Otherwise: sent at once when the socket takes it; copied only when it must be queued,
