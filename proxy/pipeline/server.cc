@@ -162,16 +162,19 @@ void Server::probe_upstream() {
 
 void Server::drain() {
   if (stopping_) return;
-  for (auto* list : {&listeners_, &passed_listeners_}) {
-    for (auto& l : *list) {
-      if (l.tcp) l.tcp->close();
-      if (l.udp) {
-        if (auto err = l.udp->stop_new_datagrams(); !err.empty()) {
-          LOG_WARN(err);
-          l.udp->close();
-        }
-      }
+  for (auto& l : listeners_) {
+    l.tcp->close();
+    if (auto err = l.udp->stop_new_datagrams(); !err.empty()) {
+      LOG_WARN(err);
+      l.udp->close();
     }
+  }
+  // Passed sockets are systemd's too: it keeps them, with what is queued on them, for the
+  // next start of the service. Only this process's descriptors close; connecting them would
+  // leave systemd's sockets connected, deaf to every client.
+  for (auto& l : passed_listeners_) {
+    if (l.tcp) l.tcp->close();
+    if (l.udp) l.udp->close();
   }
 }
 

@@ -88,8 +88,9 @@ class Server final : public QuerySink {
   // query) or a probe is out.
   void probe_upstream();
   // SIGTERM, after [server] shutdown_grace: no new queries (TCP listeners closed, UDP
-  // sockets stop taking new datagrams but answer those queued); the queries in flight go on
-  // to their answer or their deadline. stop() ends it.
+  // sockets stop taking new datagrams but answer those queued; sockets systemd passed are
+  // closed here and stay open in systemd, their queue kept for the next start); the queries
+  // in flight go on to their answer or their deadline. stop() ends it.
   void drain();
   // Stops accepting, fails what is in flight, and closes every handle.
   void stop();

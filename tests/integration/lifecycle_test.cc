@@ -330,6 +330,40 @@ TEST_CASE("systemd: an abstract notify socket (@name) is reached as well") {
   check_socket_activation("@dnssec-proxy-test-" + std::to_string(getpid()));
 }
 
+TEST_CASE("systemd: passed sockets outlive the process; the next start answers what queued") {
+  MockUpstream up;
+  up.set_rule("www.example.test", RRType::A, a_rule("www.example.test.", "192.0.2.1"));
+  TempDir dir;
+  const std::string anchors = dir.write("no-anchors", "; validation off\n");
+  const std::string notify_log = dir.path() + "/notify.log";
+  const uint16_t passed = free_port();
+  const uint16_t configured = free_port();
+  const uint16_t metrics = free_port();
+  std::vector<std::string> prefix = launcher(passed, dir.path() + "/notify", notify_log);
+  // Like systemd with a .socket unit: the launcher keeps the sockets and starts the proxy
+  // again after it exits.
+  prefix.insert(prefix.begin() + 1, {"--restarts", "1"});
+  Proxy proxy(dir, "restarted",
+              base_config(configured, metrics, up.address(), anchors, "threads = 2\n"), prefix);
+  const auto notes = [&] { return read_text_file(notify_log); };
+  REQUIRE(eventually([&] { return count_of(notes(), "READY=1") >= 1; }));
+  CHECK(dig(passed, "www.example.test A").status == "NOERROR");
+  // SIGTERM: the first process drains and exits 0, the launcher starts the second. A query
+  // sent meanwhile waits in the socket (as systemd's sockets keep it) and is answered.
+  proxy.signal(SIGTERM);
+  const DigResult during = dig(passed, "www.example.test A");
+  INFO(proxy.log());
+  CHECK(during.status == "NOERROR");
+  CHECK(eventually([&] { return count_of(notes(), "READY=1") >= 2; }));
+  CHECK(notes().find("STOPPING=1") != std::string::npos);
+  CHECK(count_of(proxy.log(), "(passed by systemd: dns)") == 2);  // two starts
+  CHECK(dig(passed, "www.example.test A").status == "NOERROR");
+  CHECK(dig(passed, "+tcp www.example.test A").status == "NOERROR");
+  CHECK(port_is_free(configured));
+  proxy.signal(SIGTERM);
+  CHECK(proxy.wait(8000) == 0);
+}
+
 TEST_CASE("log: [log] queries writes a line per answer, at most queries_per_second a second") {
   MockUpstream up;
   up.set_rule("www.example.test", RRType::A, a_rule("www.example.test.", "192.0.2.1"));

@@ -5,9 +5,11 @@
 // NOTIFY_SOCKET and WATCHDOG_USEC, then execs the program. The parent binds the notify
 // socket (a path, or an abstract name with a leading '@'), appends every datagram it
 // receives to a file (one line each, newlines inside shown as '|'), passes SIGTERM, SIGHUP
-// and SIGINT on to the child, and exits with the child's exit status.
+// and SIGINT on to the child, and exits with the child's exit status. With --restarts N it
+// keeps the sockets, as systemd keeps a .socket unit's, and starts the program again (up to
+// N times) each time it exits with status 0.
 //
-//   sd_launcher --notify-log FILE [--notify SOCKET] [--watchdog-usec N]
+//   sd_launcher --notify-log FILE [--notify SOCKET] [--watchdog-usec N] [--restarts N]
 //               [--udp ADDR:PORT NAME]... [--tcp ADDR:PORT NAME]... -- PROGRAM ARGS...
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   std::string notify_name;
   std::string notify_log;
   std::string watchdog_usec;
+  int restarts = 0;
   std::vector<int> fds;
   std::vector<std::string> names;
   int i = 1;
@@ -93,6 +96,8 @@ int main(int argc, char** argv) {
       notify_name = argv[++i];
     } else if (arg == "--notify-log" && i + 1 < argc) {
       notify_log = argv[++i];
+    } else if (arg == "--restarts" && i + 1 < argc) {
+      restarts = std::atoi(argv[++i]);
     } else if (arg == "--watchdog-usec" && i + 1 < argc) {
       watchdog_usec = argv[++i];
     } else if ((arg == "--udp" || arg == "--tcp") && i + 2 < argc) {
@@ -113,15 +118,19 @@ int main(int argc, char** argv) {
   struct sigaction sa {};
   sa.sa_handler = forward;
   for (int s : {SIGTERM, SIGHUP, SIGINT}) sigaction(s, &sa, nullptr);
-  child = fork();
-  if (child < 0) die("fork");
-  if (child == 0) {
+  const auto start_child = [&] {
+    child = fork();
+    if (child < 0) die("fork");
+    if (child != 0) return;
     // Descriptors 3, 4, ...: first out of the way (above them all), then into place.
     std::vector<int> high;
     for (int fd : fds) high.push_back(fcntl(fd, F_DUPFD, 100));
     for (size_t k = 0; k < high.size(); ++k) {
       if (dup2(high[k], 3 + static_cast<int>(k)) < 0) die("dup2");
       close(high[k]);
+    }
+    for (int fd : fds) {
+      if (fd >= 3 + static_cast<int>(fds.size())) close(fd);
     }
     std::string joined;
     for (const auto& n : names) joined += (joined.empty() ? "" : ":") + n;
@@ -134,12 +143,20 @@ int main(int argc, char** argv) {
     if (!watchdog_usec.empty()) setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);
     execv(argv[i], argv + i);
     die(std::string("exec ") + argv[i]);
+  };
+  start_child();
+  if (restarts == 0) {
+    for (int fd : fds) close(fd);  // the child holds them now
   }
-  for (int fd : fds) close(fd);  // the child holds them now
   for (;;) {
     int status = 0;
     const pid_t done = waitpid(child, &status, WNOHANG);
     if (done == child) {
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && restarts > 0) {
+        --restarts;
+        start_child();  // the sockets kept their queued datagrams meanwhile
+        continue;
+      }
       if (log != nullptr) std::fclose(log);
       if (WIFEXITED(status)) return WEXITSTATUS(status);
       return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
