@@ -192,7 +192,24 @@ class Parser {
         add_upstream(spec, value, cl.upstreams);
         break;
       case Option::HealthCheck:
-        if (auto endpoint = parse_endpoint(value, kDnsPort)) {
+        if (value.starts_with("http://")) {
+          // http://ADDR:PORT/PATH: the [metrics] listener's /health or /ready.
+          const std::string_view rest = value.substr(7);
+          const size_t slash = rest.find('/');
+          const std::string_view path =
+              slash == std::string_view::npos ? std::string_view("/health") : rest.substr(slash);
+          const bool path_ok =
+              std::all_of(path.begin(), path.end(), [](char c) { return c > ' ' && c < 0x7f; });
+          const auto endpoint = parse_endpoint(rest.substr(0, slash), 80);
+          if (endpoint && path_ok) {
+            cl.health_check_http = CommandLine::HttpCheck{*endpoint, std::string(path)};
+          } else {
+            error(flag +
+                  ": expected http://ADDR:PORT/PATH with an IP address (e.g. "
+                  "http://127.0.0.1:9153/health), got " +
+                  quoted(value));
+          }
+        } else if (auto endpoint = parse_endpoint(value, kDnsPort)) {
           cl.health_check = *endpoint;
         } else {
           error(flag +
@@ -285,6 +302,10 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
                           omitted) and exit 0 if it answers within 2 s, 1
                           if not. Reads no configuration (for container
                           health checks).
+  --health-check http://ADDR:PORT/PATH
+                          GET PATH (/health or /ready) from the [metrics]
+                          listener at ADDR:PORT and exit 0 on 200 within
+                          2 s, 1 otherwise (printing its reason).
   --help                  Show this help and exit.
   --version               Show the version and exit.
 

@@ -31,6 +31,14 @@ struct CommandLine {
   // --health-check ADDR[:PORT]: ask the proxy listening there one query and exit 0 when it
   // answers (for container health checks); nothing else is read or started.
   std::optional<Endpoint> health_check;
+  // --health-check http://ADDR:PORT/PATH: GET that page of the [metrics] listener (/health,
+  // /ready) and exit 0 on 200, for images without an HTTP client. Path "/health" if empty.
+  struct HttpCheck {
+    Endpoint endpoint;
+    std::string path;
+    friend bool operator==(const HttpCheck&, const HttpCheck&) = default;
+  };
+  std::optional<HttpCheck> health_check_http;
   // Non-option arguments. When there are any, positional[0] is a subcommand word
   // ([a-z][a-z0-9-]*, e.g. "explain") and the rest are its arguments, kept verbatim; main()
   // dispatches "explain" (proxy/explain.h) and rejects any other.

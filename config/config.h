@@ -37,6 +37,17 @@
 //       this user and group (setgroups, setgid, setuid). A name or a numeric id, non-empty.
 //       group defaults to the user's primary group. Default: keep running as started. A
 //       user or group that does not exist is an error at start-up.
+//   shutdown_grace = 0
+//       Seconds the proxy keeps answering after SIGTERM while /ready already says 503
+//       (draining: load balancers and probes stop sending first). Then the listeners close,
+//       queries in flight get their answer or SERVFAIL within query_timeout_ms, and the
+//       proxy exits 0. A second SIGTERM stops at once. 0-300. Default 0.
+//   reuse_port = false
+//       Bind every listener with SO_REUSEPORT, even with one thread, and do not refuse a
+//       port another process of the same user already holds with SO_REUSEPORT: a new
+//       dnssec-proxy can then start beside the old one, which is drained with SIGTERM
+//       (a handover without a lost query). true or false. Default false (a second proxy
+//       on the same port is refused at start).
 //
 //   [upstream]
 //   servers = ["127.0.0.1:5300", "[::1]:5301", "tls://9.9.9.9#dns.quad9.net"]
@@ -139,6 +150,12 @@
 //   level = "info"
 //       One of "error", "warn", "info", "debug" (lower case). Default "info". Replaced by
 //       --log-level.
+//   queries = false
+//       One info line per answered query: client, question, rcode, AD, cache hit, upstream,
+//       microseconds, EDE code. true or false. Default false.
+//   queries_per_second = 100
+//       At most this many query lines per second and event loop; the lines past it are
+//       counted and one line says how many were suppressed. 1-100000. Default 100.
 //
 //   [limits]
 //   The work one client query may cause while it is validated (CVE-2023-50387 KeyTrap,
@@ -174,7 +191,9 @@
 //       Serve statistics in the Prometheus text format at http://ADDR:PORT/metrics (plain
 //       HTTP, GET only, from the proxy's own event loop). An IP address and a port, same
 //       syntax as [server] listen but the port is required. Default: off. The same counters
-//       are written to the log on SIGUSR1 whether or not this is set.
+//       are written to the log on SIGUSR1 whether or not this is set. The same listener
+//       answers /health and /ready (200 "ok" or 503 and the reason), the dashboard at / and
+//       /explain.
 #pragma once
 
 #include <array>
@@ -288,6 +307,8 @@ struct Config {
   uint32_t tcp_max_queries_per_connection = 100;
   uint32_t max_queries_in_flight = 10000;
   uint32_t threads = 0;            // [server] threads: event loops; 0 = one per CPU available
+  uint32_t shutdown_grace = 0;     // [server] shutdown_grace: seconds still answering after SIGTERM
+  bool reuse_port = false;         // [server] reuse_port: share ports with a new process (handover)
   std::string user;                // [server] user: "" = do not change user
   std::string group;               // [server] group: "" = the user's primary group
   std::string trust_anchor_file;   // "" = built-in root anchors
@@ -298,6 +319,8 @@ struct Config {
   std::vector<ForwardZone> forwards;  // [[forward]], in file order
   bool root_key_sentinel = true;      // RFC 8509
   LogLevel log_level = LogLevel::Info;
+  bool log_queries = false;               // [log] queries: one line per answered query
+  uint32_t log_queries_per_second = 100;  // [log] queries_per_second: past it, lines are counted
   ValidationLimits limits;
   CacheSettings cache;
   std::optional<Endpoint> metrics_listen;  // [metrics] listen; nullopt = no HTTP listener

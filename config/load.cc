@@ -19,6 +19,8 @@ namespace {
 
 constexpr uint32_t kMaxTimeoutMs = 60000;
 constexpr uint32_t kMaxAttempts = 10;
+constexpr uint32_t kMaxShutdownGrace = 300;     // seconds
+constexpr uint32_t kMaxQueryLogLines = 100000;  // [log] queries_per_second
 constexpr uint32_t kMaxTcpConnections = 65535;
 constexpr uint32_t kMaxTcpQueriesPerConnection = 65535;
 constexpr uint32_t kMaxQueriesInFlight = 1000000;
@@ -33,14 +35,14 @@ const std::array<TableSpec, 7>& table_specs() {
   static const std::array<TableSpec, 7> specs = {{
       {"server",
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
-        "max_queries_in_flight", "threads", "user", "group"}},
+        "max_queries_in_flight", "threads", "user", "group", "shutdown_grace", "reuse_port"}},
       {"upstream",
        {"servers", "server", "bootstrap", "timeout_ms", "attempts", "query_timeout_ms",
         "tls_ca_file"}},
       {"dnssec",
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "private_zones",
         "root_key_sentinel"}},
-      {"log", {"level"}},
+      {"log", {"level", "queries", "queries_per_second"}},
       {"limits",
        {"max_signature_checks", "max_failed_checks_per_rrset", "max_fetches", "max_cname_chain",
         "max_chain_depth", "max_nsec3_iterations", "max_nsec3_hashes"}},
@@ -218,6 +220,11 @@ class Checker {
       } else if (name == "user" || name == "group") {
         read_account(node, name == "user" ? "server.user" : "server.group",
                      name == "user" ? config_.user : config_.group);
+      } else if (name == "shutdown_grace") {
+        read_integer(node, "server.shutdown_grace", 0, kMaxShutdownGrace, " (seconds)",
+                     config_.shutdown_grace);
+      } else if (name == "reuse_port") {
+        read_bool(node, "server.reuse_port", config_.reuse_port);
       } else {
         unknown_key(key, "server", node);
       }
@@ -305,6 +312,11 @@ class Checker {
         } else {
           config_.log_level = *level;
         }
+      } else if (key.str() == "queries") {
+        read_bool(node, "log.queries", config_.log_queries);
+      } else if (key.str() == "queries_per_second") {
+        read_integer(node, "log.queries_per_second", 1, kMaxQueryLogLines, " (lines per second)",
+                     config_.log_queries_per_second);
       } else {
         unknown_key(key, "log", node);
       }

@@ -10,4 +10,10 @@ UnixTime wall_clock_now() {
   return static_cast<UnixTime>(ts.tv_sec);
 }
 
+uint64_t monotonic_usec() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
 }  // namespace dnsp::proxy

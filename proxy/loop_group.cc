@@ -39,4 +39,15 @@ void LoopGroup::land(const resolver::CacheKey& key) {
   }
 }
 
+void LoopGroup::beat(size_t loop, uint64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (beats_.size() <= loop) beats_.resize(loop + 1, 0);
+  beats_[loop] = now_ms;
+}
+
+std::vector<uint64_t> LoopGroup::heartbeats() const {
+  std::lock_guard lock(mu_);
+  return beats_;
+}
+
 }  // namespace dnsp::proxy

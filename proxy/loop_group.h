@@ -41,6 +41,14 @@ class LoopGroup {
   std::atomic<size_t> tcp_connections{0};
   // Explain traces running in every loop (ExplainService::kMaxRunning in all).
   std::atomic<size_t> explain_traces{0};
+  // Some upstream answered (a probe or a client's query) on any loop: /ready, READY=1.
+  std::atomic<bool> upstream_answered{false};
+
+  // Each loop's heartbeat (proxy/health.h): `now_ms` on the monotonic clock, from a timer
+  // on that loop; 0 forgets the loop (it stopped). heartbeats(): one entry per loop index,
+  // 0 for loops that never beat or stopped.
+  void beat(size_t loop, uint64_t now_ms);
+  std::vector<uint64_t> heartbeats() const;
 
  private:
   // Any number of loops ([server] threads defaults to one per CPU, which may be more than
@@ -51,7 +59,8 @@ class LoopGroup {
     size_t leader = 0;
     std::vector<uint64_t> waiting{};  // bit i % 64 of word i / 64: loop i parked queries
   };
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::vector<uint64_t> beats_;  // guarded by mu_
   std::unordered_map<resolver::CacheKey, Flight, resolver::CacheKeyHash> flights_;
   std::vector<Notify> loops_;
 };

@@ -1,10 +1,15 @@
 // main(): command line and configuration, the upstream list (resolv.conf as the fallback,
 // never ourselves), then one libuv loop until SIGINT or SIGTERM; SIGHUP reloads the
-// configuration, SIGUSR1 logs the statistics ([metrics] listen serves them over HTTP). After
-// binding, it drops to [server] user/group; with [dnssec] trust_anchor_state, RFC 5011 keeps the
-// root anchor.
+// configuration, SIGUSR1 logs the statistics ([metrics] listen serves them over HTTP, with
+// /health and /ready). SIGTERM drains: /ready says 503 at once, queries are answered for
+// [server] shutdown_grace, then those in flight finish; a second SIGTERM (or SIGINT) stops at
+// once. Sockets systemd passes replace [server] listen; systemd hears READY=1, STOPPING=1,
+// RELOADING=1 and WATCHDOG=1 (Type=notify). After binding, it drops to [server] user/group;
+// with [dnssec] trust_anchor_state, RFC 5011 keeps the root anchor.
+#include <unistd.h>
 #include <uv.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -21,12 +26,15 @@
 #include "proxy/anchor_updater.h"
 #include "proxy/clock.h"
 #include "proxy/explain.h"
+#include "proxy/health.h"
 #include "proxy/health_check.h"
 #include "proxy/listen/metrics_listener.h"
 #include "proxy/log.h"
 #include "proxy/pages/pages.h"
 #include "proxy/pipeline/server.h"
 #include "proxy/privileges.h"
+#include "proxy/sd_notify.h"
+#include "proxy/socket_activation.h"
 #include "proxy/stats.h"
 #include "proxy/workers.h"
 #include "resolver/anchors/trust_anchor.h"
@@ -103,18 +111,151 @@ struct Daemon {
   uv_timer_t history_timer{};
   bool history_open = false;
 
-  // SIGINT/SIGTERM stop, SIGHUP reloads, SIGUSR1 logs the statistics.
+  // Readiness (proxy/health.h) and systemd (proxy/sd_notify.h).
+  proxy::SdNotify notify;
+  bool listeners_bound = false;
+  bool anchors_loaded = false;
+  bool draining = false;
+  bool ready_sent = false;  // READY=1 told systemd
+  // Under systemd: probes the upstreams until the proxy is ready, then says READY=1.
+  uv_timer_t ready_timer{};
+  bool ready_timer_open = false;
+  uv_timer_t watchdog_timer{};  // WATCHDOG=1 every half of WATCHDOG_USEC while healthy
+  bool watchdog_open = false;
+  // Draining: first [server] shutdown_grace, then a watch of the queries in flight.
+  uv_timer_t drain_timer{};
+  bool drain_open = false;
+  uint64_t drained_at_ms = 0;  // monotonic: when the listeners stopped taking queries
+
+  proxy::ReadinessFacts readiness() const {
+    proxy::ReadinessFacts f;
+    f.listeners_bound = listeners_bound;
+    f.anchors_loaded = anchors_loaded;
+    f.upstream_answered = caches->loops.upstream_answered.load();
+    f.draining = draining;
+    for (const auto& u : config.upstreams) {
+      f.upstreams += (f.upstreams.empty() ? "" : ", ") + config::to_string(u);
+    }
+    return f;
+  }
+  // /ready: "" or why not. Not ready for want of an upstream answer sends a probe, so the
+  // next request can say 200.
+  std::string ready_reason() {
+    const proxy::ReadinessFacts f = readiness();
+    if (!f.upstream_answered && !f.draining && f.listeners_bound) server->probe_upstream();
+    return proxy::not_ready_reason(f);
+  }
+  // /health: "" or which event loops are stuck.
+  std::string health_reason() const {
+    const std::vector<uint64_t> beats = caches->loops.heartbeats();
+    return proxy::stuck_loops(beats, proxy::monotonic_ms());
+  }
+  void tell_systemd(const std::string& message) {
+    if (auto err = notify.send(message); !err.empty()) LOG_WARN(err);
+  }
+  // Under systemd (NOTIFY_SOCKET): READY=1 once ready, and the watchdog when asked for.
+  void start_notify(uv_loop_t* loop) {
+    if (!notify.enabled()) return;
+    uv_timer_init(loop, &ready_timer);
+    ready_timer.data = this;
+    ready_timer_open = true;
+    uv_timer_start(
+        &ready_timer,
+        [](uv_timer_t* t) {
+          auto* d = static_cast<Daemon*>(t->data);
+          if (const std::string why = d->ready_reason(); !why.empty()) return;
+          d->ready_sent = true;
+          d->tell_systemd("READY=1\nSTATUS=ready");
+          LOG_INFO("ready: told systemd (READY=1)");
+          uv_timer_stop(t);
+        },
+        0, 200);
+    if (const uint64_t every = notify.watchdog_interval_ms(); every > 0) {
+      uv_timer_init(loop, &watchdog_timer);
+      watchdog_timer.data = this;
+      watchdog_open = true;
+      uv_timer_start(
+          &watchdog_timer,
+          [](uv_timer_t* t) {
+            auto* d = static_cast<Daemon*>(t->data);
+            // A stuck worker loop stops the watchdog: systemd restarts the proxy
+            // (WatchdogSec=); loop 0 stuck stops this timer itself.
+            if (const std::string stuck = d->health_reason(); !stuck.empty()) {
+              LOG_ERROR("not feeding the systemd watchdog: " << stuck);
+              return;
+            }
+            d->tell_systemd("WATCHDOG=1");
+          },
+          0, every);
+    }
+  }
+  // Stops every loop now: listeners, queries in flight, timers (SIGINT, a second SIGTERM,
+  // or the end of draining).
+  void stop_now(uv_loop_t* loop) {
+    server->stop();
+    workers->stop();
+    if (updater != nullptr) updater->stop();
+    set_metrics(loop, std::nullopt);
+    close_signals();
+  }
+  // SIGTERM: /ready says 503 at once (draining), queries are still answered for [server]
+  // shutdown_grace so that probes and load balancers turn away first; then the listeners
+  // stop taking queries and those in flight get their answer or SERVFAIL by their deadline
+  // (query_timeout_ms); then the loops stop and the proxy exits 0.
+  void begin_drain(uv_loop_t* loop) {
+    draining = true;
+    if (ready_timer_open) uv_timer_stop(&ready_timer);
+    tell_systemd("STOPPING=1\nSTATUS=draining");
+    LOG_INFO("SIGTERM: draining: /ready says 503; answering queries for "
+             << config.shutdown_grace
+             << " s more ([server] shutdown_grace), then finishing those in flight (a second "
+                "SIGTERM stops at once)");
+    uv_timer_init(loop, &drain_timer);
+    drain_timer.data = this;
+    drain_open = true;
+    uv_timer_start(
+        &drain_timer,
+        [](uv_timer_t* t) {
+          auto* d = static_cast<Daemon*>(t->data);
+          d->server->drain();
+          d->workers->post_all([](proxy::Server& s) { s.drain(); });
+          d->drained_at_ms = proxy::monotonic_ms();
+          LOG_INFO("draining: no new queries; finishing " << d->caches->loops.in_flight.load()
+                                                          << " in flight");
+          uv_timer_start(t, &Daemon::on_drain_watch, 100, 100);
+        },
+        uint64_t{config.shutdown_grace} * 1000, 0);
+  }
+  // While draining, every 100 ms: done when nothing is in flight on any loop, at the latest
+  // when every query could have met its deadline. The first 200 ms also let the UDP
+  // sockets hand over the datagrams already queued (UdpListener::stop_new_datagrams).
+  static void on_drain_watch(uv_timer_t* t) noexcept {
+    auto* d = static_cast<Daemon*>(t->data);
+    const uint64_t waited = proxy::monotonic_ms() - d->drained_at_ms;
+    const bool idle = d->caches->loops.in_flight.load() == 0;
+    if ((idle && waited >= 200) || waited > uint64_t{d->config.query_timeout_ms} + 1000) {
+      LOG_INFO("drained: stopping");
+      d->stop_now(t->loop);
+    }
+  }
+
+  // SIGINT stops at once, SIGTERM drains (a second one stops at once), SIGHUP reloads,
+  // SIGUSR1 logs the statistics.
   void catch_signals(uv_loop_t* loop) {
     auto on_stop = [](uv_signal_t* s, int signum) {
-      LOG_INFO("signal " << signum << " received: shutting down");
       auto* d = static_cast<Daemon*>(s->data);
-      d->server->stop();
-      d->workers->stop();
-      if (d->updater != nullptr) d->updater->stop();
-      d->set_metrics(s->loop, std::nullopt);
-      d->close_signals();
+      if (signum == SIGTERM && !d->draining) return d->begin_drain(s->loop);
+      LOG_INFO("signal " << signum << " received: shutting down");
+      d->draining = true;
+      d->stop_now(s->loop);
     };
-    auto on_reload = [](uv_signal_t* s, int) { static_cast<Daemon*>(s->data)->reload(s->loop); };
+    auto on_reload = [](uv_signal_t* s, int) {
+      auto* d = static_cast<Daemon*>(s->data);
+      // systemd 253 (Type=notify-reload): RELOADING=1 with the monotonic time, then READY=1.
+      d->tell_systemd("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(proxy::monotonic_usec()));
+      d->reload(s->loop);
+      if (d->ready_sent && !d->draining) d->tell_systemd("READY=1");
+    };
     auto on_dump = [](uv_signal_t* s, int) {
       auto* d = static_cast<Daemon*>(s->data);
       // Printed whatever [log] level says: the operator asked for it.
@@ -133,9 +274,12 @@ struct Daemon {
   }
 
   void close_signals() {
-    if (history_open) {
-      history_open = false;
-      uv_close(reinterpret_cast<uv_handle_t*>(&history_timer), nullptr);
+    for (auto [timer, open] :
+         {std::pair{&history_timer, &history_open}, std::pair{&ready_timer, &ready_timer_open},
+          std::pair{&watchdog_timer, &watchdog_open}, std::pair{&drain_timer, &drain_open}}) {
+      if (!*open) continue;
+      *open = false;
+      uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
     }
     for (auto* s : {&sigint, &sigterm, &sighup, &sigusr1}) {
       if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) {
@@ -152,6 +296,9 @@ struct Daemon {
     proxy::Gauges g = caches->gauges();
     g.cache_max_bytes = config.cache.max_size;
     g.start_time_unix = start_time;
+    g.ready = proxy::not_ready_reason(readiness()).empty();
+    const std::vector<uint64_t> beats = caches->loops.heartbeats();
+    g.event_loops_stuck = proxy::count_stuck_loops(beats, proxy::monotonic_ms());
     return g;
   }
   // The dashboard's upstream table: each server the board has (plain lists as one row),
@@ -203,6 +350,8 @@ struct Daemon {
                             proxy::ExplainService::TraceDone done) {
       server->explain_for_page(q, f, l, a, std::move(done));
     };
+    wiring.health = [this] { return health_reason(); };
+    wiring.ready = [this] { return ready_reason(); };
     pages = std::make_unique<proxy::Pages>(std::move(wiring));
     history.sample(proxy::wall_clock_now(), proxy::totals_of(all_stats()));
     uv_timer_init(loop, &history_timer);
@@ -327,6 +476,9 @@ std::optional<int> run_other_command(const config::CommandLineResult& cl,
     return kExitOk;
   }
   if (cl.command_line.health_check) return proxy::run_health_check(*cl.command_line.health_check);
+  if (const auto& http = cl.command_line.health_check_http) {
+    return proxy::run_http_health_check(http->endpoint, http->path);
+  }
   if (!cl.command_line.positional.empty()) {
     std::cerr << "dnssec-proxy: unknown command '" << cl.command_line.positional[0]
               << "' (see --help)\n";
@@ -392,6 +544,7 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   daemon.command_line = command_line;
   daemon.config = cfg;
   daemon.start_time = proxy::wall_clock_now();
+  daemon.notify = proxy::SdNotify::from_environment(static_cast<long>(getpid()));
   // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
   // the proxy starts stops it cleanly (status 0) instead of killing it.
   daemon.catch_signals(loop);
@@ -405,10 +558,16 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
     uv_run(loop, UV_RUN_DEFAULT);
     return kExitConfig;
   };
+  // Socket activation (systemd's .socket unit): the passed sockets replace [server] listen.
+  proxy::PassedSockets passed = proxy::take_passed_sockets();
+  if (!passed.error.empty()) return fail_start(passed.error);
+  server.use_passed_sockets(passed.sockets);
   if (auto err = server.start(); !err.empty()) return fail_start(err);
-  if (auto err = workers.start(cfg.threads, cfg, configured, caches); !err.empty()) {
+  if (auto err = workers.start(cfg.threads, cfg, configured, caches, passed.sockets);
+      !err.empty()) {
     return fail_start(err);
   }
+  daemon.listeners_bound = true;
   daemon.start_pages(loop);
   if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
     return fail_start(err);
@@ -434,6 +593,8 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
                            << ", " << cfg.threads << (cfg.threads == 1 ? " thread)" : " threads)"));
   daemon.updater = updater ? &*updater : nullptr;
+  daemon.anchors_loaded = true;
+  daemon.start_notify(loop);
   uv_run(loop, UV_RUN_DEFAULT);
   LOG_INFO("stopped");
   return kExitOk;

@@ -184,6 +184,12 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.sample("build_info", "version=\"" + label_value(version) + "\"", 1);
   e.family("start_time_seconds", "gauge", "When the proxy started, in seconds since the epoch.");
   e.sample("start_time_seconds", "", static_cast<uint64_t>(g.start_time_unix));
+  e.family("ready", "gauge",
+           "1 when /ready says 200 (listeners, anchors, an upstream answered, not draining).");
+  e.sample("ready", "", g.ready ? 1 : 0);
+  e.family("event_loops_stuck", "gauge",
+           "Event loops whose heartbeat is over 5 s old (/health 503).");
+  e.sample("event_loops_stuck", "", g.event_loops_stuck);
 
   e.family("queries_total", "counter", "Client queries received, by transport.");
   e.sample("queries_total", "transport=\"udp\"", t(&Stats::queries_udp));

@@ -96,6 +96,8 @@ struct Gauges {
   uint64_t aggressive_cache_bytes = 0;
   uint64_t cache_max_bytes = 0;
   int64_t start_time_unix = 0;
+  bool ready = false;              // what /ready says (proxy/health.h): 200 = true
+  uint64_t event_loops_stuck = 0;  // what /health counts (503 when not 0)
 };
 
 // The Prometheus text exposition format, every metric with HELP and TYPE lines.

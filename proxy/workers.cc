@@ -1,5 +1,6 @@
 #include "proxy/workers.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,14 +23,39 @@ size_t default_thread_count() {
 
 Workers::~Workers() { stop(); }
 
+namespace {
+
+// Sockets systemd passed are shared by every loop, each with its own dup(2) of the
+// descriptor: the kernel cannot spread one socket's clients over loops as it does with
+// SO_REUSEPORT groups (systemd binds one socket per address), so every loop polls the same
+// socket and whichever is free reads the next datagrams or accepts the next connection;
+// the work is spread over the cores as with [server] listen. Each loop owns its duplicate,
+// so a loop closing its handle (stop, drain) closes no descriptor another loop still polls.
+// Serving them from loop 0 only would leave the other loops idle under socket activation.
+std::vector<PassedSocket> share_passed_sockets(const std::vector<PassedSocket>& passed) {
+  std::vector<PassedSocket> copies;
+  for (const PassedSocket& p : passed) {
+    const int fd = fcntl(p.fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) continue;  // out of descriptors: this loop serves the others
+    PassedSocket copy = p;
+    copy.fd = fd;
+    copies.push_back(std::move(copy));
+  }
+  return copies;
+}
+
+}  // namespace
+
 std::string Workers::start(size_t total, const config::Config& config,
-                           const resolver::TrustAnchors& anchors, Shared& caches) {
+                           const resolver::TrustAnchors& anchors, Shared& caches,
+                           const std::vector<PassedSocket>& passed) {
   for (size_t index = 1; index < total; ++index) {
     auto w = std::make_unique<Worker>();
     std::promise<std::string> started;
     auto result = started.get_future();
-    w->thread = std::thread(&Workers::run, w.get(), config, anchors, &caches,
-                            LoopRole{index, total}, std::move(started));
+    w->thread =
+        std::thread(&Workers::run, w.get(), config, anchors, &caches, LoopRole{index, total},
+                    share_passed_sockets(passed), std::move(started));
     workers_.push_back(std::move(w));
     if (auto err = result.get(); !err.empty()) return err;
   }
@@ -37,7 +63,8 @@ std::string Workers::start(size_t total, const config::Config& config,
 }
 
 void Workers::run(Worker* w, config::Config config, resolver::TrustAnchors anchors, Shared* caches,
-                  LoopRole role, std::promise<std::string> started) {
+                  LoopRole role, std::vector<PassedSocket> passed,
+                  std::promise<std::string> started) {
   // Signals are the main loop's business (libuv routes them there).
   sigset_t all;
   sigfillset(&all);
@@ -47,6 +74,7 @@ void Workers::run(Worker* w, config::Config config, resolver::TrustAnchors ancho
   w->wake.data = w;
   w->server =
       std::make_unique<Server>(&w->loop, std::move(config), std::move(anchors), *caches, role);
+  w->server->use_passed_sockets(std::move(passed));
   std::string err = w->server->start();
   const bool ok = err.empty();
   started.set_value(std::move(err));

@@ -37,9 +37,11 @@ class Workers {
 
   // Starts loops 1..total-1, one after the other, each binding its listeners before the
   // next starts. Returns "" or the first error (the workers already started keep running
-  // until stop()).
+  // until stop()). With sockets systemd passed, every loop serves a dup(2) of each: see
+  // share_passed_sockets() in workers.cc.
   std::string start(size_t total, const config::Config& config,
-                    const resolver::TrustAnchors& anchors, Shared& caches);
+                    const resolver::TrustAnchors& anchors, Shared& caches,
+                    const std::vector<PassedSocket>& passed = {});
   // Runs `task` on every worker's loop, later; safe to call from the main loop.
   void post_all(const Task& task);
   // Stops every worker's server and waits for the threads to end.
@@ -62,7 +64,8 @@ class Workers {
   static void on_wake(uv_async_t* handle) noexcept;
   // The thread: builds the loop and the server, reports how start() went, then runs.
   static void run(Worker* w, config::Config config, resolver::TrustAnchors anchors, Shared* caches,
-                  LoopRole role, std::promise<std::string> started);
+                  LoopRole role, std::vector<PassedSocket> passed,
+                  std::promise<std::string> started);
 
   std::vector<std::unique_ptr<Worker>> workers_;
   bool stopped_ = false;

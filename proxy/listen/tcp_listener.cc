@@ -226,6 +226,26 @@ std::string TcpListener::start(const SocketAddress& address, PortSharing sharing
   return "";
 }
 
+std::string TcpListener::adopt(int fd) {
+  SocketAddress local;
+  socklen_t len = sizeof local.storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len);
+  name_ = "tcp " + to_string(local.get());
+  uv_tcp_init(loop_, &handle_);
+  handle_.data = this;
+  open_ = true;
+  if (const int rc = uv_tcp_open(&handle_, fd); rc != 0) {
+    ::close(fd);
+    return "cannot accept on " + name_ + " (passed by systemd): " + uv_strerror(rc);
+  }
+  if (const int rc =
+          uv_listen(reinterpret_cast<uv_stream_t*>(&handle_), 128, &TcpListener::on_connection);
+      rc != 0) {
+    return "cannot accept on " + name_ + " (passed by systemd): " + uv_strerror(rc);
+  }
+  return "";
+}
+
 void TcpListener::on_connection(uv_stream_t* s, int status) noexcept {
   auto* self = static_cast<TcpListener*>(s->data);
   if (status < 0) return;

@@ -74,6 +74,9 @@ class TcpListener {
   TcpListener& operator=(const TcpListener&) = delete;
 
   std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
+  // Takes a listening socket bound by someone else (systemd socket activation) and accepts
+  // on it; the listener owns `fd` from now on (closed with it, even on error).
+  std::string adopt(int fd);
   void close();
 
  private:

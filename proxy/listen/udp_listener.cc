@@ -1,7 +1,9 @@
 #include "proxy/listen/udp_listener.h"
 
+#include <netinet/in.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "proxy/listen/query_sink.h"
@@ -40,6 +42,47 @@ std::string UdpListener::start(const SocketAddress& address, PortSharing sharing
   if (const int rc = uv_udp_recv_start(&handle_, &UdpListener::on_alloc, &UdpListener::on_recv);
       rc != 0) {
     return "cannot receive on " + name_ + ": " + uv_strerror(rc);
+  }
+  return "";
+}
+
+std::string UdpListener::adopt(int fd) {
+  SocketAddress local;
+  socklen_t len = sizeof local.storage;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len);
+  name_ = "udp " + to_string(local.get());
+  uv_udp_init_ex(loop_, &handle_, AF_UNSPEC | UV_UDP_RECVMMSG);
+  handle_.data = this;
+  open_ = true;
+  if (const int rc = uv_udp_open(&handle_, fd); rc != 0) {
+    ::close(fd);
+    return "cannot receive on " + name_ + " (passed by systemd): " + uv_strerror(rc);
+  }
+  if (const int rc = uv_udp_recv_start(&handle_, &UdpListener::on_alloc, &UdpListener::on_recv);
+      rc != 0) {
+    return "cannot receive on " + name_ + " (passed by systemd): " + uv_strerror(rc);
+  }
+  return "";
+}
+
+std::string UdpListener::stop_new_datagrams() {
+  if (!open_) return "";
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) != 0) return "";
+  SocketAddress local;
+  socklen_t len = sizeof local.storage;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len) != 0) {
+    return "cannot stop " + name_ + " taking new datagrams: " + std::strerror(errno);
+  }
+  const auto* v4 = reinterpret_cast<const sockaddr_in*>(&local.storage);
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&local.storage);
+  if (local.is_ipv6() ? IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr)
+                      : v4->sin_addr.s_addr == htonl(INADDR_ANY)) {
+    close();
+    return "";
+  }
+  if (::connect(fd, local.get(), len) != 0) {
+    return "cannot stop " + name_ + " taking new datagrams: " + std::strerror(errno);
   }
   return "";
 }

@@ -28,6 +28,18 @@ class UdpListener {
 
   // Binds and starts receiving; returns "" or what went wrong.
   std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
+  // Takes a socket bound by someone else (systemd socket activation) and starts receiving
+  // on it; the listener owns `fd` from now on (closed with it, even on error).
+  std::string adopt(int fd);
+  // Draining (SIGTERM): the kernel stops handing this socket new datagrams while those
+  // already queued are still read and answered. It connect()s the socket to its own
+  // address: in an SO_REUSEPORT group a connected socket is skipped when the kernel picks
+  // a socket for a datagram, so the group's other sockets (a new process's) get them all,
+  // and none is lost in a queue that close() would throw away. A socket bound to a wildcard
+  // address (0.0.0.0, ::) is closed instead: connecting it would also fix the source
+  // address of its replies to the loopback one, and a datagram queued at that instant is
+  // lost. "" or what went wrong (the caller closes the socket then).
+  std::string stop_new_datagrams();
   // Within a receive batch: copied, sent with the batch's other replies when it ends.
   // Otherwise: sent at once when the socket takes it; copied only when it must be queued,
   // and dropped (Stats::udp_replies_dropped) when 1 MiB is queued already.

@@ -46,8 +46,16 @@ void Pages::handle(const HttpRequest& request, const HttpPeer& peer, HttpReply r
                   kPageSecurityHeaders});
   }
   if (request.path == "/explain") return explain(request, peer, std::move(reply));
+  if (request.path == "/health" || request.path == "/ready") {
+    // Probes (kubelet, Docker, load balancers): 200 "ok", or 503 and why in one line.
+    const auto& check = request.path == "/health" ? wiring_.health : wiring_.ready;
+    const std::string reason = check ? check() : "";
+    return reply({reason.empty() ? "200 OK" : "503 Service Unavailable",
+                  "text/plain; charset=utf-8", (reason.empty() ? "ok" : reason) + "\n", ""});
+  }
   reply(message_page("404 Not Found", "Not found",
-                     "dnssec-proxy serves /, /explain?name=NAME&type=TYPE and /metrics."));
+                     "dnssec-proxy serves /, /explain?name=NAME&type=TYPE, /health, /ready and "
+                     "/metrics."));
 }
 
 void Pages::explain(const HttpRequest& request, const HttpPeer& peer, HttpReply reply) {

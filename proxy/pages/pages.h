@@ -1,5 +1,6 @@
 // Pages: the HttpHandler behind [metrics] listen (proxy/listen/http_handler.h) for everything
-// but /metrics: "/" (the dashboard, dashboard.h) and "/explain?name=N&type=T[&format=F]" (the
+// but /metrics: "/health" and "/ready" (200 "ok" or 503 and the reason, proxy/health.h),
+// "/" (the dashboard, dashboard.h) and "/explain?name=N&type=T[&format=F]" (the
 // chain of trust and report of the same trace `explain --server` gives: ExplainService, with
 // its limit of four at once (429 past it) and its same-host policy (403 otherwise)). Read-only
 // GET pages without script; a Content-Security-Policy forbids any other resource.
@@ -20,6 +21,9 @@ struct PagesWiring {
   std::function<void(const resolver::Question&, resolver::ExplainFormat, resolver::PageLinks,
                      const ClientAddresses&, ExplainService::TraceDone)>
       explain;
+  // "" when healthy / ready, else the reason for the 503 (proxy/health.h).
+  std::function<std::string()> health;
+  std::function<std::string()> ready;
 };
 
 class Pages final : public HttpHandler {

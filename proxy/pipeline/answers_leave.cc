@@ -64,6 +64,7 @@ bool Server::answer_aggressively(const resolver::ClientQuery& query, const Clien
             << query.question.name.to_string() << " " << resolver::to_string(query.question.type)
             << ": " << resolver::to_string(synthesis->kind) << " from records of "
             << synthesis->zone.to_string() << " held (" << synthesis->detail << ")");
+  reply_context_.cache_hit = true;  // RFC 8198: from validated records held
   send_to(client, synthesis->fitted.empty() ? synthesis->message : synthesis->fitted);
   // A name synthesised twice lately is kept in the answer cache so that its repeats take the
   // fast path; a name asked once is not: a flood of random names under a signed zone (a
@@ -230,13 +231,39 @@ void Server::finish(uint64_t tid, std::vector<uint8_t> packet) {
   if (it == transactions_.end()) return;
   const ClientRef client = it->second.client;
   const bool background = it->second.background;
+  reply_context_ = {it->second.started_us, false, true};
   deadlines_.erase(it->second.deadline);
   erase_transaction(it);
   if (!background) send_to(client, std::move(packet));
 }
 
+void Server::log_query(const ClientRef& client, std::span<const uint8_t> packet) {
+  const QueryLogLimiter::Admission admission = query_log_.admit(uv_now(loop_));
+  if (admission.suppressed > 0) {
+    LOG_INFO("event=query_log_suppressed lines=" << admission.suppressed
+                                                 << " ([log] queries_per_second = "
+                                                 << config_.log_queries_per_second << ")");
+  }
+  if (!admission.write) return;
+  QueryLogContext context;
+  if (const auto* udp = std::get_if<UdpClient>(&client)) {
+    context.client = to_string(udp->address.get());
+  } else {
+    const auto peer = addresses_of(client).peer;
+    context.client = "tcp:" + (peer ? to_string(peer->get()) : std::string("closed"));
+  }
+  context.cache_hit = reply_context_.cache_hit;
+  context.upstream = reply_context_.asked_upstream && upstream_ ? upstream_->servers_text() : "-";
+  const uint64_t now_us = uv_hrtime() / 1000;
+  context.microseconds = reply_context_.started_us != 0 && now_us > reply_context_.started_us
+                             ? now_us - reply_context_.started_us
+                             : 0;
+  if (auto line = query_log_line(packet, context)) LOG_INFO(*line);
+}
+
 void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
   stats_.count_response(packet);
+  if (config_.log_queries) log_query(client, packet);
   if (const auto* udp = std::get_if<UdpClient>(&client)) {
     udp->listener->send(udp->address, packet);
     return;

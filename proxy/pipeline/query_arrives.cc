@@ -21,6 +21,7 @@ void Server::handle_query(std::span<const uint8_t> packet, const ClientRef& clie
 void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, Requery requery,
                      uint64_t deadline) {
   if (stopping_) return;
+  reply_context_ = {uv_hrtime() / 1000, false, false};
   if (requery == Requery::No) {
     ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
   }
@@ -98,6 +99,7 @@ bool Server::answer_from_memory(const resolver::ClientQuery& query, std::span<co
                                         uv_now(loop_), hit_buffer_);
   if (hit != resolver::CacheLookup::Miss) {
     ++stats_.cache_hits;
+    reply_context_.cache_hit = true;
     send_to(client, hit_buffer_);
     if (hit == resolver::CacheLookup::HitRefresh) prefetch(query);
     return true;

@@ -10,6 +10,8 @@
 #include <optional>
 #include <variant>
 
+#include "proxy/clock.h"
+#include "proxy/health.h"
 #include "proxy/log.h"
 #include "proxy/settings.h"
 
@@ -139,11 +141,76 @@ std::string Server::start() {
   if (!made) return made.error();
   upstream_ = std::move(*made);
   if (auto err = set_forwards(config_, true); !err.empty()) return err;
-  for (const auto& ep : config_.listen) {
-    if (auto err = open_listener(ep); !err.empty()) return err;
+  group_.beat(role_.index, monotonic_ms());
+  uv_timer_init(loop_, &heartbeat_timer_);
+  heartbeat_timer_.data = this;
+  heartbeat_open_ = true;
+  uv_timer_start(&heartbeat_timer_, &Server::on_heartbeat, kHeartbeatIntervalMs,
+                 kHeartbeatIntervalMs);
+  if (!passed_.empty()) {
+    // Socket activation replaces [server] listen: none of its addresses is bound.
+    std::vector<PassedSocket> passed = std::move(passed_);
+    passed_.clear();
+    for (const PassedSocket& p : passed) {
+      Listener listener{{}, nullptr, nullptr};
+      std::string err;
+      if (p.type == SOCK_DGRAM) {
+        listener.udp = std::make_unique<UdpListener>(loop_, *this);
+        err = listener.udp->adopt(p.fd);
+      } else {
+        listener.tcp = std::make_unique<TcpListener>(
+            loop_, *this,
+            TcpLimits{config_.tcp_idle_timeout_ms, config_.tcp_max_connections,
+                      config_.tcp_max_queries_per_connection});
+        err = listener.tcp->adopt(p.fd);
+      }
+      passed_listeners_.push_back(std::move(listener));
+      if (!err.empty()) return err;
+      if (role_.index == 0) {
+        LOG_INFO("listening on " << p.local << " (passed by systemd"
+                                 << (p.name.empty() ? "" : ": " + p.name) << ")");
+      }
+    }
+    if (role_.index == 0) {
+      LOG_INFO("[server] listen is not used: systemd passed the listening sockets");
+    }
+  } else {
+    for (const auto& ep : config_.listen) {
+      if (auto err = open_listener(ep); !err.empty()) return err;
+    }
   }
   if (role_.index == 0) log_start_up();
   return "";
+}
+
+void Server::on_heartbeat(uv_timer_t* t) noexcept {
+  auto* self = static_cast<Server*>(t->data);
+  self->group_.beat(self->role_.index, monotonic_ms());
+}
+
+void Server::probe_upstream() {
+  if (stopping_ || !upstream_ || probe_tag_ != 0 || group_.upstream_answered.load()) return;
+  probe_tag_ = next_tid_++;
+  send_upstream(resolver::upstream_query({resolver::Name::root(), resolver::RRType::NS}, 0),
+                probe_tag_, UpstreamTransport::Udp);
+}
+
+void Server::drain() {
+  if (stopping_) return;
+  for (auto& l : listeners_) {
+    l.tcp->close();
+    if (auto err = l.udp->stop_new_datagrams(); !err.empty()) {
+      LOG_WARN(err);
+      l.udp->close();
+    }
+  }
+  // Passed sockets are systemd's too: it keeps them, with what is queued on them, for the
+  // next start of the service. Only this process's descriptors close; connecting them would
+  // leave systemd's sockets connected, deaf to every client.
+  for (auto& l : passed_listeners_) {
+    if (l.tcp) l.tcp->close();
+    if (l.udp) l.udp->close();
+  }
 }
 
 void Server::log_start_up() const {
@@ -179,8 +246,11 @@ void Server::log_start_up() const {
 std::string Server::open_listener(const config::Endpoint& ep) {
   auto addr = to_socket_address(ep);
   if (!addr) return "cannot listen on " + config::to_string(ep) + ": not an IP address";
-  const PortSharing sharing = role_.count > 1 ? PortSharing::ReusePort : PortSharing::Exclusive;
-  if (sharing == PortSharing::ReusePort && role_.index == 0) {
+  // [server] reuse_port: a new process may bind beside this one (handover), so the port is
+  // shared on purpose and not checked for another holder.
+  const PortSharing sharing =
+      role_.count > 1 || config_.reuse_port ? PortSharing::ReusePort : PortSharing::Exclusive;
+  if (sharing == PortSharing::ReusePort && role_.index == 0 && !config_.reuse_port) {
     for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
       if (const int rc = probe_exclusive(*addr, type); rc < 0) {
         return std::string("cannot listen on ") + (type == SOCK_DGRAM ? "udp " : "tcp ") +
@@ -210,7 +280,14 @@ std::vector<std::string> Server::reload(config::Config next,
                                         std::optional<resolver::TrustAnchors> anchors) {
   std::vector<std::string> problems;
   if (stopping_) return problems;
-  // Listeners: keep those still configured, close the others, open the new ones.
+  // Listeners: keep those still configured, close the others, open the new ones. Sockets
+  // systemd passed stay: [server] listen is not used with them.
+  if (!passed_listeners_.empty()) {
+    if (next.listen != config_.listen && role_.index == 0) {
+      LOG_INFO("reload: [server] listen is not used: systemd passed the listening sockets");
+    }
+    next.listen = config_.listen;
+  }
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     if (std::find(next.listen.begin(), next.listen.end(), it->endpoint) != next.listen.end()) {
       ++it;
@@ -226,7 +303,8 @@ std::vector<std::string> Server::reload(config::Config next,
   config_.tcp_idle_timeout_ms = next.tcp_idle_timeout_ms;  // for listeners opened from now on
   config_.tcp_max_connections = next.tcp_max_connections;
   config_.tcp_max_queries_per_connection = next.tcp_max_queries_per_connection;
-  for (const auto& ep : next.listen) {
+  // With passed sockets [server] listen binds nothing, now or on reload.
+  for (const auto& ep : passed_listeners_.empty() ? next.listen : std::vector<config::Endpoint>{}) {
     const bool open = std::any_of(listeners_.begin(), listeners_.end(),
                                   [&ep](const Listener& l) { return l.endpoint == ep; });
     if (open) continue;
@@ -278,6 +356,7 @@ std::vector<std::string> Server::reload(config::Config next,
     problems.push_back("[server] user and group take effect at the next restart");
   }
   next.cache = config_.cache;  // what the caches really use
+  query_log_.set_rate(next.log_queries_per_second);
   config_ = std::move(next);
   return problems;
 }
@@ -285,9 +364,16 @@ std::vector<std::string> Server::reload(config::Config next,
 void Server::stop() {
   if (stopping_) return;
   stopping_ = true;
-  for (auto& l : listeners_) {
-    l.udp->close();
-    l.tcp->close();
+  for (auto* list : {&listeners_, &passed_listeners_}) {
+    for (auto& l : *list) {
+      if (l.udp) l.udp->close();
+      if (l.tcp) l.tcp->close();
+    }
+  }
+  if (heartbeat_open_) {
+    heartbeat_open_ = false;
+    group_.beat(role_.index, 0);  // a stopped loop is not a stuck one
+    uv_close(reinterpret_cast<uv_handle_t*>(&heartbeat_timer_), nullptr);
   }
   // Copy: closing a connection removes it from the map.
   std::vector<TcpConnection*> conns;
@@ -333,6 +419,7 @@ void Server::connection_closed(uint64_t id) {
 
 Server::Transaction& Server::add_transaction(uint64_t tid, Transaction t) {
   ++group_.in_flight;
+  if (t.started_us == 0) t.started_us = uv_hrtime() / 1000;
   return transactions_.emplace(tid, std::move(t)).first->second;
 }
 

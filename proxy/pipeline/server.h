@@ -24,6 +24,8 @@
 #include "proxy/listen/tcp_listener.h"
 #include "proxy/listen/udp_listener.h"
 #include "proxy/loop_group.h"
+#include "proxy/query_log.h"
+#include "proxy/socket_activation.h"
 #include "proxy/stats.h"
 #include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
@@ -82,8 +84,21 @@ class Server final : public QuerySink {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds every listener and sets up the upstream channel; "" or what went wrong.
+  // Sockets systemd passed (proxy/socket_activation.h), this loop's own descriptors: start()
+  // serves them instead of binding [server] listen, and reload() leaves them as they are.
+  void use_passed_sockets(std::vector<PassedSocket> sockets) { passed_ = std::move(sockets); }
+  // Binds every listener (or adopts the passed sockets) and sets up the upstream channel;
+  // "" or what went wrong. From then on a timer beats this loop's heartbeat (LoopGroup).
   std::string start();
+  // /ready and READY=1 need an upstream that answers: sends ". NS" (DO, CD) to the upstreams
+  // unless one has answered already (LoopGroup::upstream_answered, set by any reply to any
+  // query) or a probe is out.
+  void probe_upstream();
+  // SIGTERM, after [server] shutdown_grace: no new queries (TCP listeners closed, UDP
+  // sockets stop taking new datagrams but answer those queued; sockets systemd passed are
+  // closed here and stay open in systemd, their queue kept for the next start); the queries
+  // in flight go on to their answer or their deadline. stop() ends it.
+  void drain();
   // Stops accepting, fails what is in flight, and closes every handle.
   void stop();
   // Validates from `anchors` from now on (RFC 5011 updates, proxy/anchor_updater.h). Keys and
@@ -138,6 +153,7 @@ class Server final : public QuerySink {
     bool leads = false;                 // registered in in_flight_ under its query's key
     bool retried = false;               // asked again over TCP after records were missing
     bool background = false;            // a prefetch: nobody to answer, only the cache
+    uint64_t started_us = 0;            // uv_hrtime() / 1000 when it began ([log] queries)
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
@@ -199,6 +215,8 @@ class Server final : public QuerySink {
   bool answer_aggressively(const resolver::ClientQuery& query, const ClientRef& client,
                            resolver::Transport transport);
   void send_to(const ClientRef& client, std::span<const uint8_t> packet);
+  // [log] queries: the line for a reply about to leave, rate-limited (proxy/query_log.h).
+  void log_query(const ClientRef& client, std::span<const uint8_t> packet);
   // Keeps the in-flight and TCP connection gauges current (read by the metrics listener).
   void publish_gauges() {
     stats_.in_flight.set(transactions_.size());
@@ -243,15 +261,28 @@ class Server final : public QuerySink {
   std::string open_listener(const config::Endpoint& endpoint);
   void arm_deadline_timer();
   static void on_deadline(uv_timer_t* t) noexcept;
+  static void on_heartbeat(uv_timer_t* t) noexcept;
 
   uv_loop_t* loop_;
   config::Config config_;
+  QueryLogLimiter query_log_{config_.log_queries_per_second};
+  // What the next reply's query log line says beyond the reply: set when a query arrives
+  // (resolve()), on a cache hit, and when a transaction finishes.
+  struct ReplyContext {
+    uint64_t started_us = 0;
+    bool cache_hit = false;
+    bool asked_upstream = false;
+  } reply_context_;
   struct Listener {
     config::Endpoint endpoint;
     std::unique_ptr<UdpListener> udp;
     std::unique_ptr<TcpListener> tcp;
   };
   std::vector<Listener> listeners_;
+  // Sockets systemd passed: before start(), to adopt; after, one Listener each (only its
+  // udp or its tcp set), kept across reloads.
+  std::vector<PassedSocket> passed_;
+  std::vector<Listener> passed_listeners_;
   // Closed by a reload; kept until the server is destroyed, because transactions in flight
   // may still hold a UdpClient that points at them (their send() is then a no-op).
   std::vector<Listener> retired_listeners_;
@@ -301,6 +332,9 @@ class Server final : public QuerySink {
   Deadlines deadlines_;
   uv_timer_t deadline_timer_{};
   bool timer_open_ = false;
+  uv_timer_t heartbeat_timer_{};  // LoopGroup::beat, for /health (proxy/health.h)
+  bool heartbeat_open_ = false;
+  uint64_t probe_tag_ = 0;  // the upstream probe out (probe_upstream()), 0: none
 
   uint64_t next_connection_id_ = 1;
   std::unordered_map<uint64_t, TcpConnection*> connections_;

@@ -24,6 +24,12 @@ void Server::send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTr
 
 void Server::on_upstream(UpstreamReply&& reply) {
   stats_.count_upstream(reply.status, reply.elapsed_ms);
+  // Any answer, whatever its RCODE, shows an upstream that answers: /ready, READY=1.
+  if (reply.status == UpstreamStatus::Answered) group_.upstream_answered = true;
+  if (reply.tag == probe_tag_ && probe_tag_ != 0) {
+    probe_tag_ = 0;  // the probe's answer has no client; a failed probe is tried again later
+    return;
+  }
   if (subqueries_.count(reply.tag) != 0) {
     on_subquery(reply.tag, std::move(reply));
   } else if (auto r = retry_tags_.find(reply.tag); r != retry_tags_.end()) {

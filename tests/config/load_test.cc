@@ -103,9 +103,9 @@ TEST_CASE("config: unknown key is reported with file, line and key") {
   CHECK(only_error("[server]\nlisten = [\"127.0.0.1\"]\n\nlisten_port = 53\n") ==
         "FILE:4: server.listen_port: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group)");
+        "user, group, shutdown_grace, reuse_port)");
   CHECK(only_error("[log]\nfile = \"/var/log/x\"\n") ==
-        "FILE:2: log.file: unknown key (expected one of: level)");
+        "FILE:2: log.file: unknown key (expected one of: level, queries, queries_per_second)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
         "FILE:2: dnssec.enabled: unknown key (expected one of: trust_anchor_file, "
         "trust_anchor_state, negative_trust_anchors, private_zones, root_key_sentinel)");
@@ -120,7 +120,7 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group)");
+        "user, group, shutdown_grace, reuse_port)");
 }
 
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
@@ -130,7 +130,7 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group); timeout_ms belongs in "
+        "user, group, shutdown_grace, reuse_port); timeout_ms belongs in "
         "[upstream]");
 }
 
@@ -414,7 +414,8 @@ TEST_CASE("config: command-line options override the built-in defaults") {
 TEST_CASE("config: parse_config reads text under a given source name") {
   const LoadResult result = parse_config("[log]\nlevel = \"warn\"\nextra = 1\n", "<stdin>");
   REQUIRE(result.errors.size() == 1);
-  CHECK(result.errors[0] == "<stdin>:3: log.extra: unknown key (expected one of: level)");
+  CHECK(result.errors[0] ==
+        "<stdin>:3: log.extra: unknown key (expected one of: level, queries, queries_per_second)");
   CHECK(result.config.log_level == LogLevel::Warn);
   CHECK(result.config.source == "<stdin>");
 }

@@ -107,6 +107,41 @@ TEST_CASE("config: the new keys are known to the unknown-key message of their ta
   CHECK(d.find("trust_anchor_state, negative_trust_anchors") != std::string::npos);
 }
 
+TEST_CASE("config: [server] shutdown_grace is seconds 0-300, 0 by default") {
+  CHECK(load_toml("").config.shutdown_grace == 0);
+  const LoadResult set = load_toml("[server]\nshutdown_grace = 5\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.shutdown_grace == 5);
+  CHECK(only_error("[server]\n\nshutdown_grace = 301\n") ==
+        "FILE:3: server.shutdown_grace: expected an integer from 0 to 300 (seconds), got 301");
+  CHECK(only_error("[server]\nshutdown_grace = \"5s\"\n") ==
+        R"(FILE:2: server.shutdown_grace: expected an integer from 0 to 300 (seconds), got "5s")");
+}
+
+TEST_CASE("config: [server] reuse_port is a boolean, off by default") {
+  CHECK_FALSE(load_toml("").config.reuse_port);
+  const LoadResult set = load_toml("[server]\nreuse_port = true\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.reuse_port);
+  CHECK(only_error("[server]\nreuse_port = 1\n") ==
+        "FILE:2: server.reuse_port: expected true or false, got 1");
+}
+
+TEST_CASE("config: [log] queries is off by default; queries_per_second bounds its lines") {
+  const LoadResult defaults = load_toml("");
+  CHECK_FALSE(defaults.config.log_queries);
+  CHECK(defaults.config.log_queries_per_second == 100);
+  const LoadResult set = load_toml("[log]\nqueries = true\nqueries_per_second = 10\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.log_queries);
+  CHECK(set.config.log_queries_per_second == 10);
+  CHECK(only_error("[log]\nqueries = \"yes\"\n") ==
+        R"(FILE:2: log.queries: expected true or false, got "yes")");
+  CHECK(only_error("[log]\nqueries_per_second = 0\n") ==
+        "FILE:2: log.queries_per_second: expected an integer from 1 to 100000 (lines per "
+        "second), got 0");
+}
+
 CommandLineResult parse(std::initializer_list<std::string_view> args) {
   const std::vector<std::string_view> list(args);
   return parse_arguments(list);
@@ -127,6 +162,27 @@ TEST_CASE("command line: --health-check takes the proxy's address, port 53 by de
         "127.0.0.1:53), got \"localhost\"; see dnssec-proxy --help");
   CHECK(parse({"--health-check"}).errors.size() == 1);
   CHECK(usage_text().find("--health-check ADDR[:PORT]") != std::string::npos);
+}
+
+TEST_CASE("command line: --health-check http://ADDR:PORT/PATH asks the metrics listener") {
+  const CommandLineResult ready = parse({"--health-check", "http://127.0.0.1:9153/ready"});
+  REQUIRE(ready.ok());
+  CHECK_FALSE(ready.command_line.health_check.has_value());
+  REQUIRE(ready.command_line.health_check_http.has_value());
+  CHECK(ready.command_line.health_check_http->endpoint == Endpoint{"127.0.0.1", 9153});
+  CHECK(ready.command_line.health_check_http->path == "/ready");
+  const CommandLineResult bare = parse({"--health-check=http://[::1]:9153"});
+  REQUIRE(bare.ok());
+  CHECK(bare.command_line.health_check_http->endpoint == Endpoint{"::1", 9153});
+  CHECK(bare.command_line.health_check_http->path == "/health");
+  const CommandLineResult name = parse({"--health-check", "http://localhost:9153/health"});
+  REQUIRE(name.errors.size() == 1);
+  CHECK(name.errors[0] ==
+        "--health-check: expected http://ADDR:PORT/PATH with an IP address (e.g. "
+        "http://127.0.0.1:9153/health), got \"http://localhost:9153/health\"; see "
+        "dnssec-proxy --help");
+  CHECK(parse({"--health-check", "http://127.0.0.1:9153/a b"}).errors.size() == 1);
+  CHECK(usage_text().find("--health-check http://ADDR:PORT/PATH") != std::string::npos);
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ chown 999:999 "$work/pod/state"
 cp "$work/h/root-anchor.ds" "$work/pod/config/"
 awk '/dnssec-proxy.toml: \|/ { on = 1; next } on && /^---/ { exit } on { sub(/^    /, ""); print }' \
   "$here/dist/kubernetes/dnssec-proxy-daemonset.yaml" |
-  sed -e 's/169\.254\.20\.10:53/127.0.0.2:53/' -e "s/\"10\.96\.0\.10\"/\"127.0.0.1:$UPSTREAM_PORT\"/" \
+  sed -e 's/169\.254\.20\.10:53/127.0.0.2:53/' -e 's/169\.254\.20\.10:9153/127.0.0.2:9153/' -e "s/\"10\.96\.0\.10\"/\"127.0.0.1:$UPSTREAM_PORT\"/" \
     -e 's|^\[dnssec\]$|[dnssec]\ntrust_anchor_file = "/etc/dnssec-proxy/root-anchor.ds"|' \
     >"$work/pod/config/dnssec-proxy.toml"
 chmod -R a+rX "$work/pod/config"

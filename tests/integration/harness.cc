@@ -70,6 +70,14 @@ int wait_for(pid_t pid, int timeout_ms) {
 
 }  // namespace
 
+pid_t spawn_process(const std::vector<std::string>& args, const std::string& out_path) {
+  return spawn(args, out_path);
+}
+
+int wait_for_exit(pid_t pid, int timeout_ms) { return wait_for(pid, timeout_ms); }
+
+std::string read_text_file(const std::string& path) { return read_file(path); }
+
 uint16_t free_port() {
   for (int attempt = 0; attempt < 50; ++attempt) {
     const int u = socket(AF_INET, SOCK_DGRAM, 0);

@@ -65,6 +65,12 @@ struct RunResult {
 RunResult run_proxy_to_exit(const std::vector<std::string>& args, int timeout_ms = 5000);
 // Runs a shell command, returning its exit code and combined output.
 RunResult run_command(const std::string& command);
+// Starts args[0] (a path) with args, stdout and stderr to `out_path`; its pid or -1.
+pid_t spawn_process(const std::vector<std::string>& args, const std::string& out_path);
+// Waits for `pid` up to timeout_ms: its exit code, 128+signal, or -1 on timeout.
+int wait_for_exit(pid_t pid, int timeout_ms);
+// The file's contents ("" when it cannot be read).
+std::string read_text_file(const std::string& path);
 
 class ProxyProcess {
  public:
