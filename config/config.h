@@ -162,6 +162,12 @@ struct Endpoint {
 
 enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 
+// [dnssec] clock: what an unverified wall clock changes (proxy/clock_watch.h).
+enum class ClockMode : uint8_t {
+  Strict,       // every RRSIG validity window is checked, whatever the clock (the default)
+  UntilSynced,  // windows are not checked until the clock is first verified; AD clear meanwhile
+};
+
 inline constexpr uint16_t kDotPort = 853;  // RFC 7858 §3.1
 
 // How the proxy talks to one upstream server.
@@ -276,6 +282,10 @@ std::optional<std::string> normalize_address(std::string_view address);
 // with a final dot ("Example.COM" -> "example.com."); nullopt for anything else, the root
 // included.
 std::optional<std::string> normalize_domain_name(std::string_view text);
+
+// "strict", "until-synced" (exactly, lower case); nullopt for anything else.
+std::optional<ClockMode> parse_clock_mode(std::string_view text);
+std::string_view to_string(ClockMode mode);
 
 // "error", "warn", "info", "debug" (exactly, lower case); nullopt for anything else.
 std::optional<LogLevel> parse_log_level(std::string_view text);
