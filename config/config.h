@@ -88,6 +88,19 @@
 //       insecure (AD clear, never SERVFAIL for DNSSEC reasons), and the log says so. Each a
 //       domain name (letters, digits, '-', '_'; labels 1-63 octets), not the root, each
 //       once. Default: none.
+//   clock = "strict"
+//       What the proxy does while it cannot believe the wall clock (before the time floor:
+//       its build time or time_file; for "until-synced" also while the kernel reports the
+//       clock unsynchronised). "strict": every RRSIG validity window is checked as always,
+//       and the log and the EDE text say when the clock looks wrong. "until-synced": until
+//       the clock is first verified, validity windows are not checked (everything else is)
+//       and such answers carry AD clear and EDE 0 "time not checked", so that an NTP client
+//       can resolve its servers. Default "strict".
+//   time_file = "/var/lib/dnssec-proxy/time"
+//       Where the proxy keeps the time it last ran (read at start: the time floor is the
+//       later of it and the build time; rewritten every hour and at exit while the clock
+//       is verified). Its directory must be writable by the user the proxy runs as. A
+//       non-empty path. Default: none (the floor is the build time).
 //   root_key_sentinel = true
 //       Answer RFC 8509 root key sentinel queries (A/AAAA for root-key-sentinel-is-ta-NNNNN
 //       and root-key-sentinel-not-ta-NNNNN names) from the root trust anchors in use: the
@@ -232,6 +245,8 @@ struct Config {
   std::string trust_anchor_state;  // "" = no RFC 5011 updates
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
   bool root_key_sentinel = true;                    // RFC 8509
+  ClockMode clock = ClockMode::Strict;              // [dnssec] clock
+  std::string time_file;                            // [dnssec] time_file: "" = none
   LogLevel log_level = LogLevel::Info;
   ValidationLimits limits;
   CacheSettings cache;

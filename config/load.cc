@@ -37,7 +37,8 @@ const std::array<TableSpec, 7>& table_specs() {
       {"upstream",
        {"servers", "server", "timeout_ms", "attempts", "query_timeout_ms", "tls_ca_file"}},
       {"dnssec",
-       {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel"}},
+       {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "root_key_sentinel",
+        "clock", "time_file"}},
       {"log", {"level"}},
       {"limits",
        {"max_signature_checks", "max_failed_checks_per_rrset", "max_fetches", "max_cname_chain",
@@ -270,6 +271,21 @@ class Checker {
         read_domains(node, "dnssec.negative_trust_anchors", config_.negative_trust_anchors);
       } else if (key.str() == "root_key_sentinel") {
         read_bool(node, "dnssec.root_key_sentinel", config_.root_key_sentinel);
+      } else if (key.str() == "clock") {
+        const auto* text = node.as_string();
+        const std::optional<ClockMode> mode = text ? parse_clock_mode(text->get()) : std::nullopt;
+        if (!mode) {
+          expected(node, "dnssec.clock", R"(one of "strict", "until-synced")");
+        } else {
+          config_.clock = *mode;
+        }
+      } else if (key.str() == "time_file") {
+        const auto* path = node.as_string();
+        if (path == nullptr || path->get().empty()) {
+          expected(node, "dnssec.time_file", "a file path (a non-empty string)");
+        } else {
+          config_.time_file = path->get();
+        }
       } else {
         unknown_key(key, "dnssec", node);
       }

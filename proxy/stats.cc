@@ -136,6 +136,10 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.sample("build_info", "version=\"" + label_value(version) + "\"", 1);
   e.family("start_time_seconds", "gauge", "When the proxy started, in seconds since the epoch.");
   e.sample("start_time_seconds", "", static_cast<uint64_t>(g.start_time_unix));
+  e.family("clock_verified", "gauge",
+           "1 when the wall clock is believed: not before the time floor (build time or "
+           "[dnssec] time_file) and, with clock = \"until-synced\", synchronised by NTP.");
+  e.sample("clock_verified", "", g.clock_verified ? 1 : 0);
 
   e.family("queries_total", "counter", "Client queries received, by transport.");
   e.sample("queries_total", "transport=\"udp\"", t(&Stats::queries_udp));

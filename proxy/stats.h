@@ -96,6 +96,7 @@ struct Gauges {
   uint64_t aggressive_cache_bytes = 0;
   uint64_t cache_max_bytes = 0;
   int64_t start_time_unix = 0;
+  bool clock_verified = true;  // proxy/clock_watch.h: the wall clock is believed
 };
 
 // The Prometheus text exposition format, every metric with HELP and TYPE lines.
