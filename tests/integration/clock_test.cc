@@ -46,18 +46,33 @@ bool has(const std::string& text, const std::string& part) {
 class FakeClock {
  public:
   explicit FakeClock(const std::string& faketime) {
-    setenv("LD_PRELOAD", kFaketime.c_str(), 1);
+    preload();
     setenv("FAKETIME", faketime.c_str(), 1);
-    // libuv's timers run on the monotonic clock: keep it real.
-    setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+  }
+  // The time read from `file` on every call (FAKETIME_NO_CACHE): the test moves it.
+  struct FromFile {
+    std::string file;
+  };
+  explicit FakeClock(const FromFile& f) {
+    preload();
+    setenv("FAKETIME_TIMESTAMP_FILE", f.file.c_str(), 1);
+    setenv("FAKETIME_NO_CACHE", "1", 1);
   }
   ~FakeClock() {
-    unsetenv("LD_PRELOAD");
-    unsetenv("FAKETIME");
-    unsetenv("FAKETIME_DONT_FAKE_MONOTONIC");
+    for (const char* v : {"LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC",
+                          "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE"}) {
+      unsetenv(v);
+    }
   }
   FakeClock(const FakeClock&) = delete;
   FakeClock& operator=(const FakeClock&) = delete;
+
+ private:
+  static void preload() {
+    setenv("LD_PRELOAD", kFaketime.c_str(), 1);
+    // libuv's timers run on the monotonic clock: keep it real.
+    setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+  }
 };
 
 std::unique_ptr<ProxyProcess> proxy_at(const std::string& faketime,
@@ -209,6 +224,45 @@ TEST_CASE(
     CHECK(d.ede_code == 0);
     CHECK(has(proxy->log(), ", before the time in " + time_file));
   }
+}
+
+TEST_CASE("clock: the clock set right empties the caches at once; set back, again" *
+          doctest::skip(kSanitized)) {
+  REQUIRE_FAKETIME();
+  // libfaketime reads the time from this file on every call (FAKETIME_NO_CACHE), so the
+  // test moves the proxy's clock while it runs: frozen in 2020, then the real time ("+0").
+  TempDir dir;
+  const std::string stamp = dir.write("faketime", "2020-01-01 00:00:00\n");
+  std::unique_ptr<ProxyProcess> proxy;
+  {
+    FakeClock fake(FakeClock::FromFile{stamp});
+    proxy = start_proxy();
+  }
+  const auto wait_log = [&](const std::string& text) {
+    for (int i = 0; i < 500; ++i) {
+      if (has(proxy->log(), text)) return true;
+      usleep(10000);
+    }
+    return false;
+  };
+  INFO(proxy->log());
+  // Bogus in 2020, and the verdict is cached ([cache] bogus_ttl, 60 s).
+  CHECK(dig(proxy->port(), "+dnssec www.secure-ecdsa.test A").ede_code == 8);
+  CHECK(dig(proxy->port(), "+dnssec www.secure-ecdsa.test A").ede_code == 8);
+  // NTP sets the clock: verified within a second, the cached bogus verdict dropped.
+  dir.write("faketime", "+0\n");
+  REQUIRE(wait_log("info: clock: verified (it says "));
+  CHECK(has(proxy->log(), "cached entries made while it was not"));
+  const DigResult secure = dig(proxy->port(), "+dnssec www.secure-ecdsa.test A");
+  CHECK(secure.status == "NOERROR");
+  CHECK(secure.has_flag("ad"));
+  // The clock goes back to 2020: the secure answer cached meanwhile is not served from it.
+  dir.write("faketime", "2020-01-01 00:00:00\n");
+  REQUIRE(wait_log("warn: clock: the wall clock went back "));
+  CHECK(has(proxy->log(), "emptied the caches"));
+  const DigResult back = dig(proxy->port(), "+dnssec www.secure-ecdsa.test A");
+  CHECK(back.status == "SERVFAIL");
+  CHECK(back.ede_code == 8);
 }
 
 TEST_CASE("clock: explain names the system clock as the cause" * doctest::skip(kSanitized)) {
