@@ -334,9 +334,12 @@ Cause system_clock(const Report& r, const ClockSkew& s) {
   return {"The system clock: this machine says " + format_utc(r.now) + ", but the RRSIGs over " +
               s.rrset + (behind ? " are not valid until " : " expired ") +
               format_utc(s.window_edge) + " (" + format_duration(behind ? s.seconds : -s.seconds) +
-              (behind ? " later" : " earlier") +
-              "). The root zone is re-signed on schedule, so the clock is probably " +
-              (behind ? "behind" : "ahead") + " by at least that much; the zone is not at fault.",
+              (behind ? " later" : " earlier") + ")." +
+              (s.at_root ? " The root zone is re-signed on schedule,"
+                         : " Zones signed by different operators do not all go out of date "
+                           "together,") +
+              " so the clock is probably " + (behind ? "behind" : "ahead") +
+              " by at least that much; the zone is not at fault.",
           "Set the clock (NTP: systemd-timesyncd, chronyd). On a device without a real-time "
           "clock, [dnssec] time_file keeps the time the proxy last ran, and [dnssec] clock = "
           "\"until-synced\" lets NTP resolve its servers before the clock is set."};

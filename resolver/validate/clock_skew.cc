@@ -66,7 +66,34 @@ std::optional<ClockSkew> clock_skew(const Verdict& v, const ValidationTrace& evi
     if (!c->zone.is_root() || c->security != Security::Bogus || c->reason != v.reason) continue;
     if (auto s = skew_of(*c, v.reason, now)) return s;
   }
-  return std::nullopt;
+  // Else most of the signed RRsets the validation looked at (checked or not yet), in at least
+  // two zones, lie on that side of now: zones signed by different people do not all go out
+  // of date at once. One zone alone (its DNSKEY and its data expired) is that zone's fault.
+  size_t signed_rrsets = 0;
+  size_t outside = 0;
+  std::vector<Name> zones;
+  std::optional<ClockSkew> nearest;  // the smallest skew among them: "at least"
+  for (const CheckedRrset* c : candidates) {
+    const bool has_window = std::any_of(c->rrsigs.begin(), c->rrsigs.end(), [&](const auto& rd) {
+      auto sig = parse_rrsig(rd);
+      return sig && sig->type_covered == c->type && sig->signer == c->zone;
+    });
+    if (!has_window) continue;
+    ++signed_rrsets;
+    auto s = skew_of(*c, v.reason, now);
+    if (!s) continue;
+    ++outside;
+    if (std::none_of(zones.begin(), zones.end(), [&](const Name& z) { return z == c->zone; })) {
+      zones.push_back(c->zone);
+    }
+    const auto magnitude = [](int64_t x) { return x < 0 ? -x : x; };
+    if (!nearest || magnitude(s->seconds) < magnitude(nearest->seconds)) nearest = std::move(s);
+  }
+  if (!nearest || zones.size() < 2 || outside * 2 <= signed_rrsets) return std::nullopt;
+  nearest->rrset = std::to_string(outside) + " of the " + std::to_string(signed_rrsets) +
+                   " signed RRsets of this answer (in " + std::to_string(zones.size()) + " zones)";
+  nearest->at_root = false;
+  return nearest;
 }
 
 }  // namespace dnsp::resolver

@@ -96,19 +96,26 @@ TEST_CASE("clock: with windows not checked, a signature that does not verify is 
   CHECK(f.verdict.reason == Reason::SignatureInvalid);
 }
 
-// A trace of one failing RRset in `zone`, its RRSIG valid from kInception to kExpiration.
-ValidationTrace trace_of(const Name& zone, Reason reason) {
+// `zone`'s DNSKEY RRset as the trace keeps it, its RRSIG valid from `inception` to
+// `expiration`, checked with `reason` (Reason::None: not checked, as after an earlier failure).
+CheckedRrset dnskeys_of(const Name& zone, Reason reason, uint32_t inception = kInception,
+                        uint32_t expiration = kExpiration) {
   const SignedZone z(zone.to_string(), 0x71);
   CheckedRrset c;
   c.owner = zone;
   c.type = RRType::DNSKEY;
   c.zone = zone;
   c.rdatas = {z.ksk.dnskey_rdata()};
-  c.rrsigs = {z.ksk.sign(zone, RRType::DNSKEY, 3600, c.rdatas, kInception, kExpiration)};
-  c.security = Security::Bogus;
+  c.rrsigs = {z.ksk.sign(zone, RRType::DNSKEY, 3600, c.rdatas, inception, expiration)};
+  c.security = reason == Reason::None ? Security::Indeterminate : Security::Bogus;
   c.reason = reason;
+  return c;
+}
+
+// A trace of one failing RRset in `zone`, its RRSIG valid from kInception to kExpiration.
+ValidationTrace trace_of(const Name& zone, Reason reason) {
   ValidationTrace t;
-  t.zone(zone).dnskeys = c;
+  t.zone(zone).dnskeys = dnskeys_of(zone, reason);
   return t;
 }
 
@@ -124,6 +131,45 @@ TEST_CASE("clock: a window failure below the root is the zone's, not the clock's
   // Other reasons never are.
   const Verdict invalid{Security::Bogus, Reason::SignatureInvalid, Name::root(), "bad"};
   CHECK_FALSE(clock_skew(invalid, root, int64_t{kExpiration} + kDay).has_value());
+}
+
+TEST_CASE(
+    "clock: most signed RRsets of an answer, in two zones, outside their windows: the "
+    "clock's") {
+  // The root's signatures are fine (made long ago, valid long after): two zones below it
+  // have both expired one day ago. A clock ahead by a day, more likely than two operators
+  // failing together.
+  const int64_t now = int64_t{kExpiration} + kDay;
+  ValidationTrace t;
+  t.zone(Name::root()).dnskeys =
+      dnskeys_of(Name::root(), Reason::None, kInception - 1000, kExpiration + 10 * kDay);
+  t.zone(N("example.")).dnskeys = dnskeys_of(N("example."), Reason::SignatureExpired);
+  t.zone(N("other.")).dnskeys = dnskeys_of(N("other."), Reason::None);
+  const Verdict v{Security::Bogus, Reason::SignatureExpired, N("example."), "expired"};
+  const auto s = clock_skew(v, t, now);
+  REQUIRE(s.has_value());
+  CHECK_FALSE(s->at_root);
+  CHECK(s->seconds == -kDay);
+  CHECK(s->rrset == "2 of the 3 signed RRsets of this answer (in 2 zones)");
+  // One zone whose DNSKEY and data expired, beside a root that is fine: the zone's fault.
+  ValidationTrace one;
+  one.zone(Name::root()).dnskeys =
+      dnskeys_of(Name::root(), Reason::None, kInception - 1000, kExpiration + 10 * kDay);
+  one.zone(N("example.")).dnskeys = dnskeys_of(N("example."), Reason::SignatureExpired);
+  CheckedRrset data = dnskeys_of(N("example."), Reason::None);
+  data.owner = N("www.example.");
+  data.type = RRType::A;
+  data.rrsigs = {
+      SignedZone("example.", 0x71)
+          .zsk.sign(data.owner, RRType::A, 3600, {{192, 0, 2, 1}}, kInception, kExpiration)};
+  one.set_answer(data);
+  CHECK_FALSE(clock_skew(v, one, now).has_value());
+  // Two zones out of date among five signed RRsets: not most.
+  t.zone(N("third.")).dnskeys =
+      dnskeys_of(N("third."), Reason::None, kInception - 1000, kExpiration + 10 * kDay);
+  t.zone(N("fourth.")).dnskeys =
+      dnskeys_of(N("fourth."), Reason::None, kInception - 1000, kExpiration + 10 * kDay);
+  CHECK_FALSE(clock_skew(v, t, now).has_value());
 }
 
 }  // namespace
