@@ -334,6 +334,22 @@ std::optional<std::string> normalize_domain_name(std::string_view text) {
   return out + ".";
 }
 
+std::optional<ClockMode> parse_clock_mode(std::string_view text) {
+  if (text == "strict") return ClockMode::Strict;
+  if (text == "until-synced") return ClockMode::UntilSynced;
+  return std::nullopt;
+}
+
+std::string_view to_string(ClockMode mode) {
+  switch (mode) {
+    case ClockMode::Strict:
+      return "strict";
+    case ClockMode::UntilSynced:
+      return "until-synced";
+  }
+  return "unknown";
+}
+
 std::optional<LogLevel> parse_log_level(std::string_view text) {
   if (text == "error") return LogLevel::Error;
   if (text == "warn") return LogLevel::Warn;

@@ -128,6 +128,19 @@
 //       list (dnssec-trust-anchors.d(5)) plus the RFC 6598 and link-local reverse zones
 //       (kDefaultPrivateZones); with a trust_anchor_file (a private root may sign them):
 //       none. A list replaces the default; [] empties it.
+//   clock = "strict"
+//       What the proxy does while it cannot believe the wall clock (before the time floor:
+//       its build time or time_file; for "until-synced" also while the kernel reports the
+//       clock unsynchronised). "strict": every RRSIG validity window is checked as always,
+//       and the log and the EDE text say when the clock looks wrong. "until-synced": until
+//       the clock is first verified, validity windows are not checked (everything else is)
+//       and such answers carry AD clear and EDE 0 "time not checked", so that an NTP client
+//       can resolve its servers. Default "strict".
+//   time_file = "/var/lib/dnssec-proxy/time"
+//       Where the proxy keeps the time it last ran (read at start: the time floor is the
+//       later of it and the build time; rewritten every hour and at exit while the clock
+//       is verified). Its directory must be writable by the user the proxy runs as. A
+//       non-empty path. Default: none (the floor is the build time).
 //   root_key_sentinel = true
 //       Answer RFC 8509 root key sentinel queries (A/AAAA for root-key-sentinel-is-ta-NNNNN
 //       and root-key-sentinel-not-ta-NNNNN names) from the root trust anchors in use: the
@@ -224,6 +237,12 @@ struct Endpoint {
 
 enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 
+// [dnssec] clock: what an unverified wall clock changes (proxy/clock_watch.h).
+enum class ClockMode : uint8_t {
+  Strict,       // every RRSIG validity window is checked, whatever the clock (the default)
+  UntilSynced,  // windows are not checked until the clock is first verified; AD clear meanwhile
+};
+
 inline constexpr uint16_t kDotPort = 853;  // RFC 7858 §3.1
 inline constexpr uint16_t kDohPort = 443;  // RFC 8484 §8.1: https
 
@@ -318,6 +337,8 @@ struct Config {
   std::optional<std::vector<std::string>> private_zones;
   std::vector<ForwardZone> forwards;  // [[forward]], in file order
   bool root_key_sentinel = true;      // RFC 8509
+  ClockMode clock = ClockMode::Strict;  // [dnssec] clock
+  std::string time_file;                // [dnssec] time_file: "" = none
   LogLevel log_level = LogLevel::Info;
   bool log_queries = false;               // [log] queries: one line per answered query
   uint32_t log_queries_per_second = 100;  // [log] queries_per_second: past it, lines are counted
@@ -384,6 +405,10 @@ std::optional<std::string> normalize_address(std::string_view address);
 // with a final dot ("Example.COM" -> "example.com."); nullopt for anything else, the root
 // included.
 std::optional<std::string> normalize_domain_name(std::string_view text);
+
+// "strict", "until-synced" (exactly, lower case); nullopt for anything else.
+std::optional<ClockMode> parse_clock_mode(std::string_view text);
+std::string_view to_string(ClockMode mode);
 
 // "error", "warn", "info", "debug" (exactly, lower case); nullopt for anything else.
 std::optional<LogLevel> parse_log_level(std::string_view text);

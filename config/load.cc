@@ -41,7 +41,7 @@ const std::array<TableSpec, 7>& table_specs() {
         "tls_ca_file"}},
       {"dnssec",
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "private_zones",
-        "root_key_sentinel"}},
+        "root_key_sentinel", "clock", "time_file"}},
       {"log", {"level", "queries", "queries_per_second"}},
       {"limits",
        {"max_signature_checks", "max_failed_checks_per_rrset", "max_fetches", "max_cname_chain",
@@ -296,6 +296,21 @@ class Checker {
         }
       } else if (key.str() == "root_key_sentinel") {
         read_bool(node, "dnssec.root_key_sentinel", config_.root_key_sentinel);
+      } else if (key.str() == "clock") {
+        const auto* text = node.as_string();
+        const std::optional<ClockMode> mode = text ? parse_clock_mode(text->get()) : std::nullopt;
+        if (!mode) {
+          expected(node, "dnssec.clock", R"(one of "strict", "until-synced")");
+        } else {
+          config_.clock = *mode;
+        }
+      } else if (key.str() == "time_file") {
+        const auto* path = node.as_string();
+        if (path == nullptr || path->get().empty()) {
+          expected(node, "dnssec.time_file", "a file path (a non-empty string)");
+        } else {
+          config_.time_file = path->get();
+        }
       } else {
         unknown_key(key, "dnssec", node);
       }

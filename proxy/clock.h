@@ -3,6 +3,8 @@
 // validity windows are checked against this value (resolver/ takes it as a parameter).
 // The monotonic clock (CLOCK_MONOTONIC) is what every thread can compare: the loops'
 // heartbeats for /health, sd_notify's MONOTONIC_USEC.
+// Whether the proxy believes it (the time floor, the kernel's word, [dnssec] clock) is
+// proxy/clock_watch.h.
 #pragma once
 
 #include <cstdint>

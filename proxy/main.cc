@@ -25,6 +25,7 @@
 #include "config/resolv_conf.h"
 #include "proxy/anchor_updater.h"
 #include "proxy/clock.h"
+#include "proxy/clock_watch.h"
 #include "proxy/explain.h"
 #include "proxy/health.h"
 #include "proxy/health_check.h"
@@ -38,6 +39,7 @@
 #include "proxy/stats.h"
 #include "proxy/workers.h"
 #include "resolver/anchors/trust_anchor.h"
+#include "resolver/explain/vocabulary.h"  // format_duration
 
 #ifndef DNSSEC_PROXY_VERSION
 #define DNSSEC_PROXY_VERSION "0.0.0"
@@ -110,6 +112,9 @@ struct Daemon {
   proxy::StatsHistory history;
   uv_timer_t history_timer{};
   bool history_open = false;
+  uv_timer_t clock_timer{};  // the wall clock, looked at once a second (clock_watch.h)
+  bool clock_open = false;
+  int64_t time_file_written_ms = 0;  // monotonic; [dnssec] time_file is rewritten hourly
 
   // Readiness (proxy/health.h) and systemd (proxy/sd_notify.h).
   proxy::SdNotify notify;
@@ -276,7 +281,8 @@ struct Daemon {
   void close_signals() {
     for (auto [timer, open] :
          {std::pair{&history_timer, &history_open}, std::pair{&ready_timer, &ready_timer_open},
-          std::pair{&watchdog_timer, &watchdog_open}, std::pair{&drain_timer, &drain_open}}) {
+          std::pair{&watchdog_timer, &watchdog_open}, std::pair{&drain_timer, &drain_open},
+          std::pair{&clock_timer, &clock_open}}) {
       if (!*open) continue;
       *open = false;
       uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
@@ -285,6 +291,80 @@ struct Daemon {
       if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(s))) {
         uv_close(reinterpret_cast<uv_handle_t*>(s), nullptr);
       }
+    }
+  }
+  // Issue 18: the time floor and [dnssec] clock, then a first look at the clock before any
+  // query is validated, and one a second from then on.
+  void watch_clock(uv_loop_t* loop) {
+    const proxy::TimeFloor floor = proxy::time_floor(config.time_file, proxy::build_time());
+    if (!floor.warning.empty()) LOG_WARN("clock: [dnssec] time_file " << floor.warning);
+    caches->clock.configure(config.clock, floor.time, floor.source);
+    time_file_written_ms = proxy::read_clock().monotonic_ms;
+    observe_clock();
+    uv_timer_init(loop, &clock_timer);
+    clock_timer.data = this;
+    clock_open = true;
+    uv_timer_start(
+        &clock_timer, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->observe_clock(); }, 1000,
+        1000);
+  }
+  void observe_clock() {
+    const proxy::ClockReading r = proxy::read_clock();
+    proxy::ClockWatch& clock = caches->clock;
+    const proxy::ClockChange c = clock.observe(r);
+    const std::string mode =
+        "[dnssec] clock = \"" + std::string(config::to_string(clock.mode())) + "\"";
+    if (c.jumped_back > 0) {
+      // Key entries expire by the wall clock: after a jump back they would outlive their
+      // signatures by that much (Knot Resolver's detect_time_jump does the same).
+      const size_t dropped = caches->flush_caches();
+      LOG_WARN("clock: the wall clock went back " << resolver::format_duration(c.jumped_back)
+                                                  << " (it says " << resolver::format_utc(r.now)
+                                                  << "): emptied the caches (" << dropped
+                                                  << " entries), whose lifetimes were counted "
+                                                     "on the old clock");
+    }
+    if (c.state == proxy::ClockChange::State::Unverified) {
+      LOG_WARN("clock: unverified: "
+               << clock.doubt(r.now, r.kernel) << "; " << mode
+               << (clock.relaxed()
+                       ? ": RRSIG validity windows are not checked (everything else is), and such "
+                         "answers carry AD clear and EDE 0 \"time not checked\", until the "
+                         "clock is verified"
+                       : ": every RRSIG validity window is still checked, so answers may fail "
+                         "(EDE 7 or 8, the text naming the clock) until the clock is set"));
+    } else if (c.state == proxy::ClockChange::State::Verified && !c.first) {
+      // What was cached while the clock was not believed (answers validated without windows,
+      // or bogus for a window that was the clock's fault) must not outlive it.
+      const size_t dropped = caches->flush_caches();
+      LOG_INFO("clock: verified (it says "
+               << resolver::format_utc(r.now) << ")"
+               << (c.end_of_relaxed ? ": RRSIG validity windows are checked "
+                                      "from now on"
+                                    : "")
+               << "; dropped " << dropped << " cached entries made while it was not");
+    } else if (c.first && r.kernel == proxy::KernelClock::Unsynchronised) {
+      LOG_INFO("clock: the kernel reports the clock not synchronised (adjtimex: STA_UNSYNC); "
+               << mode << " does not use that: only a clock before " << clock.floor_source() << " ("
+               << resolver::format_utc(clock.floor()) << ") is unverified");
+    }
+    if (!config.time_file.empty() && clock.verified() &&
+        r.monotonic_ms - time_file_written_ms >= 3600 * 1000) {
+      save_time();
+      time_file_written_ms = r.monotonic_ms;
+    }
+  }
+  // [dnssec] time_file: the time now, while the clock is believed (a clock that is not
+  // must never raise the floor of the next start).
+  void save_time() {
+    if (config.time_file.empty()) return;
+    if (!caches->clock.verified()) {
+      LOG_INFO("clock: " << config.time_file << " not rewritten: the clock is not verified");
+      return;
+    }
+    if (auto err = proxy::write_time_file(config.time_file, proxy::wall_clock_now());
+        !err.empty()) {
+      LOG_WARN("clock: [dnssec] time_file: " << err);
     }
   }
   std::vector<const proxy::Stats*> all_stats() const {
@@ -427,6 +507,11 @@ struct Daemon {
       anchors = std::move(*loaded_anchors);
     }
     proxy::set_log_level(next.log_level);
+    if (next.clock != config.clock || next.time_file != config.time_file) {
+      LOG_WARN("reload: [dnssec] clock and time_file take effect at the next restart");
+      next.clock = config.clock;
+      next.time_file = config.time_file;
+    }
     if (next.threads != config.threads) {
       LOG_WARN("reload: [server] threads takes effect at the next restart");
       next.threads = config.threads;
@@ -562,6 +647,7 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   proxy::PassedSockets passed = proxy::take_passed_sockets();
   if (!passed.error.empty()) return fail_start(passed.error);
   server.use_passed_sockets(passed.sockets);
+  daemon.watch_clock(loop);
   if (auto err = server.start(); !err.empty()) return fail_start(err);
   if (auto err = workers.start(cfg.threads, cfg, configured, caches, passed.sockets);
       !err.empty()) {
@@ -596,6 +682,7 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   daemon.anchors_loaded = true;
   daemon.start_notify(loop);
   uv_run(loop, UV_RUN_DEFAULT);
+  daemon.save_time();
   LOG_INFO("stopped");
   return kExitOk;
 }

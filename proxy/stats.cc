@@ -190,6 +190,10 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.family("event_loops_stuck", "gauge",
            "Event loops whose heartbeat is over 5 s old (/health 503).");
   e.sample("event_loops_stuck", "", g.event_loops_stuck);
+  e.family("clock_verified", "gauge",
+           "1 when the wall clock is believed: not before the time floor (build time or "
+           "[dnssec] time_file) and, with clock = \"until-synced\", synchronised by NTP.");
+  e.sample("clock_verified", "", g.clock_verified ? 1 : 0);
 
   e.family("queries_total", "counter", "Client queries received, by transport.");
   e.sample("queries_total", "transport=\"udp\"", t(&Stats::queries_udp));

@@ -9,7 +9,7 @@
 #include "proxy/log.h"
 #include "proxy/pipeline/server.h"
 #include "resolver/anchors/sentinel.h"
-#include "resolver/explain/vocabulary.h"  // ede_name
+#include "resolver/explain/vocabulary.h"  // ede_name, format_duration
 #include "resolver/serve/replies.h"
 
 namespace dnsp::proxy {
@@ -115,6 +115,7 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   // The EDE this reply carries, if any: one policy for the daemon and explain.
   auto note = resolver::reply_ede(verdict, upstream_for(t.query.question).servers_text());
   if (verdict.security == resolver::Security::Bogus) {
+    note->text += clock_note(finished);
     // Split DNS: a validated forward zone that the chain above it does not securely lead
     // to (the public parent denies a private zone, or delegates it unsigned) can never be
     // proven: say so, and what to do.
@@ -129,6 +130,24 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
     fail_bogus(tid, t, verdict, *note);
     return;
   }
+  // Validated without RRSIG validity windows ([dnssec] clock = "until-synced", the clock not
+  // verified yet): proven in every other way, but not at this time, so no AD (RFC 4035
+  // §3.2.3 sets AD only for data the resolver considers authentic), an EDE that says so,
+  // and nothing kept in the caches that outlives the unverified clock.
+  const bool time_unchecked = finished.validity_windows == resolver::ValidityWindows::NotChecked &&
+                              (verdict.security == resolver::Security::Secure ||
+                               verdict.security == resolver::Security::Insecure);
+  if (time_unchecked && !note) {
+    // RFC 8914 §4.1: 0 "Other Error", with EXTRA-TEXT. Not 6 (DNSSEC Bogus): nothing failed,
+    // and clients treat 6 as a failure; not 7/8: no window was found wrong, none was
+    // compared; not 5 (Indeterminate): RFC 4033 §5 means records that could not be
+    // obtained. The text is what matters, and names the setting. An insecure verdict's own
+    // EDE (1, 2, 27) is kept instead: a reply carries one.
+    note = ExtendedError{EdeCode::Other,
+                         "time not checked: signatures, chain of trust and denial were validated, "
+                         "RRSIG validity periods were not, because the system clock is not "
+                         "verified yet ([dnssec] clock = \"until-synced\")"};
+  }
   if (const auto refusal = sentinel_refusal(t.query, verdict)) {
     fail(tid, RCode::ServFail, &*refusal);
     return;
@@ -141,9 +160,10 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   const auto transport = transport_of(t.client);
   // RFC 4035 §3.2.3 / RFC 6840 §5.7-5.8: AD only for data we proved secure, and only when
   // the client signalled it understands it (DO or AD).
-  const auto ad = verdict.security == resolver::Security::Secure && t.query.wants_ad()
-                      ? resolver::AdBit::Set
-                      : resolver::AdBit::Clear;
+  const auto ad =
+      verdict.security == resolver::Security::Secure && !time_unchecked && t.query.wants_ad()
+          ? resolver::AdBit::Set
+          : resolver::AdBit::Clear;
   const size_t limit = resolver::reply_limit(t.query, transport);
   // The rule (resolver/validate/proven.h): a secure reply holds only what the validation proved.
   const auto build = [&](size_t size) {
@@ -156,15 +176,16 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   auto reply = full.size() <= limit ? full : build(limit);
   // RFC 8198: the NSEC/NSEC3 records and wildcards this validation verified answer later
   // misses. Only the leader has the validation; CD answers are never validated.
-  if (config_.cache.aggressive_nsec && t.validation &&
+  if (config_.cache.aggressive_nsec && t.validation && !time_unchecked &&
       verdict.security == resolver::Security::Secure && !t.query.checking_disabled()) {
     aggressive_cache_.learn(verdict, t.validation->evidence(), t.answer->message, key_cache_,
                             wall_clock_now());
   }
   // Validated answers (secure or provably insecure) are kept; CD data and answers we
   // could not judge are not.
-  if (!t.query.checking_disabled() && (verdict.security == resolver::Security::Secure ||
-                                       verdict.security == resolver::Security::Insecure)) {
+  if (!t.query.checking_disabled() && !time_unchecked &&
+      (verdict.security == resolver::Security::Secure ||
+       verdict.security == resolver::Security::Insecure)) {
     answer_cache_.store(t.query, std::move(full), verdict.security, finished.valid_until,
                         wall_clock_now(), uv_now(loop_));
   }
@@ -182,6 +203,35 @@ void Server::fail_bogus(uint64_t tid, const Transaction& t, const resolver::Verd
   log_bogus(t, verdict, ede);
   if (!t.query.checking_disabled()) answer_cache_.store_bogus(t.query, ede, uv_now(loop_));
   fail(tid, RCode::ServFail, &ede);
+}
+
+std::string Server::clock_note(const resolver::Finished& finished) {
+  using resolver::Reason;
+  const auto& v = finished.verdict;
+  if (v.reason != Reason::SignatureExpired && v.reason != Reason::SignatureNotYetValid) return "";
+  const auto now = wall_clock_now();
+  std::string note;
+  if (const auto& skew = finished.clock_skew) {
+    // RFC 4035 §5.3.1 failed at the root, whose operators re-sign on schedule: the clock,
+    // not the zone (resolver/validate/clock_skew.h).
+    const bool behind = skew->seconds > 0;
+    note = "the system clock is probably wrong: it says " + resolver::format_utc(now) +
+           ", but the RRSIGs over " + skew->rrset +
+           (behind ? " are not valid until " : " expired ") +
+           resolver::format_utc(skew->window_edge) + " (it is " + (behind ? "behind" : "ahead") +
+           " by about " + resolver::format_duration(skew->seconds) + ")";
+  } else if (!shared_.clock.verified()) {
+    note = "the system clock is not verified: " + shared_.clock.doubt(now, KernelClock::Unknown);
+  } else {
+    return "";
+  }
+  if (shared_.clock.may_warn(now)) {
+    LOG_WARN("clock: " << note << "; signatures cannot be checked until the clock is set "
+                       << "(NTP), and answers fail with EDE "
+                       << static_cast<int>(resolver::ede_code(v.reason))
+                       << ". See [dnssec] clock and time_file in the README.");
+  }
+  return "; " + note;
 }
 
 std::optional<ExtendedError> Server::sentinel_refusal(const resolver::ClientQuery& query,

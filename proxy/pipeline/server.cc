@@ -89,7 +89,18 @@ Gauges Shared::gauges() const {
   g.answer_cache_entries = answers.entries();
   g.key_cache_bytes = keys.bytes();
   g.aggressive_cache_bytes = aggressive.bytes();
+  g.clock_verified = clock.verified();
   return g;
+}
+
+size_t Shared::flush_caches() {
+  const size_t dropped =
+      keys.size() + answers.entries() + aggressive.entries() + relaxed_keys.size();
+  keys.clear();
+  answers.clear();
+  aggressive.clear();
+  relaxed_keys.clear();
+  return dropped;
 }
 
 Server::Server(uv_loop_t* loop, config::Config config, resolver::TrustAnchors anchors,

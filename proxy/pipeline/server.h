@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "proxy/bogus_log.h"
+#include "proxy/clock_watch.h"
 #include "proxy/explain_service.h"
 #include "proxy/listen/client_ref.h"
 #include "proxy/listen/query_sink.h"
@@ -60,7 +61,18 @@ struct Shared {
   LoopGroup loops;
   BogusLog bogus;           // the dashboard's most frequent bogus questions (proxy/pages/)
   UpstreamBoard upstreams;  // each upstream server's queries, failures, RTT (metrics, dashboard)
+  BogusLog bogus;  // the dashboard's most frequent bogus questions (proxy/pages/)
+  // Whether the wall clock is believed ([dnssec] clock, time_file): set up by main() before
+  // the loops start, observed on loop 0 (proxy/clock_watch.h), read by every loop.
+  ClockWatch clock;
+  // Key entries validated without RRSIG validity windows (until-synced, before the clock was
+  // verified): kept apart so that they never serve a validation that checks windows, and
+  // dropped as a whole once the clock is verified. Small: it lives only until NTP has run.
+  resolver::KeyCache relaxed_keys{1u << 20};
   Gauges gauges() const;
+  // Empties every cache (answers, keys, RFC 8198 records, relaxed keys): after the clock
+  // jumped back or became verified. Returns the number of entries dropped.
+  size_t flush_caches();
 };
 
 // Which of the [server] threads event loops a server runs on. With more than one, each
@@ -183,6 +195,11 @@ class Server final : public QuerySink {
   // complete() for a bogus verdict: counted, logged, cached as bogus, SERVFAIL with `ede`.
   void fail_bogus(uint64_t tid, const Transaction& t, const resolver::Verdict& verdict,
                   const resolver::ExtendedError& ede);
+  // For a verdict that failed on an RRSIG validity window while the clock looks wrong (a
+  // root signature wholly outside now, or the clock before its floor): "; " and words that
+  // name the clock, for the EDE text, and a warning in the log (at most once a minute).
+  // "" otherwise.
+  std::string clock_note(const resolver::Finished& finished);
   // RFC 8509: the SERVFAIL a secure answer to a root key sentinel name gets with the root
   // anchors in use, or nothing when the answer stands.
   std::optional<resolver::ExtendedError> sentinel_refusal(const resolver::ClientQuery& query,

@@ -79,8 +79,14 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
     advance(tid, resolver::Finished{resolver::negative_anchor_verdict(*nta)});
     return;
   }
-  t.validation =
-      std::make_unique<resolver::Validation>(anchors_, key_cache_, limits_, wall_clock_now());
+  // [dnssec] clock = "until-synced" while the clock has not been verified yet
+  // (proxy/clock_watch.h): RRSIG validity windows are not checked, and the keys validated so
+  // are kept in a cache of their own, dropped once the clock is verified.
+  const bool relaxed = shared_.clock.relaxed();
+  resolver::Limits limits = limits_;
+  if (relaxed) limits.validity_windows = resolver::ValidityWindows::NotChecked;
+  t.validation = std::make_unique<resolver::Validation>(
+      anchors_, relaxed ? shared_.relaxed_keys : key_cache_, limits, wall_clock_now());
   advance(tid, t.validation->start(t.query.question, t.answer->message));
 }
 
@@ -157,7 +163,10 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   t.retried = true;
   // What the first try learned from the missing records must not decide the second one;
   // other zones' bogus entries stay (RFC 9520).
-  if (t.validation) key_cache_.forget_bogus(t.validation->bogus_key_zones());
+  if (t.validation) {
+    key_cache_.forget_bogus(t.validation->bogus_key_zones());
+    shared_.relaxed_keys.forget_bogus(t.validation->bogus_key_zones());
+  }
   t.validation.reset();
   t.answer.reset();
   const uint64_t tag = next_tid_++;

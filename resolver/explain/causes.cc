@@ -6,6 +6,7 @@
 
 #include "crypto/algorithm.h"
 #include "resolver/explain/vocabulary.h"
+#include "resolver/validate/clock_skew.h"
 #include "resolver/wire/rdata.h"
 
 namespace dnsp::resolver {
@@ -326,7 +327,28 @@ std::optional<Cause> bogus_reason_cause(const Report& r) {
   return std::nullopt;
 }
 
-Cause bogus_cause(const Report& r) {
+// A validity window at the root that lies wholly before or after this machine's time
+// (clock_skew.h): the clock is the cause, not the zone (issue 18).
+Cause system_clock(const Report& r, const ClockSkew& s) {
+  const bool behind = s.seconds > 0;
+  return {"The system clock: this machine says " + format_utc(r.now) + ", but the RRSIGs over " +
+              s.rrset + (behind ? " are not valid until " : " expired ") +
+              format_utc(s.window_edge) + " (" + format_duration(behind ? s.seconds : -s.seconds) +
+              (behind ? " later" : " earlier") + ")." +
+              (s.at_root ? " The root zone is re-signed on schedule,"
+                         : " Zones signed by different operators do not all go out of date "
+                           "together,") +
+              " so the clock is probably " + (behind ? "behind" : "ahead") +
+              " by at least that much; the zone is not at fault.",
+          "Set the clock (NTP: systemd-timesyncd, chronyd). On a device without a real-time "
+          "clock, [dnssec] time_file keeps the time the proxy last ran, and [dnssec] clock = "
+          "\"until-synced\" lets NTP resolve its servers before the clock is set."};
+}
+
+Cause bogus_cause(const Report& r, const ExplainInput& in) {
+  if (in.evidence != nullptr) {
+    if (auto s = clock_skew(r.verdict, *in.evidence, r.now)) return system_clock(r, *s);
+  }
   if (auto c = bogus_reason_cause(r)) return std::move(*c);
   return {"The answer is bogus: " + ede_text(r.verdict) + ".",
           "Check " + r.verdict.zone.to_string() + " with dig +dnssec +cd at its servers."};
@@ -552,7 +574,7 @@ Cause explain_cause(const Report& r, const ExplainInput& in) {
     case Security::Secure:
       break;
     case Security::Bogus:
-      c = bogus_cause(r);
+      c = bogus_cause(r, in);
       break;
     case Security::Insecure:
       c = insecure_cause(r);

@@ -183,6 +183,8 @@ Step Validation::finish() {
   });
   Finished done{overall_, valid_until_, {}};
   if (overall_.security == Security::Secure) done.proven = proven_;
+  done.validity_windows = limits_.validity_windows;
+  done.clock_skew = clock_skew(overall_, evidence_, now_);
   return done;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "resolver/anchors/trust_anchor.h"
+#include "resolver/validate/clock_skew.h"
 #include "resolver/validate/denial.h"
 #include "resolver/validate/denial_proofs.h"
 #include "resolver/validate/nsec3.h"
@@ -39,6 +40,12 @@ struct Finished {
   // Secure verdicts: every RRset of the answer this validation proved (proven.h), the only
   // records a reply with AD may carry. Empty for other verdicts.
   ProvenRrsets proven = {};
+  // How RRSIG validity windows were treated (Limits::validity_windows): NotChecked when the
+  // verdict rests on signatures whose dates were never compared with the clock.
+  ValidityWindows validity_windows = ValidityWindows::Checked;
+  // Bogus for a validity window at the root: how far off this machine's clock looks
+  // (clock_skew.h).
+  std::optional<ClockSkew> clock_skew = {};
 };
 using Step = std::variant<NeedRecords, Finished>;
 

@@ -9,6 +9,13 @@
 
 namespace dnsp::resolver {
 
+// Whether RRSIG validity windows (RFC 4035 §5.3.1 items 4-5: inception <= now <= expiration)
+// are checked. NotChecked is for a clock that cannot be believed yet ([dnssec] clock =
+// "until-synced" before the clock is verified, proxy/clock.h): every other rule still holds
+// (signer, labels, key, signature, chain of trust, denial), and what is validated so must not
+// carry AD (proxy/pipeline/answers_leave.cc).
+enum class ValidityWindows : uint8_t { Checked, NotChecked };
+
 struct Limits {
   uint32_t max_signature_checks = 64;  // signature verifications per client query
   // Failed signature verifications on one RRset before it is Bogus (CVE-2023-50387: keys
@@ -22,6 +29,8 @@ struct Limits {
   uint32_t max_key_ttl = 86400;
   uint32_t max_chain_depth = 24;    // zones walked from the trust anchor down
   uint32_t max_nsec3_hashes = 200;  // NSEC3 hash computations per denial proof (CVE-2023-50868)
+  // Not a limit on work but a rule that travels with each validation the same way.
+  ValidityWindows validity_windows = ValidityWindows::Checked;
 };
 
 // The signature checks one validation has left (Limits::max_signature_checks at the start).

@@ -68,7 +68,7 @@ struct RrsigProblem {
   std::string detail;
 };
 std::optional<RrsigProblem> rrsig_unusable(const RrsigRdata& sig, const RRset& rrset,
-                                           const Name& zone, int64_t now) {
+                                           const Name& zone, int64_t now, ValidityWindows windows) {
   // The signer must be the zone, and the owner must be in it.
   if (!(sig.signer == zone) || !rrset.owner.is_subdomain_of(zone)) {
     return RrsigProblem{Reason::BadSigner, "RRSIG over " + rrset_label(rrset) + " names signer " +
@@ -82,6 +82,9 @@ std::optional<RrsigProblem> rrsig_unusable(const RrsigRdata& sig, const RRset& r
     return RrsigProblem{Reason::SignatureInvalid, "RRSIG over " + rrset_label(rrset) +
                                                       " has a labels field larger than its owner"};
   }
+  // RFC 4035 §5.3.1 items 4-5 (the validity window), unless the clock cannot be believed yet
+  // and the operator chose to resolve without them meanwhile (limits.h, ValidityWindows).
+  if (windows == ValidityWindows::NotChecked) return std::nullopt;
   const uint32_t now32 = static_cast<uint32_t>(now);
   if (serial_before(now32, sig.inception)) {
     return RrsigProblem{Reason::SignatureNotYetValid,
@@ -140,7 +143,7 @@ RrsetCheck verify_rrset(const RRset& rrset, const Name& zone,
   for (const auto& sig_rdata : rrset.rrsigs) {
     auto sig = parse_rrsig(sig_rdata);
     if (!sig || sig->type_covered != rrset.type) continue;
-    if (auto problem = rrsig_unusable(*sig, rrset, zone, now)) {
+    if (auto problem = rrsig_unusable(*sig, rrset, zone, now, limits.validity_windows)) {
       note(problem->reason, std::move(problem->detail));
       continue;
     }

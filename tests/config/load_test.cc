@@ -108,7 +108,8 @@ TEST_CASE("config: unknown key is reported with file, line and key") {
         "FILE:2: log.file: unknown key (expected one of: level, queries, queries_per_second)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
         "FILE:2: dnssec.enabled: unknown key (expected one of: trust_anchor_file, "
-        "trust_anchor_state, negative_trust_anchors, private_zones, root_key_sentinel)");
+        "trust_anchor_state, negative_trust_anchors, private_zones, root_key_sentinel, clock, "
+        "time_file)");
   CHECK(only_error("[dnssec]\nroot_key_sentinel = \"yes\"\n")
             .find("FILE:2: dnssec.root_key_sentinel: expected") == 0);
 }

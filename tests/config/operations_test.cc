@@ -55,6 +55,28 @@ TEST_CASE("config: [dnssec] trust_anchor_state is a non-empty path, off by defau
         R"(FILE:2: dnssec.trust_anchor_state: expected a file path (a non-empty string), got "")");
 }
 
+TEST_CASE("config: [dnssec] clock is strict by default, or until-synced") {
+  CHECK(load_toml("").config.clock == ClockMode::Strict);
+  const LoadResult set = load_toml("[dnssec]\nclock = \"until-synced\"\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.clock == ClockMode::UntilSynced);
+  CHECK(load_toml("[dnssec]\nclock = \"strict\"\n").config.clock == ClockMode::Strict);
+  CHECK(only_error("[dnssec]\n\nclock = \"Until-Synced\"\n") ==
+        R"(FILE:3: dnssec.clock: expected one of "strict", "until-synced", got "Until-Synced")");
+  CHECK(only_error("[dnssec]\nclock = true\n") ==
+        R"(FILE:2: dnssec.clock: expected one of "strict", "until-synced", got true)");
+  CHECK(to_string(ClockMode::UntilSynced) == "until-synced");
+}
+
+TEST_CASE("config: [dnssec] time_file is a non-empty path, off by default") {
+  CHECK(load_toml("").config.time_file.empty());
+  const LoadResult set = load_toml("[dnssec]\ntime_file = \"/var/lib/dnssec-proxy/time\"\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.time_file == "/var/lib/dnssec-proxy/time");
+  CHECK(only_error("[dnssec]\ntime_file = \"\"\n") ==
+        R"(FILE:2: dnssec.time_file: expected a file path (a non-empty string), got "")");
+}
+
 TEST_CASE("config: negative trust anchors are domain names, normalised to lower case") {
   const LoadResult set =
       load_toml("[dnssec]\nnegative_trust_anchors = [\"Broken.Example\", \"badsig.test.\"]\n");
