@@ -61,7 +61,6 @@ struct Shared {
   LoopGroup loops;
   BogusLog bogus;           // the dashboard's most frequent bogus questions (proxy/pages/)
   UpstreamBoard upstreams;  // each upstream server's queries, failures, RTT (metrics, dashboard)
-  BogusLog bogus;  // the dashboard's most frequent bogus questions (proxy/pages/)
   // Whether the wall clock is believed ([dnssec] clock, time_file): set up by main() before
   // the loops start, observed on loop 0 (proxy/clock_watch.h), read by every loop.
   ClockWatch clock;
