@@ -335,8 +335,8 @@ struct Config {
   std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
   // [dnssec] private_zones as written (normalised); nullopt: the default (private_zones()).
   std::optional<std::vector<std::string>> private_zones;
-  std::vector<ForwardZone> forwards;  // [[forward]], in file order
-  bool root_key_sentinel = true;      // RFC 8509
+  std::vector<ForwardZone> forwards;    // [[forward]], in file order
+  bool root_key_sentinel = true;        // RFC 8509
   ClockMode clock = ClockMode::Strict;  // [dnssec] clock
   std::string time_file;                // [dnssec] time_file: "" = none
   LogLevel log_level = LogLevel::Info;
