@@ -98,7 +98,7 @@ struct Gauges {
   int64_t start_time_unix = 0;
   bool ready = false;              // what /ready says (proxy/health.h): 200 = true
   uint64_t event_loops_stuck = 0;  // what /health counts (503 when not 0)
-  bool clock_verified = true;  // proxy/clock_watch.h: the wall clock is believed
+  bool clock_verified = true;      // proxy/clock_watch.h: the wall clock is believed
 };
 
 // The Prometheus text exposition format, every metric with HELP and TYPE lines.

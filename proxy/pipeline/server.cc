@@ -202,8 +202,7 @@ void Server::on_heartbeat(uv_timer_t* t) noexcept {
 void Server::probe_upstream() {
   if (stopping_ || !upstream_ || probe_tag_ != 0 || group_.upstream_answered.load()) return;
   probe_tag_ = next_tid_++;
-  send_upstream({resolver::Name::root(), resolver::RRType::NS}, probe_tag_,
-                UpstreamTransport::Udp);
+  send_upstream({resolver::Name::root(), resolver::RRType::NS}, probe_tag_, UpstreamTransport::Udp);
 }
 
 void Server::drain() {
