@@ -118,6 +118,7 @@ void TlsConnection::became_ready() {
     if (state_ != State::Ready) break;
     send_query(id, packet);
   }
+  uncork();  // every waiting query in one record
 }
 
 size_t TlsConnection::max_in_flight() const {
@@ -249,6 +250,7 @@ void TlsConnection::write_query(uint64_t /*qid*/, uint16_t id, std::span<const u
 
 void TlsConnection::send_query(uint16_t id, std::span<const uint8_t> packet) {
   if (counters_ != nullptr) counters_->add(counters_->tls_queries);
+  const bool was_corked = !corked_.empty() || http_corked_;
   if (doh_) {
     if (!doh_->submit(id, packet)) {
       auto slot = in_flight_.find(id);
@@ -258,13 +260,24 @@ void TlsConnection::send_query(uint16_t id, std::span<const uint8_t> packet) {
       }
       return;
     }
-    flush_http();
-    return;
+    http_corked_ = true;
+  } else {
+    append_frame(corked_, packet);
   }
-  std::vector<uint8_t> frame;
-  frame.reserve(packet.size() + 2);
-  append_frame(frame, packet);
-  write_plaintext(frame);
+  if (!was_corked && owner_ != nullptr) owner_->connection_corked(*this);
+}
+
+void TlsConnection::uncork() {
+  if (state_ != State::Ready) return;
+  if (!corked_.empty()) {
+    const std::vector<uint8_t> frames = std::move(corked_);
+    corked_.clear();
+    write_plaintext(frames);
+  }
+  if (http_corked_ && state_ == State::Ready) {
+    http_corked_ = false;
+    flush_http();
+  }
 }
 
 void TlsConnection::write_plaintext(std::span<const uint8_t> bytes) {
@@ -344,6 +357,8 @@ void TlsConnection::fail(UpstreamStatus status, const std::string& reason) {
 
 void TlsConnection::close() {
   if (state_ == State::Closed) return;
+  corked_.clear();
+  http_corked_ = false;
   if (state_ == State::Ready) {
     if (doh_) {
       doh_->close();  // GOAWAY, best effort

@@ -59,6 +59,9 @@ class TlsConnection {
     virtual void connection_freed(TlsConnection* c) = 0;
     // After each libuv callback that reached the connection (the owner re-arms its timer).
     virtual void connection_event_done() = 0;
+    // Queries are waiting in the connection to be encrypted and written together: the owner
+    // calls uncork() once this loop iteration has given it every query it will (a uv_check).
+    virtual void connection_corked(TlsConnection& c) = 0;
     // Where the connection decrypts what it read (shared by the owner's connections).
     virtual std::span<uint8_t> read_buffer() = 0;
   };
@@ -87,6 +90,9 @@ class TlsConnection {
   // authenticated. A write may fail the connection (Owner::connection_failed) before this
   // returns.
   void write_query(uint64_t qid, uint16_t id, std::span<const uint8_t> packet);
+  // Encrypts and writes the queries given since the last uncork(): one TLS record (up to
+  // 16 KiB) and one socket write for all of them, not one per query.
+  void uncork();
   // Query `qid` (ID `id`) no longer waits here (it timed out or went elsewhere).
   void forget(uint16_t id, uint64_t qid);
   // The query with ID `id` got its answer `reply` (empty: its owner has gone): no longer in
@@ -156,6 +162,8 @@ class TlsConnection {
   std::vector<std::pair<uint16_t, std::vector<uint8_t>>> waiting_;
   FrameReader reader_;
   std::unique_ptr<DohSession> doh_;  // DoH only
+  std::vector<uint8_t> corked_;      // DoT frames not yet encrypted (uncork())
+  bool http_corked_ = false;         // DoH requests submitted, not yet taken out
 };
 
 }  // namespace dnsp::proxy

@@ -107,6 +107,9 @@ void TlsUpstream::send(std::span<const uint8_t> query, uint64_t tag,
     uv_timer_init(loop_, &timer_);
     timer_.data = this;
     timer_open_ = true;
+    uv_check_init(loop_, &check_);
+    check_.data = this;
+    check_open_ = true;
   }
   const uint64_t qid = next_query_++;
   Query& q = queries_[qid];
@@ -318,8 +321,28 @@ void TlsUpstream::connection_closing(TlsConnection& c) {
   conns.erase(std::remove(conns.begin(), conns.end(), &c), conns.end());
 }
 
+void TlsUpstream::connection_corked(TlsConnection& c) {
+  if (!check_open_) {  // (shutting down: nothing more is written)
+    return;
+  }
+  if (corked_.empty()) uv_check_start(&check_, &TlsUpstream::on_check);
+  corked_.insert(&c);
+}
+
+void TlsUpstream::on_check(uv_check_t* handle) noexcept {
+  auto* self = static_cast<TlsUpstream*>(handle->data);
+  uv_check_stop(&self->check_);
+  const std::set<TlsConnection*> corked = std::move(self->corked_);
+  self->corked_.clear();
+  for (TlsConnection* c : corked) {
+    if (self->alive_.count(c) != 0) c->uncork();  // a write may fail it: owner callbacks run
+  }
+  self->rearm();
+}
+
 void TlsUpstream::connection_freed(TlsConnection* c) {
   alive_.erase(c);
+  corked_.erase(c);
   maybe_closed();
 }
 
@@ -447,6 +470,15 @@ void TlsUpstream::shutdown(std::function<void()> closed) {
     }
   }
   if (closed) closed_ = std::move(closed);
+  corked_.clear();
+  if (check_open_) {
+    check_open_ = false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&check_), [](uv_handle_t* h) {
+      auto* self = static_cast<TlsUpstream*>(h->data);
+      self->check_.data = nullptr;  // closed
+      self->maybe_closed();
+    });
+  }
   if (timer_open_) {
     timer_open_ = false;
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), [](uv_handle_t* h) {
@@ -460,7 +492,10 @@ void TlsUpstream::shutdown(std::function<void()> closed) {
 }
 
 void TlsUpstream::maybe_closed() {
-  if (open_ || timer_open_ || timer_.data != nullptr || !alive_.empty()) return;
+  if (open_ || timer_open_ || timer_.data != nullptr || check_open_ || check_.data != nullptr ||
+      !alive_.empty()) {
+    return;
+  }
   if (closed_) std::exchange(closed_, nullptr)();
 }
 

@@ -110,6 +110,8 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
   void connection_closing(TlsConnection& c) override;
   void connection_freed(TlsConnection* c) override;
   void connection_event_done() override { rearm(); }
+  void connection_corked(TlsConnection& c) override;
+  static void on_check(uv_check_t* handle) noexcept;
   std::span<uint8_t> read_buffer() override { return read_buf_; }
 
   static void on_timer(uv_timer_t* handle) noexcept;
@@ -148,6 +150,10 @@ class TlsUpstream final : public Upstream, private TlsConnection::Owner {
   crypto::RandomPool random_;
   uv_timer_t timer_{};
   bool timer_open_ = false;
+  // Runs once per loop iteration while connections hold queries to write (uncork()).
+  uv_check_t check_{};
+  bool check_open_ = false;
+  std::set<TlsConnection*> corked_;
   std::function<void()> closed_;
   std::vector<uint8_t> read_buf_;
 };
