@@ -27,20 +27,6 @@ Tone tone_of(Security s) {
   return Tone::Neutral;
 }
 
-std::string ds_source_words(const ZoneView& z) {
-  switch (z.ds_source) {
-    case DsSource::TrustAnchor:
-      return "trust anchor";
-    case DsSource::Parent:
-      return "DS at " + (z.parent ? z.parent->to_string() : std::string("parent"));
-    case DsSource::KeyCache:
-      return "from the key cache";
-    case DsSource::None:
-      return z.no_ds ? "no DS at " + z.no_ds->zone.to_string() : std::string("no DS");
-  }
-  return "";
-}
-
 class GraphBuilder {
  public:
   explicit GraphBuilder(const Report& r) : r_(r) {}

@@ -90,21 +90,6 @@ void denial_lines(std::string& out, const DenialView& d, int64_t now, const Pain
   out += indent + "proof: " + (d.detail.empty() ? std::string("none") : d.detail) + "\n";
 }
 
-// Where the zone's DS came from: "trust anchor", "DS at example.", "no DS at example."...
-std::string ds_source_words(const ZoneView& z) {
-  switch (z.ds_source) {
-    case DsSource::TrustAnchor:
-      return "trust anchor";
-    case DsSource::Parent:
-      return "DS at " + (z.parent ? z.parent->to_string() : std::string("parent"));
-    case DsSource::KeyCache:
-      return "from the key cache";
-    case DsSource::None:
-      return z.no_ds ? "no DS at " + z.no_ds->zone.to_string() : std::string("no DS");
-  }
-  return "";
-}
-
 std::string ds_line(const DsView& d, const ZoneView& z, const Painter& p) {
   std::string line = "  DS     tag " + std::to_string(d.key_tag) + " " + alg(d.algorithm) + " " +
                      crypto::digest_name(d.digest_type);

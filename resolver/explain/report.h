@@ -173,4 +173,8 @@ struct Failing {
 };
 std::optional<Failing> find_failing(const Report& r, Reason reason);
 
+// Where the zone's DS came from, for every rendering: "trust anchor", "DS at example.",
+// "from the key cache", "no DS at example.".
+std::string ds_source_words(const ZoneView& z);
+
 }  // namespace dnsp::resolver
