@@ -15,6 +15,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential cmake pkg-config libuv1-dev \
       libc-ares-dev libnghttp2-dev libssl-dev libtomlplusplus-dev doctest-dev \
+      libfstrm-dev libprotobuf-c-dev protobuf-c-compiler \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -38,8 +39,10 @@ RUN apt-get update \
  && groupadd --system --gid 999 dnssec-proxy \
  && useradd --system --uid 999 --gid 999 --home-dir /var/lib/dnssec-proxy \
       --shell /usr/sbin/nologin dnssec-proxy \
- && install -d -o dnssec-proxy -g dnssec-proxy -m 0755 /var/lib/dnssec-proxy
+ && install -d -o dnssec-proxy -g dnssec-proxy -m 0755 /var/lib/dnssec-proxy \
+ && install -d -o dnssec-proxy -g dnssec-proxy -m 0750 /run/dnssec-proxy
 COPY dist/dnssec-proxy.toml /etc/dnssec-proxy/dnssec-proxy.toml
+# /run/dnssec-proxy holds [control] socket: `docker exec NAME dnssec-proxy control nta list`.
 # RFC 5011 state (the root anchor across key rolls): mount a volume here to keep it.
 VOLUME /var/lib/dnssec-proxy
 USER dnssec-proxy

@@ -121,6 +121,8 @@ EOF
     printf 'remote-control:\n  control-enable: no\n'
   } >"$work/$who.conf"
   unbound -c "$work/$who.conf"
+  # The daemon writes its pid file after it forks: wait for it.
+  for _ in $(seq 1 50); do [[ -s $work/$who.pid ]] && break; sleep 0.1; done
   pid[$who]=$(cat "$work/$who.pid")
 done
 # The proxy, one process per transport.

@@ -311,6 +311,13 @@ Options (give a value as "--flag VALUE" or "--flag=VALUE"):
 
 Addresses are IP literals, not host names: 127.0.0.1, 127.0.0.1:5353, ::1,
 [::1] or [::1]:5353.
+
+Commands:
+  explain NAME [TYPE]     Why NAME validates or not (explain --help).
+  control COMMAND [ARGS]  Ask the running proxy over its control socket:
+                          flush, flush-zone, flush-bogus, flush-all, nta
+                          add|remove|list, reload, stats, forward list,
+                          upstreams (control --help).
 )";
   return text;
 }

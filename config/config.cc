@@ -311,6 +311,40 @@ std::optional<SpkiPin> parse_spki_pin(std::string_view base64) {
   return pin;
 }
 
+std::optional<int64_t> parse_utc_time(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SSZ
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':' ||
+      (text[19] != 'Z' && text[19] != 'z')) {
+    return std::nullopt;
+  }
+  auto number = [&](size_t at, size_t len) -> int64_t {
+    int64_t v = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  const int64_t y = number(0, 4), mo = number(5, 2), d = number(8, 2), h = number(11, 2),
+                mi = number(14, 2), s = number(17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
+      s > 59) {
+    return std::nullopt;
+  }
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
+  // Days from the civil date (Howard Hinnant's days_from_civil).
+  const int64_t yy = mo <= 2 ? y - 1 : y;
+  const int64_t era = yy / 400;
+  const int64_t yoe = yy - era * 400;
+  const int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
 std::optional<std::string> normalize_domain_name(std::string_view text) {
   constexpr size_t kMaxLabel = 63;
   constexpr size_t kMaxName = 253;  // presentation octets without the final dot
@@ -338,6 +372,25 @@ std::optional<ClockMode> parse_clock_mode(std::string_view text) {
   if (text == "strict") return ClockMode::Strict;
   if (text == "until-synced") return ClockMode::UntilSynced;
   return std::nullopt;
+}
+
+std::optional<UpstreamStrategy> parse_upstream_strategy(std::string_view text) {
+  if (text == "order") return UpstreamStrategy::Order;
+  if (text == "fastest") return UpstreamStrategy::Fastest;
+  if (text == "round-robin") return UpstreamStrategy::RoundRobin;
+  return std::nullopt;
+}
+
+std::string_view to_string(UpstreamStrategy strategy) {
+  switch (strategy) {
+    case UpstreamStrategy::Order:
+      return "order";
+    case UpstreamStrategy::Fastest:
+      return "fastest";
+    case UpstreamStrategy::RoundRobin:
+      return "round-robin";
+  }
+  return "unknown";
 }
 
 std::string_view to_string(ClockMode mode) {

@@ -104,6 +104,16 @@
 //   query_timeout_ms = 5000
 //       A client gets SERVFAIL at the latest this long after its query, whatever the
 //       upstreams and the validation still need. 1-60000 ms. Default 5000.
+//   strategy = "order"
+//       Which server a query goes to first: "order" (the configured order), "fastest"
+//       (the lowest smoothed RTT, randomly among those within 400 ms of it, as Unbound
+//       picks; a slower one is re-measured now and then) or "round-robin". Servers that
+//       stopped answering are tried last until they answer again, whatever the strategy.
+//   hedge = true
+//       When the server asked has not answered after a delay adapted from its RTT (50-250
+//       ms, RFC 8305's spirit), ask the next one too and take the first answer: a server
+//       that black-holes costs one delay, not a timeout. false: the next server is asked
+//       only after a failure or timeout.
 //
 //   [dnssec]
 //   trust_anchor_file = "/etc/dnssec-proxy/root.key"
@@ -115,11 +125,16 @@
 //       if missing, seeded from the anchors above; rewritten on every change). Its directory
 //       must be writable by the user the proxy runs as. A non-empty path. Default: off (the
 //       anchors stay as configured).
-//   negative_trust_anchors = ["broken.example"]
+//   negative_trust_anchors = ["broken.example",
+//                             { zone = "late.example", until = "2027-01-01T00:00:00Z" }]
 //       Domains whose answers are not validated (RFC 7646): at or below them an answer is
 //       insecure (AD clear, never SERVFAIL for DNSSEC reasons), and the log says so. Each a
 //       domain name (letters, digits, '-', '_'; labels 1-63 octets), not the root, each
-//       once. Default: none.
+//       once; or a table with that name as `zone` and `until`, the UTC time at which the
+//       anchor expires (RFC 7646 §2: anchors are temporary), a TOML date-time or a string
+//       "YYYY-MM-DDTHH:MM:SSZ". An expired anchor is logged and dropped (at start-up,
+//       reload, or while running). Default: none. `dnssec-proxy control nta add` adds
+//       anchors at run time (1 h by default).
 //   private_zones = ["home.arpa", "lan"]
 //       Zones the public root can only deny (private networks' names and reverse zones):
 //       treated as insecure, like negative trust anchors, so that a private answer is passed
@@ -199,6 +214,31 @@
 //   prefetch = true       an answer asked again in the last tenth of its TTL is refreshed
 //                         from upstream in the background, so popular names never miss
 //
+//   [local]
+//   records = ["printer.home.arpa. 300 A 192.168.1.20"]
+//       Names the proxy answers itself, never forwarded, each entry one record in zone-file
+//       syntax (RFC 1035 §5.1; an absolute owner name; A, AAAA, CNAME, PTR, NS, MX, TXT or SRV;
+//       the TTL optional: `ttl` when left out). Answers carry AA and never AD; any other type
+//       of a local name is NODATA; a CNAME is followed only through local data; names below
+//       a local name are not local unless listed. Default: none.
+//   hosts_file = "/etc/hosts"
+//       Also answer the names of this hosts(5) file (A or AAAA, TTL `ttl`) and PTR for its
+//       addresses (to the first name of each line; not for 0.0.0.0 and ::). Re-read when it
+//       changes (checked every second), without SIGHUP. Lines that cannot be used are
+//       skipped with a warning; a missing file is a warning too (no names until it appears).
+//       A name [local] records defines stays theirs. Default: none.
+//   ttl = 0
+//       The TTL of hosts-file answers and of records written without one, 0-86400 seconds.
+//       Default 0 (as dnsmasq: clients do not keep them, so a change shows at once).
+//   [control]
+//   socket = "/run/dnssec-proxy/control.sock"
+//       The Unix socket `dnssec-proxy control` talks to (flush, nta, reload, stats...):
+//       created at start-up before privileges are dropped, owned by [server] user and group,
+//       mode 0660 (only root and that group may use it). "" turns it off. Default:
+//       kDefaultControlSocket; when that default's directory does not exist (systemd's
+//       RuntimeDirectory= makes it), the proxy runs without a control socket and says so.
+//       Needs a restart to change.
+//
 //   [metrics]
 //   listen = "127.0.0.1:9153"
 //       Serve statistics in the Prometheus text format at http://ADDR:PORT/metrics (plain
@@ -222,6 +262,7 @@ namespace dnsp::config {
 
 // The file read when no --config is given; a missing file there means built-in defaults.
 inline constexpr std::string_view kDefaultConfigPath = "/etc/dnssec-proxy/dnssec-proxy.toml";
+inline constexpr std::string_view kDefaultControlSocket = "/run/dnssec-proxy/control.sock";
 // Config::source when no file was read.
 inline constexpr std::string_view kBuiltInDefaults = "built-in defaults";
 inline constexpr uint16_t kDnsPort = 53;
@@ -241,6 +282,13 @@ enum class LogLevel : uint8_t { Error, Warn, Info, Debug };
 enum class ClockMode : uint8_t {
   Strict,       // every RRSIG validity window is checked, whatever the clock (the default)
   UntilSynced,  // windows are not checked until the clock is first verified; AD clear meanwhile
+};
+
+// [upstream] strategy: which server a query is sent to first (proxy/upstream/selection.h).
+enum class UpstreamStrategy : uint8_t {
+  Order,       // the configured order (the default): the first healthy server
+  Fastest,     // the lowest smoothed RTT, randomly among those within 400 ms of it
+  RoundRobin,  // each query starts at the next healthy server
 };
 
 inline constexpr uint16_t kDotPort = 853;  // RFC 7858 §3.1
@@ -295,13 +343,50 @@ struct CacheSettings {
   friend bool operator==(const CacheSettings&, const CacheSettings&) = default;
 };
 
+// [dnstap]: dnstap messages (dnstap.info) over Frame Streams to a collector, on a Unix
+// socket or TCP (exactly one of the two when the table is present). Off when neither is set.
+struct DnstapSettings {
+  std::string socket;               // [dnstap] socket: a Unix socket path; "" = not set
+  std::optional<Endpoint> tcp;      // [dnstap] tcp: "127.0.0.1:6000"
+  std::string identity;             // "" = the host name (proxy/dnstap/README.md)
+  std::string version;              // "" = "dnssec-proxy VERSION"
+  bool client_queries = true;       // CLIENT_QUERY
+  bool client_responses = true;     // CLIENT_RESPONSE
+  bool forwarder_queries = true;    // FORWARDER_QUERY
+  bool forwarder_responses = true;  // FORWARDER_RESPONSE
+  bool enabled() const { return !socket.empty() || tcp.has_value(); }
+  friend bool operator==(const DnstapSettings&, const DnstapSettings&) = default;
+};
+
 // [[forward]]: a zone answered by servers of its own (split DNS).
 enum class ForwardDnssec : uint8_t { Validate, Insecure };
+// One RFC 7646 negative trust anchor of [dnssec] negative_trust_anchors.
+struct NegativeTrustAnchor {
+  std::string zone;              // normalised: lower case, final "."
+  std::optional<int64_t> until;  // expiry, unix seconds UTC; nullopt: none
+  friend bool operator==(const NegativeTrustAnchor&, const NegativeTrustAnchor&) = default;
+};
+
 struct ForwardZone {
   std::string zone;  // normalised: lower case, final "."
   std::vector<UpstreamServer> servers;
   ForwardDnssec dnssec = ForwardDnssec::Validate;
   friend bool operator==(const ForwardZone&, const ForwardZone&) = default;
+};
+
+// [local]: names the proxy answers itself. Each record as written, and where:
+// "FILE:LINE: local.records[N]" (its errors are found when the proxy parses it, resolver/local/).
+struct LocalRecordEntry {
+  std::string text;
+  std::string where;
+  friend bool operator==(const LocalRecordEntry&, const LocalRecordEntry&) = default;
+};
+struct LocalSettings {
+  std::vector<LocalRecordEntry> records;
+  std::string hosts_file;  // "" = none
+  uint32_t ttl = 0;        // hosts-file records and records written without a TTL
+  bool empty() const { return records.empty() && hosts_file.empty(); }
+  friend bool operator==(const LocalSettings&, const LocalSettings&) = default;
 };
 
 // [dnssec] private_zones by default (with the built-in root anchors): systemd-resolved's
@@ -321,6 +406,8 @@ struct Config {
   uint32_t upstream_timeout_ms = 1500;    // per attempt
   uint32_t upstream_attempts = 2;         // tries per server
   uint32_t query_timeout_ms = 5000;       // a client gets SERVFAIL at the latest after this
+  UpstreamStrategy upstream_strategy = UpstreamStrategy::Order;  // [upstream] strategy
+  bool upstream_hedge = true;                                    // [upstream] hedge
   uint32_t tcp_idle_timeout_ms = 10000;
   uint32_t tcp_max_connections = 256;
   uint32_t tcp_max_queries_per_connection = 100;
@@ -332,7 +419,7 @@ struct Config {
   std::string group;               // [server] group: "" = the user's primary group
   std::string trust_anchor_file;   // "" = built-in root anchors
   std::string trust_anchor_state;  // "" = no RFC 5011 updates
-  std::vector<std::string> negative_trust_anchors;  // normalised: lower case, final "."
+  std::vector<NegativeTrustAnchor> negative_trust_anchors;  // [dnssec], in file order
   // [dnssec] private_zones as written (normalised); nullopt: the default (private_zones()).
   std::optional<std::vector<std::string>> private_zones;
   std::vector<ForwardZone> forwards;    // [[forward]], in file order
@@ -344,7 +431,12 @@ struct Config {
   uint32_t log_queries_per_second = 100;  // [log] queries_per_second: past it, lines are counted
   ValidationLimits limits;
   CacheSettings cache;
+  LocalSettings local;                     // [local]
   std::optional<Endpoint> metrics_listen;  // [metrics] listen; nullopt = no HTTP listener
+  DnstapSettings dnstap;                   // [dnstap]; off unless socket or tcp is set
+  // [control] socket: the Unix socket of `dnssec-proxy control`; "" = none.
+  std::string control_socket{kDefaultControlSocket};
+  bool control_socket_configured = false;  // set in the file (not the default): must work
   std::string source{kBuiltInDefaults};    // where it came from: a file path, or kBuiltInDefaults
 };
 
@@ -406,9 +498,17 @@ std::optional<std::string> normalize_address(std::string_view address);
 // included.
 std::optional<std::string> normalize_domain_name(std::string_view text);
 
+// "2027-01-01T00:00:00Z" (RFC 3339 in UTC, seconds, 'Z') -> unix seconds; nullopt for
+// anything else (other offsets, fractions, impossible dates).
+std::optional<int64_t> parse_utc_time(std::string_view text);
+
 // "strict", "until-synced" (exactly, lower case); nullopt for anything else.
 std::optional<ClockMode> parse_clock_mode(std::string_view text);
 std::string_view to_string(ClockMode mode);
+
+// "order", "fastest", "round-robin" (exactly, lower case); nullopt for anything else.
+std::optional<UpstreamStrategy> parse_upstream_strategy(std::string_view text);
+std::string_view to_string(UpstreamStrategy strategy);
 
 // "error", "warn", "info", "debug" (exactly, lower case); nullopt for anything else.
 std::optional<LogLevel> parse_log_level(std::string_view text);

@@ -25,20 +25,21 @@ constexpr uint32_t kMaxTcpConnections = 65535;
 constexpr uint32_t kMaxTcpQueriesPerConnection = 65535;
 constexpr uint32_t kMaxQueriesInFlight = 1000000;
 constexpr size_t kMaxShownChars = 60;
+constexpr size_t kMaxUnixPath = 107;  // sockaddr_un sun_path (108) less the final NUL
 
 // Every key the file may have, by table: for the "unknown key" messages.
 struct TableSpec {
   std::string_view table;
   std::vector<std::string_view> keys;
 };
-const std::array<TableSpec, 7>& table_specs() {
-  static const std::array<TableSpec, 7> specs = {{
+const std::array<TableSpec, 10>& table_specs() {
+  static const std::array<TableSpec, 10> specs = {{
       {"server",
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
         "max_queries_in_flight", "threads", "user", "group", "shutdown_grace", "reuse_port"}},
       {"upstream",
        {"servers", "server", "bootstrap", "timeout_ms", "attempts", "query_timeout_ms",
-        "tls_ca_file"}},
+        "tls_ca_file", "strategy", "hedge"}},
       {"dnssec",
        {"trust_anchor_file", "trust_anchor_state", "negative_trust_anchors", "private_zones",
         "root_key_sentinel", "clock", "time_file"}},
@@ -49,7 +50,12 @@ const std::array<TableSpec, 7>& table_specs() {
       {"cache",
        {"max_size", "bogus_ttl", "max_ttl", "serve_stale", "max_stale", "prefetch",
         "aggressive_nsec"}},
+      {"local", {"records", "hosts_file", "ttl"}},
       {"metrics", {"listen"}},
+      {"dnstap",
+       {"socket", "tcp", "identity", "version", "client_queries", "client_responses",
+        "forwarder_queries", "forwarder_responses"}},
+      {"control", {"socket"}},
   }};
   return specs;
 }
@@ -123,6 +129,12 @@ class Checker {
         if (auto* table = expect_table(key, node)) check_cache(*table);
       } else if (name == "metrics") {
         if (auto* table = expect_table(key, node)) check_metrics(*table);
+      } else if (name == "dnstap") {
+        if (auto* table = expect_table(key, node)) check_dnstap(*table);
+      } else if (name == "local") {
+        if (auto* table = expect_table(key, node)) check_local(*table);
+      } else if (name == "control") {
+        if (auto* table = expect_table(key, node)) check_control(*table);
       } else {
         unknown_key(key, "", node);
       }
@@ -182,7 +194,7 @@ class Checker {
     if (table.empty()) {
       message = std::string(node.is_table() ? "unknown table" : "unknown key") +
                 " (expected one of the tables [server], [upstream], [[forward]], [dnssec], [log], "
-                "[limits], [cache])";
+                "[limits], [cache], [local], [metrics], [dnstap], [control])";
     } else {
       for (const TableSpec& spec : table_specs()) {
         if (spec.table == table) {
@@ -268,6 +280,16 @@ class Checker {
                      config_.upstream_attempts);
       } else if (name == "query_timeout_ms") {
         read_timeout(node, "upstream.query_timeout_ms", config_.query_timeout_ms);
+      } else if (name == "strategy") {
+        const auto* text = node.as_string();
+        const auto strategy = text ? parse_upstream_strategy(text->get()) : std::nullopt;
+        if (!strategy) {
+          expected(node, "upstream.strategy", R"(one of "order", "fastest", "round-robin")");
+        } else {
+          config_.upstream_strategy = *strategy;
+        }
+      } else if (name == "hedge") {
+        read_bool(node, "upstream.hedge", config_.upstream_hedge);
       } else {
         unknown_key(key, "upstream", node);
       }
@@ -286,7 +308,7 @@ class Checker {
           (state ? config_.trust_anchor_state : config_.trust_anchor_file) = path->get();
         }
       } else if (key.str() == "negative_trust_anchors") {
-        read_domains(node, "dnssec.negative_trust_anchors", config_.negative_trust_anchors);
+        read_negative_anchors(node);
       } else if (key.str() == "private_zones") {
         std::vector<std::string> zones;
         if (node.as_array() != nullptr && node.as_array()->empty()) {
@@ -383,6 +405,183 @@ class Checker {
     }
   }
 
+  // [dnstap]: where the collector listens (a Unix socket or TCP, one of them) and which
+  // messages go there (proxy/dnstap/README.md).
+  void check_dnstap(const toml::table& table) {
+    DnstapSettings& d = config_.dnstap;
+    const toml::node* socket_node = nullptr;
+    const toml::node* tcp_node = nullptr;
+    for (auto&& [key, node] : table) {
+      const std::string_view name = key.str();
+      if (name == "socket") {
+        const auto* path = node.as_string();
+        // sockaddr_un's sun_path holds 108 octets with the final NUL.
+        if (path == nullptr || path->get().empty() || path->get().size() > kMaxUnixPath) {
+          expected(node, "dnstap.socket",
+                   "the path of the collector's Unix socket (a non-empty string of at most " +
+                       std::to_string(kMaxUnixPath) + R"( octets), e.g. "/run/dnstap.sock")");
+          continue;
+        }
+        d.socket = path->get();
+        socket_node = &node;
+      } else if (name == "tcp") {
+        const auto* text = node.as_string();
+        const std::optional<Endpoint> endpoint =
+            text ? parse_endpoint(text->get(), 0) : std::nullopt;
+        if (!endpoint || endpoint->port == 0) {
+          expected(node, "dnstap.tcp",
+                   R"(the collector's IP address and port, e.g. "127.0.0.1:6000" or "[::1]:6000")");
+          continue;
+        }
+        d.tcp = *endpoint;
+        tcp_node = &node;
+      } else if (name == "identity" || name == "version") {
+        const auto* text = node.as_string();
+        const std::string full = "dnstap." + std::string(name);
+        if (text == nullptr || text->get().empty() || text->get().size() > 255) {
+          expected(node, full, "a non-empty string of at most 255 octets");
+          continue;
+        }
+        (name == "identity" ? d.identity : d.version) = text->get();
+      } else if (name == "client_queries") {
+        read_bool(node, "dnstap.client_queries", d.client_queries);
+      } else if (name == "client_responses") {
+        read_bool(node, "dnstap.client_responses", d.client_responses);
+      } else if (name == "forwarder_queries") {
+        read_bool(node, "dnstap.forwarder_queries", d.forwarder_queries);
+      } else if (name == "forwarder_responses") {
+        read_bool(node, "dnstap.forwarder_responses", d.forwarder_responses);
+      } else {
+        unknown_key(key, "dnstap", node);
+      }
+    }
+    if (socket_node != nullptr && tcp_node != nullptr) {
+      const toml::node* later =
+          socket_node->source().begin.line > tcp_node->source().begin.line ? socket_node : tcp_node;
+      error(later->source(), later == socket_node ? "dnstap.socket" : "dnstap.tcp",
+            "set either socket or tcp, not both: the proxy writes to one collector");
+    } else if (table.get("socket") == nullptr && table.get("tcp") == nullptr) {
+      warning(table.source(), "dnstap",
+              "neither socket nor tcp is set: no dnstap messages are written");
+    }
+  }
+
+  void check_control(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      if (key.str() == "socket") {
+        const auto* text = node.as_string();
+        if (text == nullptr || (!text->get().empty() && text->get().front() != '/')) {
+          expected(node, "control.socket",
+                   R"(an absolute path for the control socket, e.g. )"
+                   R"("/run/dnssec-proxy/control.sock", or "" for none)");
+          continue;
+        }
+        config_.control_socket = text->get();
+        config_.control_socket_configured = true;
+      } else {
+        unknown_key(key, "control", node);
+      }
+    }
+  }
+
+  // [dnssec] negative_trust_anchors: domain names, or tables { zone = NAME, until = TIME }
+  // (RFC 7646 §2: an anchor is temporary, so it may carry its end).
+  void read_negative_anchors(const toml::node& node) {
+    constexpr std::string_view kKey = "dnssec.negative_trust_anchors";
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+      expected(node, kKey,
+               R"(an array of domain names, e.g. ["broken.example"], or of tables )"
+               R"({ zone = "broken.example", until = "2027-01-01T00:00:00Z" })");
+      return;
+    }
+    constexpr std::string_view kName =
+        "a domain name other than the root (letters, digits, '-', '_'; labels of 1-63 "
+        "octets), e.g. \"broken.example\"";
+    std::vector<NegativeTrustAnchor> anchors;
+    bool all_valid = true;
+    for (size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string element_key = std::string(kKey) + "[" + std::to_string(i) + "]";
+      NegativeTrustAnchor nta;
+      bool valid = true;
+      if (const auto* plain = element.as_string()) {
+        const std::optional<std::string> name = normalize_domain_name(plain->get());
+        if (!name) {
+          expected(element, element_key, kName);
+          all_valid = false;
+          continue;
+        }
+        nta.zone = *name;
+      } else if (const auto* table = element.as_table()) {
+        bool has_zone = false;
+        for (auto&& [k, value] : *table) {
+          const std::string full = element_key + "." + std::string(k.str());
+          if (k.str() == "zone") {
+            const auto* text = value.as_string();
+            const std::optional<std::string> name =
+                text ? normalize_domain_name(text->get()) : std::nullopt;
+            if (!name) {
+              expected(value, full, kName);
+              valid = false;
+            } else {
+              nta.zone = *name;
+              has_zone = true;
+            }
+          } else if (k.str() == "until") {
+            std::optional<int64_t> until;
+            if (const auto* written = value.as_string()) {
+              until = parse_utc_time(written->get());
+            } else if (const auto* when = value.as_date_time()) {
+              const toml::date_time& dt = when->get();
+              if (dt.offset) {
+                until = parse_utc_time([&] {
+                  char buf[32];
+                  std::snprintf(buf, sizeof buf, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+                                unsigned{dt.date.year}, unsigned{dt.date.month},
+                                unsigned{dt.date.day}, unsigned{dt.time.hour},
+                                unsigned{dt.time.minute}, unsigned{dt.time.second});
+                  return std::string(buf);
+                }());
+                if (until) *until -= int64_t{dt.offset->minutes} * 60;
+              }
+            }
+            if (!until) {
+              expected(value, full,
+                       R"(a UTC time, "2027-01-01T00:00:00Z" or a TOML date-time with an )"
+                       R"(offset (2027-01-01T00:00:00Z))");
+              valid = false;
+            } else {
+              nta.until = *until;
+            }
+          } else {
+            error(k.source(), full, "unknown key (expected one of: zone, until)");
+            valid = false;
+          }
+        }
+        if (valid && !has_zone) {
+          error(table->source(), element_key + ".zone", R"(missing: e.g. zone = "broken.example")");
+          valid = false;
+        }
+      } else {
+        expected(element, element_key,
+                 std::string(kName) + R"(, or a table { zone = "...", until = "..." })");
+        all_valid = false;
+        continue;
+      }
+      for (const NegativeTrustAnchor& other : anchors) {
+        if (valid && other.zone == nta.zone) {
+          error(element.source(), element_key,
+                "expected each domain once, got " + nta.zone + " again");
+          valid = false;
+        }
+      }
+      all_valid = all_valid && valid;
+      if (valid) anchors.push_back(std::move(nta));
+    }
+    if (all_valid) config_.negative_trust_anchors = std::move(anchors);
+  }
+
   void check_limits(const toml::table& table) {
     struct LimitSpec {
       std::string_view key;
@@ -475,6 +674,50 @@ class Checker {
     }
     if (all_valid) out = std::move(names);
     return all_valid;
+  }
+
+  // [local]: records (strings; their syntax is checked where they are parsed, by the proxy
+  // with resolver/local/, naming the `where` kept here), hosts_file, ttl.
+  void check_local(const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      if (key.str() == "records") {
+        const auto* array = node.as_array();
+        if (array == nullptr) {
+          expected(node, "local.records",
+                   R"(an array of records, e.g. ["printer.home.arpa. 300 A 192.168.1.20"])");
+          continue;
+        }
+        std::vector<LocalRecordEntry> records;
+        bool valid = true;
+        for (size_t i = 0; i < array->size(); ++i) {
+          const toml::node& item = *array->get(i);
+          const std::string full = "local.records[" + std::to_string(i) + "]";
+          const auto* text = item.as_string();
+          if (text == nullptr || text->get().empty()) {
+            expected(
+                item, full,
+                R"(a record in zone-file syntax, e.g. "printer.home.arpa. 300 A 192.168.1.20")");
+            valid = false;
+            continue;
+          }
+          records.push_back({text->get(), std::string(source_) + ":" +
+                                              std::to_string(item.source().begin.line) + ": " +
+                                              full});
+        }
+        if (valid) config_.local.records = std::move(records);
+      } else if (key.str() == "hosts_file") {
+        const auto* path = node.as_string();
+        if (path == nullptr || path->get().empty()) {
+          expected(node, "local.hosts_file", "a file path (a non-empty string)");
+        } else {
+          config_.local.hosts_file = path->get();
+        }
+      } else if (key.str() == "ttl") {
+        read_integer(node, "local.ttl", 0, 86400, " (seconds)", config_.local.ttl);
+      } else {
+        unknown_key(key, "local", node);
+      }
+    }
   }
 
   // [[forward]]: zone, servers, dnssec; each zone once.

@@ -31,6 +31,22 @@ FetchFailure to_failure(UpstreamStatus s) {
 
 }  // namespace
 
+std::vector<resolver::UpstreamProbeView> probe_views(
+    const UpstreamBoard& board, const std::vector<config::UpstreamServer>& servers) {
+  std::vector<resolver::UpstreamProbeView> views;
+  const auto rows = board.rows();
+  for (const config::UpstreamServer& server : servers) {
+    const std::string name = servers_text({server});  // as UpstreamProber names it
+    for (const UpstreamBoard::Row& row : rows) {
+      const UpstreamHealth health = row.counters->health.load(std::memory_order_relaxed);
+      if (row.name != name || health == UpstreamHealth::Unknown) continue;
+      views.push_back({name, std::string(to_string(health)), row.evidence});
+      break;
+    }
+  }
+  return views;
+}
+
 ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anchors) {
   ExplainSetup s;
   s.upstreams = cfg.upstreams;
@@ -40,10 +56,8 @@ ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anc
   s.query_timeout_ms = cfg.query_timeout_ms;
   s.limits = validation_limits(cfg.limits);  // the same work bounds as the daemon
   s.anchors = std::move(anchors);
-  // As proxy/pipeline/server.cc reads them (config/ has checked that each is a name).
-  for (const auto& text : cfg.negative_trust_anchors) {
-    if (auto name = resolver::Name::from_text(text)) s.negative_anchors.push_back(*name);
-  }
+  s.negative_anchors = negative_anchors(cfg, &s.insecure_why);  // as the daemon's Server
+  s.forwards = cfg.forwards;
   return s;
 }
 
@@ -57,6 +71,7 @@ std::string ExplainRun::start() {
   uv_timer_init(loop_, &timer_);
   timer_.data = this;
   timer_open_ = true;
+  upstreams_.resize(setup_.forwards.size() + 1);
   auto made = make_upstream(
       loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); },
       {setup_.upstreams, setup_.upstream_timeout_ms, setup_.upstream_attempts, setup_.tls_ca_file});
@@ -64,15 +79,41 @@ std::string ExplainRun::start() {
     done_ = true;
     return made.error();
   }
-  upstream_ = std::move(*made);
+  upstreams_[0] = std::move(*made);
   uv_timer_start(
       &timer_,
       [](uv_timer_t* t) { static_cast<ExplainRun*>(t->data)->fail(FetchFailure::Deadline); },
       setup_.query_timeout_ms, 0);
   pending_ = question_.name.to_string() + " " + resolver::to_string(question_.type);
   now_ = wall_clock_now();  // again when the answer arrives: the validation's clock
-  upstream_->send(resolver::upstream_query(question_, 0), next_tag_);
+  send(question_);
   return "";
+}
+
+size_t ExplainRun::route_of(const resolver::Question& q) const {
+  resolver::Name parent;
+  const auto zone = forward_zone_of(routing_name(q, parent), setup_.forwards);
+  return zone ? *zone + 1 : 0;
+}
+
+void ExplainRun::send(const resolver::Question& q) {
+  const size_t route = route_of(q);
+  if (!upstreams_[route]) {
+    auto made = make_upstream(loop_, [this](UpstreamReply&& r) { on_reply(std::move(r)); },
+                              {servers_of(route), setup_.upstream_timeout_ms,
+                               setup_.upstream_attempts, setup_.tls_ca_file});
+    if (!made) {
+      failure_detail_ = "[[forward]] zone " + setup_.forwards[route - 1].zone + ": " + made.error();
+      fail(FetchFailure::Unreachable);
+      return;
+    }
+    upstreams_[route] = std::move(*made);
+  }
+  if (route != 0) {
+    LOG_DEBUG("explain: " << q.name.to_string() << " " << resolver::to_string(q.type)
+                          << " goes to the forward zone " << setup_.forwards[route - 1].zone);
+  }
+  upstreams_[route]->send(resolver::upstream_query(q, 0), next_tag_);
 }
 
 void ExplainRun::on_reply(UpstreamReply&& reply) {
@@ -108,8 +149,7 @@ void ExplainRun::advance(resolver::Step step) {
     LOG_DEBUG("explain: fetching " << need->name.to_string() << " "
                                    << resolver::to_string(need->type));
     pending_ = resolver::to_string(need->type) + " " + need->name.to_string();
-    resolver::Question q{need->name, need->type, resolver::RRClass::IN};
-    upstream_->send(resolver::upstream_query(q, 0), next_tag_);
+    send(resolver::Question{need->name, need->type, resolver::RRClass::IN});
     return;
   }
   verdict_ = std::get<resolver::Finished>(step).verdict;
@@ -132,12 +172,21 @@ void ExplainRun::finish() {
 void ExplainRun::shut_upstream() {
   if (upstream_shut_) return;
   upstream_shut_ = true;
-  const auto closed = [this] {
+  for (auto& u : upstreams_) {
+    if (u) ++upstreams_closing_;
+  }
+  if (upstreams_closing_ == 0) {  // start() failed: there was nothing to open
     upstream_closed_ = true;
-    maybe_closed();
-  };
-  if (!upstream_) return closed();  // start() failed: there was nothing to open
-  upstream_->shutdown(closed);
+    return maybe_closed();
+  }
+  for (auto& u : upstreams_) {
+    if (!u) continue;
+    u->shutdown([this] {
+      if (--upstreams_closing_ > 0) return;
+      upstream_closed_ = true;
+      maybe_closed();
+    });
+  }
 }
 
 void ExplainRun::deliver() {
@@ -150,7 +199,18 @@ resolver::Report ExplainRun::report() const {
   resolver::ExplainInput in;
   in.question = question_;
   in.now = now_;
-  in.upstreams = servers_text(setup_.upstreams);
+  // The servers the question went to: a forward zone's, or [upstream]'s.
+  const size_t route = route_of(question_);
+  const std::vector<config::UpstreamServer>& servers = servers_of(route);
+  in.upstreams = servers_text(servers);
+  if (route != 0) {
+    const config::ForwardZone& f = setup_.forwards[route - 1];
+    if (auto zone = resolver::Name::from_text(f.zone)) {
+      in.forward = resolver::ExplainForward{*zone, f.dnssec == config::ForwardDnssec::Validate
+                                                       ? resolver::ForwardPolicy::Validate
+                                                       : resolver::ForwardPolicy::Insecure};
+    }
+  }
   in.answer = answer_ ? &*answer_ : nullptr;
   in.evidence = validation_ ? &validation_->evidence() : nullptr;
   in.verdict = verdict_;
@@ -159,9 +219,10 @@ resolver::Report ExplainRun::report() const {
   in.failed_query = verdict_ ? std::string() : pending_;
   in.query_timeout_ms = setup_.query_timeout_ms;
   in.nsec3_iteration_limit = setup_.limits.max_nsec3_iterations;
-  if (!setup_.upstreams.empty()) {
-    const auto& first = setup_.upstreams.front().endpoint;
-    const config::UpstreamServer& server = setup_.upstreams.front();
+  if (route == 0) in.probes = setup_.probes;  // only [upstream]'s servers are probed
+  if (!servers.empty()) {
+    const auto& first = servers.front().endpoint;
+    const config::UpstreamServer& server = servers.front();
     const bool tls = server.protocol == config::UpstreamProtocol::Tls;
     const bool https = server.protocol == config::UpstreamProtocol::Https;
     const uint16_t default_port = tls     ? config::kDotPort
@@ -174,6 +235,11 @@ resolver::Report ExplainRun::report() const {
   if (const resolver::Name* nta =
           resolver::covering_negative_anchor(question_.name, setup_.negative_anchors)) {
     in.negative_anchor = *nta;
+    const size_t i = static_cast<size_t>(nta - setup_.negative_anchors.data());
+    if (i < setup_.insecure_why.size()) {
+      in.insecure_what = setup_.insecure_why[i].what;
+      in.insecure_setting = setup_.insecure_why[i].setting;
+    }
   }
   return resolver::build_report(in);
 }

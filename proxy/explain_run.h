@@ -1,10 +1,11 @@
 // ExplainRun: one explain validation driven on a libuv loop, shared by the explain command
 // (on a loop of its own) and the daemon's explain service (on the daemon's loop): the
-// question upstream (DO=1, CD=1) over a c-ares channel of its own, then each DS and DNSKEY
-// the resolver::Validation asks for, until a verdict, an upstream failure or
-// query_timeout_ms; then the report of resolver/explain/explain.h. Its KeyCache is private and
-// starts empty, so the report shows the whole chain from the trust anchor down, and the
-// daemon's caches are neither used nor changed.
+// question upstream (DO=1, CD=1) over channels of its own, routed through the [[forward]]
+// zones as the daemon routes (proxy/split_dns.h: a forward zone's questions to its servers,
+// its DS to the parent's), then each DS and DNSKEY the resolver::Validation asks for, until a
+// verdict, an upstream failure or query_timeout_ms; then the report of resolver/explain/explain.h.
+// Its KeyCache is private and starts empty, so the report shows the whole chain from the trust
+// anchor down, and the daemon's caches are neither used nor changed.
 #pragma once
 
 #include <uv.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "proxy/split_dns.h"
 #include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/explain/explain.h"
@@ -37,11 +39,24 @@ struct ExplainSetup {
   uint32_t query_timeout_ms = 5000;
   resolver::Limits limits{};
   resolver::TrustAnchors anchors{};
-  std::vector<resolver::Name> negative_anchors{};  // RFC 7646, [dnssec] negative_trust_anchors
+  // What the daemon does not validate (proxy/split_dns.h negative_anchors): negative trust
+  // anchors, insecure forward zones, private zones; insecure_why[i] says why for [i].
+  std::vector<resolver::Name> negative_anchors{};
+  std::vector<InsecureWhy> insecure_why{};
+  std::vector<config::ForwardZone> forwards{};  // [[forward]]: split DNS
+  // What the daemon's probes found of the [upstream] servers (probe_views()); empty for the
+  // explain command run on its own, which has no probes.
+  std::vector<resolver::UpstreamProbeView> probes{};
 };
 
-// The configuration's upstreams, timeouts, [limits] and negative trust anchors, with
-// `anchors` (the configured ones, or those of the RFC 5011 state).
+// The probes' last verdicts (proxy/upstream/probe.h) on `servers`, as the board has them;
+// servers never probed are left out.
+std::vector<resolver::UpstreamProbeView> probe_views(
+    const UpstreamBoard& board, const std::vector<config::UpstreamServer>& servers);
+
+// The configuration's upstreams, forward zones, timeouts, [limits] and what is not validated
+// (as the daemon: proxy/split_dns.h), with `anchors` (the configured ones, or those of the
+// RFC 5011 state).
 ExplainSetup explain_setup(const config::Config& cfg, resolver::TrustAnchors anchors);
 
 class ExplainRun {
@@ -61,6 +76,14 @@ class ExplainRun {
 
  private:
   void on_reply(UpstreamReply&& reply);
+  // Sends `q` to the servers that answer it (split DNS); fails the run when their channel
+  // cannot be set up.
+  void send(const resolver::Question& q);
+  // Which upstream answers `q`: 0 for [upstream], 1 + i for setup_.forwards[i].
+  size_t route_of(const resolver::Question& q) const;
+  const std::vector<config::UpstreamServer>& servers_of(size_t route) const {
+    return route == 0 ? setup_.upstreams : setup_.forwards[route - 1].servers;
+  }
   void advance(resolver::Step step);
   void fail(resolver::FetchFailure f);
   void finish();  // from any callback: the report is built and delivered from the timer
@@ -73,8 +96,10 @@ class ExplainRun {
   ExplainSetup setup_;
   resolver::Question question_;
   Done done_cb_;
-  std::unique_ptr<Upstream> upstream_;  // made by start()
-  uv_timer_t timer_{};                  // the query deadline, then the report's delivery
+  // By route (route_of): [0] made by start(), a forward zone's when first needed.
+  std::vector<std::unique_ptr<Upstream>> upstreams_;
+  size_t upstreams_closing_ = 0;  // shut down, not closed yet
+  uv_timer_t timer_{};            // the query deadline, then the report's delivery
   bool timer_open_ = false;
   bool timer_closed_ = false;
   bool upstream_shut_ = false;

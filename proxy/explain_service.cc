@@ -142,15 +142,11 @@ void ExplainService::trace(const resolver::Question& question, resolver::Explain
 
 std::string ExplainService::start_run(const resolver::Question& question, const DaemonState& state,
                                       Deliver deliver) {
-  ExplainSetup setup;
-  setup.upstreams = state.config.upstreams;
-  setup.tls_ca_file = state.config.tls_ca_file;
-  setup.upstream_timeout_ms = state.config.upstream_timeout_ms;
-  setup.upstream_attempts = state.config.upstream_attempts;
-  setup.query_timeout_ms = state.config.query_timeout_ms;
+  // The daemon's upstreams, forward zones and what it does not validate (explain_setup reads
+  // them from its configuration as Server does), its live anchors and limits.
+  ExplainSetup setup = explain_setup(state.config, state.anchors);
   setup.limits = state.limits;
-  setup.anchors = state.anchors;
-  setup.negative_anchors = state.negative_anchors;
+  setup.probes = probe_views(state.upstreams, setup.upstreams);
   const uint64_t id = next_id_++;
   auto run = std::make_unique<ExplainRun>(
       loop_, std::move(setup), question,

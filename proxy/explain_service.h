@@ -54,12 +54,13 @@ struct ClientAddresses {
 std::optional<resolver::ExtendedError> explain_refusal(resolver::Transport transport,
                                                        const ClientAddresses& client);
 
-// What the daemon validates with now (references into the Server, read per request).
+// What the daemon validates with now (references into the Server, read per request). What
+// it does not validate and its forward zones come from `config` (proxy/split_dns.h).
 struct DaemonState {
   const config::Config& config;
   const resolver::TrustAnchors& anchors;
   const resolver::Limits& limits;
-  const std::vector<resolver::Name>& negative_anchors;
+  const UpstreamBoard& upstreams;  // the probes' verdicts, shown in the report
 };
 
 // What trace() gives back: the rendered report, or why there is none.

@@ -6,13 +6,17 @@
 // once. Sockets systemd passes replace [server] listen; systemd hears READY=1, STOPPING=1,
 // RELOADING=1 and WATCHDOG=1 (Type=notify). After binding, it drops to [server] user/group;
 // with [dnssec] trust_anchor_state, RFC 5011 keeps the root anchor.
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,17 +30,24 @@
 #include "proxy/anchor_updater.h"
 #include "proxy/clock.h"
 #include "proxy/clock_watch.h"
+#include "proxy/control/control_command.h"
+#include "proxy/control/control_listener.h"
+#include "proxy/control/control_service.h"
+#include "proxy/dnstap/writer.h"
 #include "proxy/explain.h"
 #include "proxy/health.h"
 #include "proxy/health_check.h"
 #include "proxy/listen/metrics_listener.h"
+#include "proxy/local_data_watch.h"
 #include "proxy/log.h"
+#include "proxy/negative_anchors.h"
 #include "proxy/pages/pages.h"
 #include "proxy/pipeline/server.h"
 #include "proxy/privileges.h"
 #include "proxy/sd_notify.h"
 #include "proxy/socket_activation.h"
 #include "proxy/stats.h"
+#include "proxy/upstream/probe.h"
 #include "proxy/workers.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/explain/vocabulary.h"  // format_duration
@@ -102,8 +113,12 @@ struct Daemon {
   proxy::Workers* workers = nullptr;  // the other event loops
   proxy::Shared* caches = nullptr;
   proxy::AnchorUpdater* updater = nullptr;  // stopped with the server, when there is one
-  config::CommandLine command_line;         // flags still override the file on reload
-  config::Config config;                    // as last applied
+  // Probes the [upstream] servers for DNSSEC breakage (proxy/upstream/probe.h), when there
+  // are trust anchors to validate from.
+  std::optional<proxy::UpstreamProber> prober;
+  proxy::LocalDataWatch* local = nullptr;  // [local]: the table and the hosts file's watch
+  config::CommandLine command_line;        // flags still override the file on reload
+  config::Config config;                   // as last applied
   int64_t start_time = 0;
   std::unique_ptr<proxy::MetricsListener> metrics;
   std::vector<std::unique_ptr<proxy::MetricsListener>> retired_metrics;  // closing
@@ -115,6 +130,14 @@ struct Daemon {
   uv_timer_t clock_timer{};  // the wall clock, looked at once a second (clock_watch.h)
   bool clock_open = false;
   int64_t time_file_written_ms = 0;  // monotonic; [dnssec] time_file is rewritten hourly
+  bool hotspot_on = false;           // as last seen by observe_hotspot()
+  // RFC 7646 negative trust anchors with their ends (configured and added by control),
+  // looked at once a second; and `dnssec-proxy control` ([control] socket).
+  proxy::NegativeAnchors ntas;
+  uv_timer_t nta_timer{};
+  bool nta_open = false;
+  std::unique_ptr<proxy::ControlService> control_service;
+  std::unique_ptr<proxy::ControlListener> control;
 
   // Readiness (proxy/health.h) and systemd (proxy/sd_notify.h).
   proxy::SdNotify notify;
@@ -200,7 +223,10 @@ struct Daemon {
     server->stop();
     workers->stop();
     if (updater != nullptr) updater->stop();
+    if (prober) prober->stop();
+    if (local != nullptr) local->stop();
     set_metrics(loop, std::nullopt);
+    if (control) control->close();
     close_signals();
   }
   // SIGTERM: /ready says 503 at once (draining), queries are still answered for [server]
@@ -258,7 +284,7 @@ struct Daemon {
       auto* d = static_cast<Daemon*>(s->data);
       // systemd 253 (Type=notify-reload): RELOADING=1 with the monotonic time, then READY=1.
       d->tell_systemd("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(proxy::monotonic_usec()));
-      d->reload(s->loop);
+      (void)d->reload(s->loop, "SIGHUP");
       if (d->ready_sent && !d->draining) d->tell_systemd("READY=1");
     };
     auto on_dump = [](uv_signal_t* s, int) {
@@ -282,7 +308,7 @@ struct Daemon {
     for (auto [timer, open] :
          {std::pair{&history_timer, &history_open}, std::pair{&ready_timer, &ready_timer_open},
           std::pair{&watchdog_timer, &watchdog_open}, std::pair{&drain_timer, &drain_open},
-          std::pair{&clock_timer, &clock_open}}) {
+          std::pair{&clock_timer, &clock_open}, std::pair{&nta_timer, &nta_open}}) {
       if (!*open) continue;
       *open = false;
       uv_close(reinterpret_cast<uv_handle_t*>(timer), nullptr);
@@ -308,7 +334,33 @@ struct Daemon {
         &clock_timer, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->observe_clock(); }, 1000,
         1000);
   }
+  // Hotspot mode (issue 18): validation suspended for `ms` (0: ended now), for a captive
+  // portal's login. The caches are emptied first, so that no bogus verdict cached before
+  // keeps the portal away; nothing is cached while it lasts (answers_leave.cc).
+  std::string set_hotspot(uint64_t ms) {
+    const uint64_t now = proxy::monotonic_ms();
+    if (ms == 0) {
+      caches->hotspot_until_ms.store(0, std::memory_order_relaxed);
+      observe_hotspot();
+      return "hotspot mode off: validating";
+    }
+    const size_t dropped = caches->flush_caches();
+    caches->hotspot_until_ms.store(now + ms, std::memory_order_relaxed);
+    hotspot_on = true;
+    const std::string words = "validation suspended for " +
+                              resolver::format_duration(static_cast<int64_t>(ms / 1000)) +
+                              " (hotspot mode; emptied the caches: " + std::to_string(dropped) +
+                              " entries); it resumes by itself";
+    LOG_WARN("hotspot: " << words);
+    return words;
+  }
+  void observe_hotspot() {
+    const bool on = caches->hotspot(proxy::monotonic_ms());
+    if (hotspot_on && !on) LOG_WARN("hotspot: mode ended, validating again");
+    hotspot_on = on;
+  }
   void observe_clock() {
+    observe_hotspot();
     const proxy::ClockReading r = proxy::read_clock();
     proxy::ClockWatch& clock = caches->clock;
     const proxy::ClockChange c = clock.observe(r);
@@ -381,32 +433,39 @@ struct Daemon {
     g.event_loops_stuck = proxy::count_stuck_loops(beats, proxy::monotonic_ms());
     return g;
   }
-  // The dashboard's upstream table: each server the board has (plain lists as one row),
-  // then the configured servers no loop has asked yet.
+  // The dashboard's upstream table: each server the board has, then the configured
+  // servers no loop has set up yet.
   std::vector<proxy::UpstreamRow> upstream_rows() const {
     std::vector<proxy::UpstreamRow> rows;
     std::set<std::string> seen;
     for (const auto& r : caches->upstreams.rows()) {
       const proxy::ServerCounters& c = *r.counters;
       auto load = [](const auto& v) { return v.load(std::memory_order_relaxed); };
-      rows.push_back(
-          {r.name, r.transport, load(c.queries), load(c.answered),
-           load(c.timeouts) + load(c.unreachable) + load(c.server_failed) + load(c.bad_replies),
-           load(c.srtt_us), load(c.last_answer_unix), load(c.last_failure_unix), r.last_failure});
-      for (size_t at = 0; at <= r.name.size();) {  // a plain list names its servers by ','
-        const size_t comma = std::min(r.name.find(',', at), r.name.size());
-        seen.insert(r.name.substr(at, comma - at));
-        at = comma + 1;
-      }
+      proxy::UpstreamRow row;
+      row.name = r.name;
+      row.transport = r.transport;
+      row.queries = load(c.queries);
+      row.answered = load(c.answered);
+      row.timeouts = load(c.timeouts);
+      row.unreachable = load(c.unreachable);
+      row.server_failed = load(c.server_failed);
+      row.bad_replies = load(c.bad_replies);
+      row.failed = row.timeouts + row.unreachable + row.server_failed + row.bad_replies;
+      row.srtt_us = load(c.srtt_us);
+      row.last_answer = load(c.last_answer_unix);
+      row.last_failure = load(c.last_failure_unix);
+      row.last_failure_text = r.last_failure;
+      row.dnssec = proxy::to_string(load(c.health));
+      row.dnssec_evidence = r.evidence;
+      rows.push_back(std::move(row));
+      seen.insert(r.name);
     }
     for (const auto& u : config.upstreams) {
       const std::string name = config::to_string(u);
       if (seen.count(name) != 0) continue;
       proxy::UpstreamRow row;
       row.name = name;
-      row.transport = u.protocol == config::UpstreamProtocol::Plain ? "plain"
-                      : u.protocol == config::UpstreamProtocol::Tls ? "tls"
-                                                                    : "https";
+      row.transport = proxy::transport_label(u);
       rows.push_back(std::move(row));
     }
     return rows;
@@ -474,15 +533,22 @@ struct Daemon {
                                           << "/metrics, the dashboard on / and /explain");
     return "";
   }
-  // SIGHUP: read the configuration again and apply what can change at run time. A file
-  // with errors changes nothing: the proxy keeps running as it was.
-  void reload(uv_loop_t* loop) {
-    LOG_INFO("SIGHUP: reloading the configuration");
+  // SIGHUP (and `dnssec-proxy control reload`): read the configuration again and apply
+  // what can change at run time. A file with errors changes nothing: the proxy keeps running
+  // as it was. Returns "" or the errors (one per line); `said` gets the warnings.
+  std::string reload(uv_loop_t* loop, std::string_view why,
+                     std::vector<std::string>* said = nullptr) {
+    LOG_INFO(why << ": reloading the configuration");
     auto loaded = config::load(command_line);
     auto fail = [this](const std::vector<std::string>& errors) {
-      for (const auto& e : errors) LOG_ERROR("reload: " << e);
+      std::string all;
+      for (const auto& e : errors) {
+        LOG_ERROR("reload: " << e);
+        all += (all.empty() ? "" : "\n") + e;
+      }
       LOG_ERROR("reload failed: still running with the previous configuration");
       ++server->stats().reload_failures;
+      return all;
     };
     if (!loaded.ok()) return fail(loaded.errors);
     for (const auto& w : loaded.warnings) LOG_WARN("reload: " << w);
@@ -506,6 +572,11 @@ struct Daemon {
       if (!loaded_anchors) return fail({loaded_anchors.error()});
       anchors = std::move(*loaded_anchors);
     }
+    // [local] last of what can fail: a bad record keeps everything as it was.
+    const bool local_changed = !(next.local == config.local);
+    if (local_changed && local != nullptr) {
+      if (auto err = local->configure(next.local); !err.empty()) return fail({err});
+    }
     proxy::set_log_level(next.log_level);
     if (next.clock != config.clock || next.time_file != config.time_file) {
       LOG_WARN("reload: [dnssec] clock and time_file take effect at the next restart");
@@ -516,6 +587,21 @@ struct Daemon {
       LOG_WARN("reload: [server] threads takes effect at the next restart");
       next.threads = config.threads;
     }
+    if (next.control_socket != config.control_socket) {
+      LOG_WARN("reload: [control] socket takes effect at the next restart");
+      next.control_socket = config.control_socket;
+      next.control_socket_configured = config.control_socket_configured;
+    }
+    // The file's negative trust anchors replace the configured ones; those added by
+    // control stay (proxy/negative_anchors.h).
+    for (const auto& e :
+         ntas.set_configured(next.negative_trust_anchors, proxy::wall_clock_now())) {
+      LOG_WARN("reload: negative trust anchor " << e.zone << " expired at "
+                                                << resolver::format_utc(*e.until)
+                                                << ": not used (remove it from [dnssec] "
+                                                   "negative_trust_anchors)");
+    }
+    next.negative_trust_anchors = ntas.in_force();
     // Loop 0 first: it checks that new ports are free before the others share them.
     std::vector<std::string> problems = server->reload(next, anchors);
     workers->post_all([next, anchors](proxy::Server& s) {
@@ -528,18 +614,132 @@ struct Daemon {
         problems.push_back(err);
       }
     }
+    if (prober && proxy::UpstreamSettings::of(next) != proxy::UpstreamSettings::of(config)) {
+      if (auto err = prober->reconfigure(proxy::UpstreamSettings::of(next)); !err.empty()) {
+        problems.push_back("upstream probes: " + err);
+      }
+    }
     for (const auto& p : problems) LOG_WARN("reload: " << p);
+    if (local_changed) server->check_local_data();  // with the new upstreams and forwards
+    if (said != nullptr) *said = problems;
     ++server->stats().reloads;
     LOG_INFO("reloaded the configuration (" << next.source << ")"
                                             << (problems.empty() ? "" : " with warnings"));
     config = std::move(next);
+    return "";
+  }
+  // The negative trust anchors in force go to every loop (the path a reload takes). The
+  // workers first, waited for (at most 2 s): when `control nta` replies, every loop
+  // validates with the new list, and loop 0 drops the stale answers after the workers
+  // stopped making them.
+  void apply_ntas() {
+    std::vector<config::NegativeTrustAnchor> list = ntas.in_force();
+    config.negative_trust_anchors = list;
+    struct Done {
+      std::mutex mu;
+      std::condition_variable cv;
+      size_t count = 0;
+    };
+    auto done = std::make_shared<Done>();
+    workers->post_all([list, done](proxy::Server& s) {
+      s.set_negative_trust_anchors(list);
+      std::lock_guard lock(done->mu);
+      ++done->count;
+      done->cv.notify_all();
+    });
+    {
+      std::unique_lock lock(done->mu);
+      const size_t all = workers->size();
+      if (!done->cv.wait_for(lock, std::chrono::seconds(2), [&] { return done->count == all; })) {
+        LOG_WARN("negative trust anchors: " << all - done->count << " of " << all
+                                            << " worker loops have not applied the change yet "
+                                               "(stuck?); they will when they run");
+      }
+    }
+    server->set_negative_trust_anchors(std::move(list));
+  }
+  // RFC 7646 §2: an NTA ends. Once a second: those whose time is up are logged and gone.
+  void expire_ntas() {
+    const auto expired = ntas.expire(proxy::wall_clock_now());
+    for (const auto& e : expired) {
+      LOG_WARN("negative trust anchor " << e.zone << " expired (" << proxy::to_string(e.source)
+                                        << ", until " << resolver::format_utc(*e.until)
+                                        << "): answers at or below it are validated again");
+    }
+    if (!expired.empty()) apply_ntas();
+  }
+  void watch_ntas(uv_loop_t* loop) {
+    uv_timer_init(loop, &nta_timer);
+    nta_timer.data = this;
+    nta_open = true;
+    uv_timer_start(
+        &nta_timer, [](uv_timer_t* t) { static_cast<Daemon*>(t->data)->expire_ntas(); }, 1000,
+        1000);
+  }
+  // [control] socket: made before privileges are dropped, given to the proxy's account.
+  // "" or why it cannot be (only when the file names the socket: the default one is
+  // skipped, with a line in the log, when its directory is missing or it is in use).
+  std::string start_control(uv_loop_t* loop, const std::optional<proxy::Account>& account) {
+    const std::string& path = config.control_socket;
+    if (path.empty()) {
+      LOG_INFO("no control socket ([control] socket = \"\")");
+      return "";
+    }
+    if (!config.control_socket_configured) {
+      const std::string dir = path.substr(0, path.rfind('/'));
+      if (access(dir.c_str(), F_OK) != 0) {
+        LOG_INFO("no control socket: "
+                 << dir
+                 << " does not exist (systemd makes it with "
+                    "RuntimeDirectory=dnssec-proxy; or set [control] socket)");
+        return "";
+      }
+    }
+    proxy::ControlWiring w;
+    w.shared = caches;
+    w.ntas = &ntas;
+    w.now = [] { return proxy::wall_clock_now(); };
+    w.apply_ntas = [this] { apply_ntas(); };
+    w.reload = [this, loop](std::vector<std::string>& said) {
+      return reload(loop, "control", &said);
+    };
+    w.prometheus = [this] { return render_metrics(); };
+    w.forwards = [this] { return config.forwards; };
+    w.upstreams = [this] { return upstream_rows(); };
+    w.hotspot = [this](uint64_t ms) { return set_hotspot(ms); };
+    control_service = std::make_unique<proxy::ControlService>(std::move(w));
+    control = std::make_unique<proxy::ControlListener>(
+        loop, [this](std::string_view line) { return control_service->handle(line); });
+    std::optional<uid_t> uid;
+    std::optional<gid_t> gid;
+    if (account) {
+      uid = account->uid;
+      gid = account->gid;
+    }
+    if (auto err = control->start(path, uid, gid); !err.empty()) {
+      if (config.control_socket_configured) return err;
+      LOG_WARN(err << "; running without a control socket");
+      control->close();
+      return "";
+    }
+    LOG_INFO("control socket " << path << " (dnssec-proxy control; mode 0660"
+                               << (account ? ", owned by " + account->name : std::string()) << ")");
+    return "";
   }
 };
 
 // The commands that do not start the daemon (explain, --help, --version, --health-check,
 // usage errors): their exit status, or nullopt when the daemon is to run.
-std::optional<int> run_other_command(const config::CommandLineResult& cl,
-                                     const proxy::ExplainOptions& explain_options) {
+std::optional<int> run_other_command(
+    const config::CommandLineResult& cl, const proxy::ExplainOptions& explain_options,
+    const std::optional<std::vector<std::string>>& control_arguments) {
+  if (control_arguments && proxy::is_control(cl.command_line)) {
+    if (!cl.ok()) {
+      for (const auto& e : cl.errors) std::cerr << "dnssec-proxy: " << e << "\n";
+      return proxy::kControlUsage;
+    }
+    return proxy::run_control(cl.command_line, *control_arguments);
+  }
   if (!cl.ok()) {
     for (const auto& e : cl.errors) std::cerr << "dnssec-proxy: " << e << "\n";
     return proxy::is_explain(cl.command_line) ? proxy::kExplainUsageError : kExitUsage;
@@ -600,6 +800,12 @@ std::variant<Prepared, int> prepare(const config::CommandLine& command_line) {
     std::cerr << "dnssec-proxy: " << loaded_anchors.error() << "\n";
     return kExitConfig;
   }
+  // [local] records are parsed here too, so that --check-config and a failed start name a
+  // bad one (the hosts file is read when serving starts: its problems are warnings).
+  if (auto local = proxy::build_local_data({cfg.local.records, "", cfg.local.ttl}); !local) {
+    std::cerr << "dnssec-proxy: " << local.error() << "\n";
+    return kExitConfig;
+  }
   proxy::AccountResult account = proxy::resolve_account(cfg.user, cfg.group);
   if (!account.error.empty()) {
     std::cerr << "dnssec-proxy: " << cfg.source << ": " << account.error << "\n";
@@ -613,12 +819,64 @@ std::variant<Prepared, int> prepare(const config::CommandLine& command_line) {
   return Prepared{std::move(cfg), std::move(*loaded_anchors), std::move(account)};
 }
 
+// [dnstap]: the writer's I/O thread (it connects to the collector in the background) and
+// what every message says it comes from. nullptr when [dnstap] is off or libfstrm refused
+// (`error` says why).
+std::unique_ptr<proxy::dnstap::Writer> start_dnstap(const config::Config& cfg,
+                                                    proxy::Shared& caches, std::string& error) {
+  if (!cfg.dnstap.enabled()) return nullptr;
+  auto writer = proxy::dnstap::Writer::start(cfg.dnstap, cfg.threads, error);
+  if (!writer) return nullptr;
+  std::string identity = cfg.dnstap.identity;
+  if (identity.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) identity = host;
+  }
+  caches.dnstap_origin = {identity, cfg.dnstap.version.empty()
+                                        ? std::string("dnssec-proxy ") + DNSSEC_PROXY_VERSION
+                                        : cfg.dnstap.version};
+  caches.dnstap = writer.get();
+  const auto& d = cfg.dnstap;
+  LOG_INFO("dnstap: writing " << (d.client_queries ? "CLIENT_QUERY " : "")
+                              << (d.client_responses ? "CLIENT_RESPONSE " : "")
+                              << (d.forwarder_queries ? "FORWARDER_QUERY " : "")
+                              << (d.forwarder_responses ? "FORWARDER_RESPONSE " : "") << "to "
+                              << writer->destination() << " (identity \"" << identity
+                              << "\"; connecting in the background, again every "
+                              << proxy::dnstap::kReopenSeconds
+                              << " s while no collector is there)");
+  if (struct stat st{}; !d.socket.empty() && stat(d.socket.c_str(), &st) != 0) {
+    // libfstrm says nothing about failed connections: say it once here.
+    LOG_WARN("dnstap: no collector listens on " << d.socket << " yet: messages are discarded "
+                                                << "until one does (e.g. fstrm_capture -t "
+                                                << proxy::dnstap::kContentType << " -u " << d.socket
+                                                << " -w FILE)");
+  }
+  return writer;
+}
+
 // The daemon: binds, drops privileges, starts the RFC 5011 updater, and runs the event
 // loops until SIGINT/SIGTERM. Its exit status.
 int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) {
+  // RFC 7646 §2: configured anchors whose time is up are not used.
+  proxy::NegativeAnchors ntas;
+  for (const auto& e :
+       ntas.set_configured(p.config.negative_trust_anchors, proxy::wall_clock_now())) {
+    LOG_WARN("negative trust anchor " << e.zone << " expired at " << resolver::format_utc(*e.until)
+                                      << ": not used (remove it from [dnssec] "
+                                         "negative_trust_anchors)");
+  }
+  p.config.negative_trust_anchors = ntas.in_force();
   const config::Config& cfg = p.config;
   const resolver::TrustAnchors configured = p.anchors;
   proxy::Shared caches(cfg.cache, cfg.limits);
+  std::string dnstap_error;
+  // Before the servers: they queue on it. Destroyed after them (closing waits at most 2 s).
+  const std::unique_ptr<proxy::dnstap::Writer> dnstap = start_dnstap(cfg, caches, dnstap_error);
+  if (!dnstap_error.empty()) {
+    LOG_ERROR(dnstap_error);
+    return kExitConfig;
+  }
   proxy::Workers workers;
   proxy::Server server(loop, cfg, std::move(p.anchors), caches, proxy::LoopRole{0, cfg.threads});
   std::optional<proxy::AnchorUpdater> updater;
@@ -628,6 +886,7 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   daemon.caches = &caches;
   daemon.command_line = command_line;
   daemon.config = cfg;
+  daemon.ntas = std::move(ntas);
   daemon.start_time = proxy::wall_clock_now();
   daemon.notify = proxy::SdNotify::from_environment(static_cast<long>(getpid()));
   // SIGINT/SIGTERM are caught before anything binds, so that a signal that arrives while
@@ -638,7 +897,10 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
     server.stop();
     workers.stop();
     if (updater) updater->stop();
+    if (daemon.prober) daemon.prober->stop();
+    if (daemon.local != nullptr) daemon.local->stop();
     daemon.set_metrics(loop, std::nullopt);
+    if (daemon.control) daemon.control->close();
     daemon.close_signals();
     uv_run(loop, UV_RUN_DEFAULT);
     return kExitConfig;
@@ -654,10 +916,21 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
     return fail_start(err);
   }
   daemon.listeners_bound = true;
+  // [local]: every loop answers the local names from now on; loop 0 watches the hosts file.
+  proxy::LocalDataWatch local(loop, [&server, &workers](proxy::LocalTable table) {
+    workers.post_all([table](proxy::Server& s) { s.set_local_data(table); });
+    server.set_local_data(std::move(table));
+  });
+  daemon.local = &local;
+  if (auto err = local.configure(cfg.local); !err.empty()) return fail_start(err);
   daemon.start_pages(loop);
   if (auto err = daemon.set_metrics(loop, cfg.metrics_listen); !err.empty()) {
     return fail_start(err);
   }
+  if (auto err = daemon.start_control(loop, p.account.account); !err.empty()) {
+    return fail_start(err);
+  }
+  daemon.watch_ntas(loop);
   // The listeners are bound: nothing below needs root.
   if (p.account.account) {
     if (auto err = proxy::drop_privileges(*p.account.account); !err.empty()) {
@@ -679,10 +952,22 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
   LOG_INFO("dnssec-proxy " << DNSSEC_PROXY_VERSION << " ready (configuration: " << cfg.source
                            << ", " << cfg.threads << (cfg.threads == 1 ? " thread)" : " threads)"));
   daemon.updater = updater ? &*updater : nullptr;
+  if (!configured.empty()) {
+    daemon.prober.emplace(loop, caches.upstreams);
+    if (auto err = daemon.prober->start(proxy::UpstreamSettings::of(cfg)); !err.empty()) {
+      return fail_start("upstream probes: " + err);
+    }
+  }
   daemon.anchors_loaded = true;
+  server.check_local_data();  // local names inside signed zones: a warning each
   daemon.start_notify(loop);
   uv_run(loop, UV_RUN_DEFAULT);
   daemon.save_time();
+  if (dnstap && !dnstap->close(proxy::dnstap::Writer::kCloseWait)) {
+    LOG_WARN("dnstap: the collector at " << dnstap->destination()
+                                         << " did not take the last messages in time; stopping "
+                                            "without them");
+  }
   LOG_INFO("stopped");
   return kExitOk;
 }
@@ -691,9 +976,11 @@ int serve(uv_loop_t* loop, Prepared p, const config::CommandLine& command_line) 
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  // `control`'s own flags (--socket, --json, --for) first: the config parser knows none.
+  const auto control_arguments = proxy::take_control_arguments(args);
   const auto explain_options = proxy::take_explain_options(args);  // --json, --no-color
   const auto cl = config::parse_arguments(args);
-  if (auto status = run_other_command(cl, explain_options)) return *status;
+  if (auto status = run_other_command(cl, explain_options, control_arguments)) return *status;
   auto prepared = prepare(cl.command_line);
   if (auto* status = std::get_if<int>(&prepared)) return *status;
   uv_loop_t* loop = uv_default_loop();

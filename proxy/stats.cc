@@ -134,8 +134,7 @@ void emit_upstreams(Exposition& e, const UpstreamBoard& board) {
     return "upstream=\"" + label_value(r.name) + "\",transport=\"" + r.transport + "\"";
   };
   auto load = [](const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); };
-  e.family("upstream_server_queries_total", "counter",
-           "Tries sent to each upstream server (plain servers of one list together).");
+  e.family("upstream_server_queries_total", "counter", "Tries sent to each upstream server.");
   for (const auto& r : rows)
     e.sample("upstream_server_queries_total", label(r), load(r.counters->queries));
   e.family("upstream_server_answers_total", "counter", "Replies taken from each upstream server.");
@@ -172,6 +171,13 @@ void emit_upstreams(Exposition& e, const UpstreamBoard& board) {
     snprintf(text, sizeof text, "%.6f", double(load(r.counters->srtt_us)) / 1e6);
     e.sample_text("upstream_server_srtt_seconds", label(r), text);
   }
+  e.family("upstream_server_state", "gauge",
+           "What the last probe found each upstream server does with DNSSEC queries: 1 for "
+           "its state (unknown, ok, no-tcp, drops-cd, strips-dnssec, unreachable).");
+  for (const auto& r : rows) {
+    const UpstreamHealth h = r.counters->health.load(std::memory_order_relaxed);
+    e.sample("upstream_server_state", label(r) + ",state=\"" + std::string(to_string(h)) + "\"", 1);
+  }
 }
 
 }  // namespace
@@ -194,12 +200,21 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
            "1 when the wall clock is believed: not before the time floor (build time or "
            "[dnssec] time_file) and, with clock = \"until-synced\", synchronised by NTP.");
   e.sample("clock_verified", "", g.clock_verified ? 1 : 0);
+  e.family("hotspot_seconds_left", "gauge",
+           "Hotspot mode: seconds until validation resumes (0: validating).");
+  e.sample("hotspot_seconds_left", "", g.hotspot_seconds_left);
 
   e.family("queries_total", "counter", "Client queries received, by transport.");
   e.sample("queries_total", "transport=\"udp\"", t(&Stats::queries_udp));
   e.sample("queries_total", "transport=\"tcp\"", t(&Stats::queries_tcp));
   e.family("cache_hits_total", "counter", "Client queries answered from the answer cache.");
   e.sample("cache_hits_total", "", t(&Stats::cache_hits));
+  e.family("local_answers_total", "counter",
+           "Client queries answered from local data ([local] records and hosts file).");
+  e.sample("local_answers_total", "", t(&Stats::local_answers));
+  e.family("hotspot_answers_total", "counter",
+           "Client queries answered without validation in hotspot mode.");
+  e.sample("hotspot_answers_total", "", t(&Stats::hotspot_answers));
   e.family("coalesced_total", "counter",
            "Client queries that waited for an identical query already in flight.");
   e.sample("coalesced_total", "", t(&Stats::coalesced));
@@ -293,6 +308,14 @@ std::string render_prometheus(std::span<const Stats* const> stats, const Gauges&
   e.sample("cache_max_bytes", "", g.cache_max_bytes);
   e.family("cache_entries", "gauge", "Answers held in the answer cache.");
   e.sample("cache_entries", "", g.answer_cache_entries);
+  e.family("dnstap_messages_total", "counter",
+           "dnstap messages queued for the collector ([dnstap]; written unless no collector "
+           "is connected then).");
+  e.sample("dnstap_messages_total", "", t(&Stats::dnstap_messages));
+  e.family("dnstap_dropped_total", "counter",
+           "dnstap messages dropped because the queue to the collector was full (stalled or "
+           "slow collector); answers never wait for dnstap.");
+  e.sample("dnstap_dropped_total", "", t(&Stats::dnstap_dropped));
   e.family("reloads_total", "counter", "SIGHUP reloads, by result.");
   e.sample("reloads_total", "result=\"ok\"", t(&Stats::reloads));
   e.sample("reloads_total", "result=\"failed\"", t(&Stats::reload_failures));

@@ -39,6 +39,8 @@ struct Stats {
   Counter queries_udp;
   Counter queries_tcp;
   Counter cache_hits;           // answered from the answer cache (no upstream query)
+  Counter local_answers;        // answered from [local] records or the hosts file
+  Counter hotspot_answers;      // answered unvalidated in hotspot mode (Shared::hotspot)
   Counter coalesced;            // waited for an identical query already in flight
   Counter dropped;              // undecodable packets, no reply (RFC 1035 §4.1.1 header)
   Counter overloaded;           // SERVFAIL because too many queries were in flight
@@ -73,6 +75,11 @@ struct Stats {
   Counter in_flight;
   Counter tcp_connections;
 
+  // [dnstap] (proxy/dnstap/): messages handed to this loop's queue to the collector, and
+  // those dropped because it was full (a stalled or slow collector; answers never wait).
+  Counter dnstap_messages;
+  Counter dnstap_dropped;
+
   // Operations.
   Counter reloads;
   Counter reload_failures;
@@ -96,9 +103,10 @@ struct Gauges {
   uint64_t aggressive_cache_bytes = 0;
   uint64_t cache_max_bytes = 0;
   int64_t start_time_unix = 0;
-  bool ready = false;              // what /ready says (proxy/health.h): 200 = true
-  uint64_t event_loops_stuck = 0;  // what /health counts (503 when not 0)
-  bool clock_verified = true;      // proxy/clock_watch.h: the wall clock is believed
+  bool ready = false;                 // what /ready says (proxy/health.h): 200 = true
+  uint64_t event_loops_stuck = 0;     // what /health counts (503 when not 0)
+  bool clock_verified = true;         // proxy/clock_watch.h: the wall clock is believed
+  uint64_t hotspot_seconds_left = 0;  // hotspot mode: validation suspended this much longer
 };
 
 // The Prometheus text exposition format, every metric with HELP and TYPE lines.

@@ -35,6 +35,8 @@ std::string UdpListener::start(const SocketAddress& address, PortSharing sharing
   // libuv 1.44 cannot set SO_REUSEPORT on Linux: bind the socket ourselves.
   const int fd = bind_socket(address, SOCK_DGRAM, sharing);
   if (fd < 0) return "cannot listen on " + name_ + ": " + uv_strerror(fd);
+  socklen_t len = sizeof local_.storage;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local_.storage), &len) != 0) local_ = address;
   if (const int rc = uv_udp_open(&handle_, fd); rc != 0) {
     ::close(fd);
     return "cannot listen on " + name_ + ": " + uv_strerror(rc);
@@ -51,6 +53,7 @@ std::string UdpListener::adopt(int fd) {
   socklen_t len = sizeof local.storage;
   getsockname(fd, reinterpret_cast<sockaddr*>(&local.storage), &len);
   name_ = "udp " + to_string(local.get());
+  local_ = local;
   uv_udp_init_ex(loop_, &handle_, AF_UNSPEC | UV_UDP_RECVMMSG);
   handle_.data = this;
   open_ = true;

@@ -46,6 +46,9 @@ class UdpListener {
   void send(const SocketAddress& to, std::span<const uint8_t> packet);
   void close();
   const std::string& name() const { return name_; }
+  // The address the socket is bound to (the port the kernel chose for port 0): where
+  // clients sent their queries, for dnstap's response_address.
+  const SocketAddress& local() const { return local_; }
 
  private:
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
@@ -61,6 +64,7 @@ class UdpListener {
   uv_udp_t handle_{};
   bool open_ = false;
   std::string name_;
+  SocketAddress local_;
   // recvmmsg(2) through libuv (UV_UDP_RECVMMSG): one system call reads up to kBatch
   // datagrams, each into its own 64 KiB slot of this buffer (libuv's slot size). Allocated
   // once and never zeroed: only the pages datagrams land in become resident.

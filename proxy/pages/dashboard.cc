@@ -63,7 +63,8 @@ void figures(std::string& out, const DashboardData& d) {
 void upstream_table(std::string& out, const DashboardData& d) {
   out +=
       "<h2>Upstreams</h2>\n<table id=\"upstreams\"><tr><th>server</th><th>transport</th>"
-      "<th>state</th><th>queries</th><th>answered</th><th>failed</th><th>RTT</th></tr>\n";
+      "<th>state</th><th>DNSSEC</th><th>queries</th><th>answered</th><th>failed</th><th>RTT</th>"
+      "</tr>\n";
   for (const auto& u : d.upstreams) {
     // Failing when the last failure came after the last answer: what went wrong, in words.
     std::string state = "answering";
@@ -77,8 +78,17 @@ void upstream_table(std::string& out, const DashboardData& d) {
     }
     char rtt[32] = "-";
     if (u.srtt_us > 0) snprintf(rtt, sizeof rtt, "%.1f ms", double(u.srtt_us) / 1000.0);
+    // The probe's verdict (proxy/upstream/probe.h), its evidence on hover.
+    const std::string dnssec_cls = u.dnssec == "ok"       ? "good"
+                                   : u.dnssec == "no-tcp" ? "warn"
+                                                          : "bad";
+    const std::string dnssec = u.dnssec.empty() || u.dnssec == "unknown"
+                                   ? "<td>-</td>"
+                                   : "<td class=\"" + dnssec_cls + "\" title=\"" +
+                                         xml_escape(u.dnssec_evidence) + "\">" +
+                                         xml_escape(u.dnssec) + "</td>";
     out += "<tr><td><code>" + xml_escape(u.name) + "</code></td><td>" + xml_escape(u.transport) +
-           "</td><td class=\"" + cls + "\">" + xml_escape(state) + "</td><td>" +
+           "</td><td class=\"" + cls + "\">" + xml_escape(state) + "</td>" + dnssec + "<td>" +
            std::to_string(u.queries) + "</td><td>" + std::to_string(u.answered) + "</td><td>" +
            std::to_string(u.failed) + "</td><td>" + rtt + "</td></tr>\n";
   }

@@ -17,15 +17,21 @@ namespace dnsp::proxy {
 
 // One upstream server (or list of plain servers) as UpstreamBoard has it.
 struct UpstreamRow {
-  std::string name;       // "tls://9.9.9.9:853#dns.quad9.net", "127.0.0.1:53,[::1]:53"
+  std::string name;       // "tls://9.9.9.9:853#dns.quad9.net", "127.0.0.1:53"
   std::string transport;  // "plain", "tls", "https"
   uint64_t queries = 0;
   uint64_t answered = 0;
-  uint64_t failed = 0;
+  uint64_t failed = 0;  // the sum of the four kinds below
+  uint64_t timeouts = 0;
+  uint64_t unreachable = 0;
+  uint64_t server_failed = 0;
+  uint64_t bad_replies = 0;
   uint64_t srtt_us = 0;
   int64_t last_answer = 0;  // unix seconds; 0: never
   int64_t last_failure = 0;
   std::string last_failure_text;  // the transport's words ("...: certificate expired ...")
+  std::string dnssec;             // the last probe's verdict: "strips-dnssec", ... ("" if none)
+  std::string dnssec_evidence;    // ... and why ("answered . DNSKEY over UDP without its RRSIG")
 };
 
 struct DashboardData {

@@ -112,6 +112,7 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   Transaction& t = it->second;
   const auto& finished = std::get<resolver::Finished>(step);
   const auto& verdict = finished.verdict;
+  if (t.on_verdict && t.answer) t.on_verdict(verdict, t.answer->message);
   // The EDE this reply carries, if any: one policy for the daemon and explain.
   auto note = resolver::reply_ede(verdict, upstream_for(t.query.question).servers_text());
   if (verdict.security == resolver::Security::Bogus) {
@@ -120,12 +121,9 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
     // to (the public parent denies a private zone, or delegates it unsigned) can never be
     // proven: say so, and what to do.
     if (const ForwardRoute* f = forward_for(t.query.question.name);
-        f != nullptr && f->config.dnssec == config::ForwardDnssec::Validate &&
-        !verdict.zone.is_subdomain_of(f->zone)) {
-      note->text += "; " + f->zone.to_string() +
-                    " is a [[forward]] zone validated from the chain above it, which does not "
-                    "lead to it securely: set dnssec = \"insecure\" for it, or add its trust "
-                    "anchor to trust_anchor_file";
+        f != nullptr && f->config.dnssec == config::ForwardDnssec::Validate) {
+      if (auto words = resolver::forward_unproven_note(verdict, f->zone))
+        note->text += "; " + *words;
     }
     fail_bogus(tid, t, verdict, *note);
     return;
@@ -147,6 +145,13 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
                          "time not checked: signatures, chain of trust and denial were validated, "
                          "RRSIG validity periods were not, because the system clock is not "
                          "verified yet ([dnssec] clock = \"until-synced\")"};
+  }
+  if (t.suspended && !note) {
+    // RFC 8914 §4.1: 0 "Other Error" with EXTRA-TEXT, as for the unverified clock above.
+    note = ExtendedError{EdeCode::Other,
+                         "validation suspended (hotspot mode, `dnssec-proxy control hotspot`): "
+                         "this answer was not validated; it resumes by itself"};
+    ++stats_.hotspot_answers;
   }
   if (const auto refusal = sentinel_refusal(t.query, verdict)) {
     fail(tid, RCode::ServFail, &*refusal);
@@ -174,6 +179,11 @@ void Server::complete(uint64_t tid, const resolver::Step& step) {
   };
   auto full = build(65535);
   auto reply = full.size() <= limit ? full : build(limit);
+  // Hotspot answers are kept nowhere: once validation resumes, nothing unvalidated is served.
+  if (t.suspended) {
+    finish(tid, std::move(reply));
+    return;
+  }
   // RFC 8198: the NSEC/NSEC3 records and wildcards this validation verified answer later
   // misses. Only the leader has the validation; CD answers are never validated.
   if (config_.cache.aggressive_nsec && t.validation && !time_unchecked &&
@@ -314,6 +324,8 @@ void Server::log_query(const ClientRef& client, std::span<const uint8_t> packet)
 void Server::send_to(const ClientRef& client, std::span<const uint8_t> packet) {
   stats_.count_response(packet);
   if (config_.log_queries) log_query(client, packet);
+  if (taps_ & kTapClientResponse) [[unlikely]]
+    tap_client_response(client, packet);
   if (const auto* udp = std::get_if<UdpClient>(&client)) {
     udp->listener->send(udp->address, packet);
     return;
@@ -351,7 +363,9 @@ void Server::log_bogus(const Transaction& t, const resolver::Verdict& verdict,
                " ede_name=" + logfmt_value(resolver::ede_name(ede.code)) +
                " text=" + logfmt_value(ede.text) + " client=" + logfmt_value(client) +
                " upstream=" + logfmt_value(upstream_->servers_text()) +
-               (t.retried ? " retried=tcp" : ""));
+               (t.retried ? std::string(" retried=") +
+                                (t.transport == UpstreamTransport::Tcp ? "tcp" : "udp")
+                          : std::string()));
 }
 
 }  // namespace dnsp::proxy

@@ -7,6 +7,7 @@
 
 #include "proxy/log.h"
 #include "proxy/pipeline/server.h"
+#include "proxy/split_dns.h"
 
 namespace dnsp::proxy {
 
@@ -17,12 +18,20 @@ const Server::ForwardRoute* Server::forward_for(const resolver::Name& name) cons
   return nullptr;
 }
 
+const Server::ForwardRoute* Server::route_for(const resolver::Question& q) const {
+  if (forwards_.empty()) return nullptr;
+  resolver::Name parent;
+  return forward_for(routing_name(q, parent));
+}
+
 Upstream& Server::upstream_for(const resolver::Question& q) {
-  if (forwards_.empty()) return *upstream_;
-  const resolver::Name& asked =
-      q.type == resolver::RRType::DS && q.name.label_count() > 0 ? q.name.parent() : q.name;
-  const ForwardRoute* f = forward_for(asked);
+  const ForwardRoute* f = route_for(q);
   return f != nullptr ? *f->upstream : *upstream_;
+}
+
+const std::vector<config::UpstreamServer>& Server::servers_for(const resolver::Question& q) const {
+  const ForwardRoute* f = route_for(q);
+  return f != nullptr ? f->config.servers : config_.upstreams;
 }
 
 std::string Server::set_forwards(const config::Config& next, bool starting) {

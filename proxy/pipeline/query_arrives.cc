@@ -1,7 +1,8 @@
 // A client query arrives (the first stage of the pipeline): checked, explained, answered
-// from the cache or by RFC 8198 synthesis (answers_leave.cc), coalesced with an identical query
-// in flight on this loop or parked behind another loop's, or sent upstream as a new
-// transaction. Prefetches start here too.
+// from local data ([local]), from the cache or by RFC 8198 synthesis (answers_leave.cc), coalesced
+// with an identical query in flight on this loop or parked behind another loop's, or sent upstream
+// as a new transaction. Prefetches start here too.
+#include <utility>
 #include <variant>
 
 #include "proxy/log.h"
@@ -24,6 +25,8 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   reply_context_ = {uv_hrtime() / 1000, false, false};
   if (requery == Requery::No) {
     ++(std::holds_alternative<TcpClient>(client) ? stats_.queries_tcp : stats_.queries_udp);
+    if (taps_ & kTapClientQuery) [[unlikely]]
+      tap_client_query(packet, client);
   }
   auto check = resolver::check_query(packet);
   if (std::holds_alternative<resolver::DropQuery>(check)) {
@@ -46,9 +49,10 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   auto& query = std::get<resolver::ClientQuery>(check);
   if (query.explain) {  // a request for a trace, not an answer: proxy/explain_service.h
     explain_.handle(query, client, addresses_of(client),
-                    {config_, anchors_, limits_, negative_anchors_});
+                    {config_, anchors_, limits_, shared_.upstreams});
     return;
   }
+  if (answer_locally(query, client)) return;
   if (answer_from_memory(query, packet, client)) return;
   // [server] max_queries_in_flight, all loops together: past it SERVFAIL at once rather
   // than memory without bound.
@@ -89,6 +93,17 @@ void Server::resolve(std::span<const uint8_t> packet, const ClientRef& client, R
   send_upstream(query.question, tid, UpstreamTransport::Udp);
 }
 
+bool Server::answer_locally(const resolver::ClientQuery& query, const ClientRef& client) {
+  if (!local_) return false;
+  // Local data is policy, answered before the cache and never forwarded; CD changes
+  // nothing (there is no upstream data to hand over, RFC 4035 §3.2.2).
+  auto reply = local_->reply(query, resolver::reply_limit(query, transport_of(client)));
+  if (!reply) return false;
+  ++stats_.local_answers;
+  send_to(client, *reply);
+  return true;
+}
+
 bool Server::answer_from_memory(const resolver::ClientQuery& query, std::span<const uint8_t> packet,
                                 const ClientRef& client) {
   // CD queries always go upstream: the client wants the data as the upstream has it
@@ -107,6 +122,52 @@ bool Server::answer_from_memory(const resolver::ClientQuery& query, std::span<co
   return config_.cache.aggressive_nsec && answer_aggressively(query, client, transport);
 }
 
+namespace {
+
+// check_local_data()'s verdict callback: warns when the name's zone is proven secure.
+std::function<void(const resolver::Verdict&, const resolver::Message&)> local_zone_warning(
+    const resolver::Name& owner, const std::string& origin) {
+  return [owner = owner.to_string(), origin](const resolver::Verdict& verdict,
+                                             const resolver::Message& answer) {
+    if (verdict.security != resolver::Security::Secure) return;
+    // The zone: the owner of the SOA the answer carries (the apex's own SOA, or the one of
+    // a NODATA or NXDOMAIN answer, RFC 2308 §3); else what the verdict names.
+    resolver::Name zone = verdict.zone;
+    for (const auto& rr : answer.records()) {
+      if (rr.type == resolver::RRType::SOA) zone = rr.owner;
+    }
+    LOG_WARN("[local] " << owner << " (" << origin << ") is inside " << zone.to_string()
+                        << ", a zone signed and proven secure: clients that validate themselves "
+                           "will reject the unsigned local answer. Use a name under a private "
+                           "zone such as home.arpa, or serve only clients that do not validate.");
+  };
+}
+
+}  // namespace
+
+void Server::check_local_data() {
+  if (!local_) return;
+  size_t asked = 0;
+  for (const auto& [name, node] : local_->nodes()) {
+    if (node.source != resolver::LocalData::Source::Records) continue;
+    // Under a private zone, an insecure forward zone or a negative trust anchor the proxy
+    // validates nothing: exempt, and not asked (such names are often unknown upstream).
+    if (negative_anchor_for(name) != nullptr) continue;
+    if (asked++ == kMaxLocalChecks) {
+      LOG_INFO("[local] checked " << kMaxLocalChecks
+                                  << " local names for signed zones; not the others");
+      break;
+    }
+    resolver::ClientQuery q;
+    q.flags = resolver::flag::kRD;
+    q.question = {name, resolver::RRType::SOA, resolver::RRClass::IN};
+    q.has_edns = true;
+    q.udp_payload = resolver::kOurUdpPayload;
+    q.dnssec_ok = true;
+    start_background(next_tid_++, q, false, local_zone_warning(node.owner, node.origin));
+  }
+}
+
 void Server::prefetch(const resolver::ClientQuery& query) {
   const auto key = flight_key(query);
   // Already being resolved, or busy: the entry simply expires as it would have.
@@ -118,13 +179,20 @@ void Server::prefetch(const resolver::ClientQuery& query) {
   in_flight_[key] = tid;
   LOG_DEBUG("query " << tid << ": prefetching " << query.question.name.to_string() << " "
                      << resolver::to_string(query.question.type));
+  start_background(tid, query, true);
+}
+
+void Server::start_background(
+    uint64_t tid, const resolver::ClientQuery& query, bool leads,
+    std::function<void(const resolver::Verdict&, const resolver::Message&)> on_verdict) {
   add_transaction(
       tid,
       Transaction{.query = query,
                   .client = TcpClient{0},  // no connection has id 0: nothing is sent
                   .deadline = deadlines_.emplace(uv_now(loop_) + config_.query_timeout_ms, tid),
-                  .leads = true,
-                  .background = true});
+                  .leads = leads,
+                  .background = true,
+                  .on_verdict = std::move(on_verdict)});
   arm_deadline_timer();
   send_upstream(query.question, tid, UpstreamTransport::Udp);
 }
@@ -186,7 +254,7 @@ void Server::explain_for_page(const resolver::Question& question, resolver::Expl
                               resolver::PageLinks links, const ClientAddresses& addresses,
                               ExplainService::TraceDone done) {
   explain_.trace(question, format, links, addresses,
-                 {config_, anchors_, limits_, negative_anchors_}, std::move(done));
+                 {config_, anchors_, limits_, shared_.upstreams}, std::move(done));
 }
 
 }  // namespace dnsp::proxy

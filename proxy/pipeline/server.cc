@@ -1,6 +1,6 @@
 // Server's life: the caches every loop shares, start-up (listeners, upstreams, timers),
 // SIGHUP reload, stop, and the bookkeeping of TCP connections and transactions. The query
-// pipeline itself: query_arrives.cc -> upstream_answers_leave.cc -> answers_leave.cc (deadlines.cc
+// pipeline itself: query_arrives.cc -> upstream_replies.cc -> answers_leave.cc (deadlines.cc
 // watches them all).
 #include "proxy/pipeline/server.h"
 
@@ -14,6 +14,8 @@
 #include "proxy/health.h"
 #include "proxy/log.h"
 #include "proxy/settings.h"
+#include "proxy/split_dns.h"
+#include "resolver/verify/verdict.h"  // format_utc
 
 namespace dnsp::proxy {
 
@@ -23,35 +25,6 @@ namespace {
 // NSEC/NSEC3 records of RFC 8198 (when aggressive_nsec is on), the rest for answers.
 size_t aggressive_share(const config::CacheSettings& c) {
   return c.aggressive_nsec ? c.max_size / 8 : 0;
-}
-
-// What is not validated, as names (config/ checked and normalised them), each with where
-// it comes from: [dnssec] negative_trust_anchors (RFC 7646), [[forward]] zones with dnssec =
-// "insecure", and the private zones in force.
-std::vector<resolver::Name> negative_anchors(const config::Config& c,
-                                             std::vector<InsecureWhy>* why = nullptr) {
-  std::vector<resolver::Name> names;
-  auto add = [&](const std::string& text, InsecureWhy from) {
-    auto name = resolver::Name::from_text(text);
-    if (!name) return;
-    for (const auto& n : names) {
-      if (n == *name) return;
-    }
-    names.push_back(*name);
-    if (why != nullptr) why->push_back(from);
-  };
-  for (const auto& text : c.negative_trust_anchors) {
-    add(text, {"the negative trust anchor", "([dnssec] negative_trust_anchors, RFC 7646)"});
-  }
-  for (const auto& f : c.forwards) {
-    if (f.dnssec == config::ForwardDnssec::Insecure) {
-      add(f.zone, {"the insecure forward zone", "([[forward]] dnssec = \"insecure\")"});
-    }
-  }
-  for (const auto& text : config::private_zones(c)) {
-    add(text, {"the private zone", "([dnssec] private_zones)"});
-  }
-  return names;
 }
 
 // The names in one list and not the other.
@@ -90,6 +63,8 @@ Gauges Shared::gauges() const {
   g.key_cache_bytes = keys.bytes();
   g.aggressive_cache_bytes = aggressive.bytes();
   g.clock_verified = clock.verified();
+  const uint64_t now = monotonic_ms(), until = hotspot_until_ms.load(std::memory_order_relaxed);
+  g.hotspot_seconds_left = until > now ? (until - now + 999) / 1000 : 0;
   return g;
 }
 
@@ -152,6 +127,13 @@ std::string Server::start() {
   if (!made) return made.error();
   upstream_ = std::move(*made);
   if (auto err = set_forwards(config_, true); !err.empty()) return err;
+  if (shared_.dnstap != nullptr) {
+    const config::DnstapSettings& d = config_.dnstap;
+    taps_ = static_cast<uint8_t>((d.client_queries ? kTapClientQuery : 0) |
+                                 (d.client_responses ? kTapClientResponse : 0) |
+                                 (d.forwarder_queries ? kTapForwarderQuery : 0) |
+                                 (d.forwarder_responses ? kTapForwarderResponse : 0));
+  }
   group_.beat(role_.index, monotonic_ms());
   uv_timer_init(loop_, &heartbeat_timer_);
   heartbeat_timer_.data = this;
@@ -235,7 +217,10 @@ void Server::log_start_up() const {
   }
   if (!config_.negative_trust_anchors.empty()) {
     std::string names;
-    for (const auto& n : config_.negative_trust_anchors) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& n : config_.negative_trust_anchors) {
+      names += (names.empty() ? "" : ", ") + n.zone;
+      if (n.until) names += " (until " + resolver::format_utc(*n.until) + ")";
+    }
     LOG_WARN("negative trust anchors (RFC 7646): answers at or below " << names
                                                                        << " are not validated");
   }
@@ -350,14 +335,8 @@ std::vector<std::string> Server::reload(config::Config next,
     // Sentinel answers kept under the other setting are stale.
     if (role_.index == 0) LOG_INFO("reload: root_key_sentinel changed; emptying the answer cache");
     answer_cache_.clear();
-  } else if (ntas_changed && role_.index == 0) {
-    // Cached verdicts at or below an added or removed negative trust anchor (or insecure or
-    // private zone) are stale; answers elsewhere are not.
-    for (const auto& name : changed_names(old_ntas, negative_anchors_)) {
-      const size_t dropped = answer_cache_.clear_below(name);
-      LOG_INFO("reload: " << name.to_string() << " is validated differently now; dropped "
-                          << dropped << " answers at or below it");
-    }
+  } else if (ntas_changed) {
+    forget_answers_below(changed_names(old_ntas, negative_anchors_), "reload: ");
   }
   if (next.cache != config_.cache) {
     problems.push_back("[cache] settings take effect at the next restart");
@@ -365,10 +344,40 @@ std::vector<std::string> Server::reload(config::Config next,
   if (next.user != config_.user || next.group != config_.group) {
     problems.push_back("[server] user and group take effect at the next restart");
   }
-  next.cache = config_.cache;  // what the caches really use
+  if (next.dnstap != config_.dnstap) {
+    // The writer's I/O thread and its connection are the process's, made once at start.
+    problems.push_back("[dnstap] settings take effect at the next restart");
+  }
+  next.cache = config_.cache;    // what the caches really use
+  next.dnstap = config_.dnstap;  // what the writer really uses
   query_log_.set_rate(next.log_queries_per_second);
   config_ = std::move(next);
   return problems;
+}
+
+size_t Server::forget_answers_below(const std::vector<resolver::Name>& names,
+                                    std::string_view log_prefix) {
+  // Cached verdicts at or below an added or removed negative trust anchor (or insecure or
+  // private zone) are stale; answers elsewhere are not. The cache is shared: loop 0 does it.
+  if (role_.index != 0) return 0;
+  size_t total = 0;
+  for (const auto& name : names) {
+    const size_t dropped = answer_cache_.clear_below(name);
+    total += dropped;
+    LOG_INFO(log_prefix << name.to_string() << " is validated differently now; dropped " << dropped
+                        << " answers at or below it");
+  }
+  return total;
+}
+
+size_t Server::set_negative_trust_anchors(std::vector<config::NegativeTrustAnchor> ntas) {
+  if (stopping_) return 0;
+  config_.negative_trust_anchors = std::move(ntas);
+  insecure_why_.clear();
+  std::vector<resolver::Name> next = negative_anchors(config_, &insecure_why_);
+  if (next == negative_anchors_) return 0;
+  std::vector<resolver::Name> old = std::exchange(negative_anchors_, std::move(next));
+  return forget_answers_below(changed_names(old, negative_anchors_), "");
 }
 
 void Server::stop() {

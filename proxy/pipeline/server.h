@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,8 @@
 #include "config/config.h"
 #include "proxy/bogus_log.h"
 #include "proxy/clock_watch.h"
+#include "proxy/dnstap/message.h"
+#include "proxy/dnstap/writer.h"
 #include "proxy/explain_service.h"
 #include "proxy/listen/client_ref.h"
 #include "proxy/listen/query_sink.h"
@@ -27,11 +30,13 @@
 #include "proxy/loop_group.h"
 #include "proxy/query_log.h"
 #include "proxy/socket_activation.h"
+#include "proxy/split_dns.h"
 #include "proxy/stats.h"
 #include "proxy/upstream/upstream.h"
 #include "resolver/anchors/trust_anchor.h"
 #include "resolver/cache/aggressive_cache.h"
 #include "resolver/cache/answer_cache.h"
+#include "resolver/local/local_data.h"
 #include "resolver/serve/client_query.h"
 #include "resolver/serve/replies.h"
 #include "resolver/validate/validation.h"
@@ -64,10 +69,24 @@ struct Shared {
   // Whether the wall clock is believed ([dnssec] clock, time_file): set up by main() before
   // the loops start, observed on loop 0 (proxy/clock_watch.h), read by every loop.
   ClockWatch clock;
+  // [dnstap]: the writer every loop queues its messages on (its own queue: LoopRole::index),
+  // set up by main() before the loops start and closed after they stopped; nullptr: off.
+  dnstap::Writer* dnstap = nullptr;
+  dnstap::Origin dnstap_origin;  // identity and version in every message
+  // When a loop last logged dropped dnstap messages (monotonic ms): one line a minute for
+  // all loops together.
+  std::atomic<uint64_t> dnstap_drops_logged_ms{0};
   // Key entries validated without RRSIG validity windows (until-synced, before the clock was
   // verified): kept apart so that they never serve a validation that checks windows, and
   // dropped as a whole once the clock is verified. Small: it lives only until NTP has run.
   resolver::KeyCache relaxed_keys{1u << 20};
+  // Hotspot mode (issue 18): validation suspended until this monotonic time (ms,
+  // proxy/clock.h monotonic_ms(); 0: off), for a captive portal's login. Never automatic:
+  // `dnssec-proxy control hotspot` starts and ends it, and it ends by itself.
+  std::atomic<uint64_t> hotspot_until_ms{0};
+  bool hotspot(uint64_t now_ms) const {
+    return now_ms < hotspot_until_ms.load(std::memory_order_relaxed);
+  }
   Gauges gauges() const;
   // Empties every cache (answers, keys, RFC 8198 records, relaxed keys): after the clock
   // jumped back or became verified. Returns the number of entries dropped.
@@ -77,12 +96,6 @@ struct Shared {
 // Which of the [server] threads event loops a server runs on. With more than one, each
 // loop binds its own sockets with SO_REUSEPORT; loop 0 first checks that no other process
 // holds the port (SO_REUSEPORT would otherwise share it silently).
-// Why a name is not validated, for the log: "the private zone" lan. "([dnssec] private_zones)".
-struct InsecureWhy {
-  std::string what;
-  std::string setting;
-};
-
 struct LoopRole {
   size_t index = 0;
   size_t count = 1;
@@ -123,6 +136,11 @@ class Server final : public QuerySink {
   // problems met (a listener that cannot be bound); the rest still applies.
   std::vector<std::string> reload(config::Config next,
                                   std::optional<resolver::TrustAnchors> anchors);
+  // The RFC 7646 negative trust anchors in force from now on (`dnssec-proxy control nta`,
+  // an anchor that expired; proxy/negative_anchors.h): the same path as reload's, so the
+  // answers cached at or below an anchor added or removed are dropped (by loop 0, the
+  // caches being shared). Returns how many answers were dropped.
+  size_t set_negative_trust_anchors(std::vector<config::NegativeTrustAnchor> ntas);
 
   // A trace for the /explain page (proxy/pages/pages.h), by this loop's ExplainService with
   // the live anchors, limits and upstreams: `done` gets the report rendered in `format`.
@@ -131,6 +149,19 @@ class Server final : public QuerySink {
                         ExplainService::TraceDone done);
   Stats& stats() { return stats_; }
   const Stats& stats() const { return stats_; }
+  // [local]: the names this loop answers itself from now on (proxy/local_data_watch.h builds
+  // the table; each loop gets its own reference, on its own thread). nullptr: none.
+  void set_local_data(std::shared_ptr<const resolver::LocalData> table) {
+    local_ = std::move(table);
+  }
+  // Local data inside a signed public zone (clients that validate themselves reject it):
+  // asks, through the pipeline as any query but past the local data, the SOA of each
+  // [local] records name (at most kMaxLocalChecks) and logs a warning naming the record and
+  // the zone when the validator proves that zone secure. Names under private zones,
+  // negative trust anchors and insecure forward zones are exempt: not asked.
+  // Hosts-file names are not checked (a block list would be thousands of queries).
+  static constexpr size_t kMaxLocalChecks = 64;
+  void check_local_data();
 
   // QuerySink: from the listeners.
   void handle_query(std::span<const uint8_t> packet, const ClientRef& client) override;
@@ -162,9 +193,20 @@ class Server final : public QuerySink {
     std::unique_ptr<resolver::Validation> validation{};
     std::vector<uint64_t> followers{};  // identical queries waiting for this one's outcome
     bool leads = false;                 // registered in in_flight_ under its query's key
-    bool retried = false;               // asked again over TCP after records were missing
-    bool background = false;            // a prefetch: nobody to answer, only the cache
-    uint64_t started_us = 0;            // uv_hrtime() / 1000 when it began ([log] queries)
+    bool retried = false;               // asked again after a bogus verdict (retry_bogus)
+    // How the question and its DS/DNSKEY sub-queries are asked: TCP on the retry of an
+    // answer whose DNSSEC records went missing.
+    UpstreamTransport transport = UpstreamTransport::Udp;
+    // The servers whose replies this validation used (UpstreamReply::server: known when
+    // the upstream chose among several), and on the retry those it avoids.
+    std::vector<std::string> sources{};
+    std::vector<std::string> avoid{};
+    bool background = false;  // a prefetch: nobody to answer, only the cache
+    bool suspended = false;   // not validated: hotspot mode (Shared::hotspot)
+    uint64_t started_us = 0;  // uv_hrtime() / 1000 when it began ([log] queries)
+    // Told the verdict of a finished validation and the answer it was about (background
+    // checks: check_local_data()).
+    std::function<void(const resolver::Verdict&, const resolver::Message&)> on_verdict{};
   };
   // An upstream query is either a client's question or a DNSSEC sub-query (DS, DNSKEY)
   // that several validations may wait for (coalesced by name and type).
@@ -205,18 +247,21 @@ class Server final : public QuerySink {
                                                           const resolver::Verdict& verdict) const;
   void count_verdict(resolver::Security security);  // stats: secure, insecure, unchecked
   void fetch(uint64_t tid, const resolver::NeedRecords& need);
-  // RFC 4035 §4.3-§5 verdicts that rest on records that did not come back: worth one more
-  // try over TCP before calling the answer bogus (big resolvers sometimes return partial
-  // DNSSEC data over UDP).
-  bool retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict);
-  static UpstreamTransport transport_for(const Transaction& t) {
-    return t.retried ? UpstreamTransport::Tcp : UpstreamTransport::Udp;
-  }
+  // One more try before a bogus verdict stands: RFC 4035 §4.3-§5 verdicts that rest on
+  // records that did not come back are asked again over TCP (big resolvers sometimes return
+  // partial DNSSEC data over UDP), and with several upstream servers any bogus answer is
+  // asked again at servers that gave none of its records (a forger or a broken server that
+  // won the race, issue 18: "use the first valid answer"; Unbound retries other servers
+  // likewise). True when the question went out again.
+  bool retry_bogus(uint64_t tid, const resolver::Verdict& verdict);
   // `detail`: the transport's words for the failure (UpstreamReply::detail), or "".
   void fail_upstream(uint64_t tid, UpstreamStatus status, const std::string& detail);
   // RFC 8767: when the upstreams failed, answers the transaction (and its followers) from
   // an expired cache entry; false when serve-stale is off or there is none.
   bool answer_stale(uint64_t tid, const resolver::ExtendedError& failure);
+  // [local]: the reply from local data when the question's name is local (AA, AD clear;
+  // CD or not, the same answer). True when the client got its reply.
+  bool answer_locally(const resolver::ClientQuery& query, const ClientRef& client);
   // The hot path: a validated answer from the answer cache, or one RFC 8198 synthesises
   // from validated NSEC/NSEC3 records held. True when the client got its reply.
   bool answer_from_memory(const resolver::ClientQuery& query, std::span<const uint8_t> packet,
@@ -224,6 +269,11 @@ class Server final : public QuerySink {
   // Refreshes the cached answer for `query` in the background (a hit in its last tenth of
   // TTL): a transaction without a client whose verdict only goes to the cache.
   void prefetch(const resolver::ClientQuery& query);
+  // Starts transaction `tid` for `query` without a client (a prefetch, a start-up check):
+  // its verdict goes only to the cache and to `on_verdict`.
+  void start_background(
+      uint64_t tid, const resolver::ClientQuery& query, bool leads,
+      std::function<void(const resolver::Verdict&, const resolver::Message&)> on_verdict = {});
   void finish(uint64_t tid, std::vector<uint8_t> packet);
   void fail(uint64_t tid, resolver::RCode rcode, const resolver::ExtendedError* ede);
   // RFC 8198: a miss answered from validated NSEC/NSEC3 records held, without asking
@@ -239,7 +289,27 @@ class Server final : public QuerySink {
     stats_.tcp_connections.set(connections_.size());
   }
   // Encodes `q` as the upstream query and sends it to upstream_for(q).
-  void send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport);
+  // `avoid`: servers not to ask while others are configured (Upstream::send_avoiding).
+  void send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport,
+                     const std::vector<std::string>& avoid = {});
+  // [dnstap] (dnstap_taps.cc): a message for each client query received, reply sent,
+  // upstream query sent and upstream reply received, as configured. Called only when
+  // their bit is in taps_, so dnstap off costs one test per event.
+  enum TapBits : uint8_t {
+    kTapClientQuery = 1,
+    kTapClientResponse = 2,
+    kTapForwarderQuery = 4,
+    kTapForwarderResponse = 8,
+  };
+  void tap_client_query(std::span<const uint8_t> packet, const ClientRef& client);
+  void tap_client_response(const ClientRef& client, std::span<const uint8_t> packet);
+  void tap_forwarder_query(const resolver::Question& q, std::span<const uint8_t> packet,
+                           uint64_t tag, UpstreamTransport transport);
+  void tap_forwarder_response(const UpstreamReply& reply);
+  // Queues the message; a full queue drops it (counted, and logged at most once a minute).
+  void tap_submit(const dnstap::Event& event);
+  // Protocol and both ends of a client's exchange with this proxy.
+  void tap_client_ends(const ClientRef& client, dnstap::Event& event) const;
   // Split DNS ([[forward]], forwards.cc). The forward zone that holds `name` (the deepest),
   // or nullptr: [upstream].
   struct ForwardRoute {
@@ -248,6 +318,10 @@ class Server final : public QuerySink {
     std::unique_ptr<Upstream> upstream;
   };
   const ForwardRoute* forward_for(const resolver::Name& name) const;
+  // The forward zone whose servers answer `q` (see upstream_for), or nullptr: [upstream].
+  const ForwardRoute* route_for(const resolver::Question& q) const;
+  // The servers upstream_for(q) asks, in order (dnstap names the first).
+  const std::vector<config::UpstreamServer>& servers_for(const resolver::Question& q) const;
   // Who answers `q`: the forward zone of its name (of the parent's name for DS, which is the
   // parent zone's data, RFC 4034 §5), else [upstream].
   Upstream& upstream_for(const resolver::Question& q);
@@ -273,6 +347,10 @@ class Server final : public QuerySink {
   void log_bogus(const Transaction& t, const resolver::Verdict& verdict,
                  const resolver::ExtendedError& ede) const;
   void log_start_up() const;  // what the first loop says once the listeners are bound
+  // Drops the answers cached at or below each of `names` (loop 0 only: the caches are
+  // shared), logging each with `log_prefix`; returns how many.
+  size_t forget_answers_below(const std::vector<resolver::Name>& names,
+                              std::string_view log_prefix);
   // Binds UDP and TCP on `endpoint` and adds them to listeners_; "" or what went wrong.
   std::string open_listener(const config::Endpoint& endpoint);
   void arm_deadline_timer();
@@ -330,6 +408,7 @@ class Server final : public QuerySink {
   std::vector<resolver::CacheKey> landed_;  // guarded by landed_mu_
   std::vector<uint8_t> hit_buffer_;         // cache hits are written here: its capacity is reused
   resolver::Limits limits_;
+  std::shared_ptr<const resolver::LocalData> local_;  // [local]; nullptr: none
   // RFC 7646 negative trust anchors ([dnssec] negative_trust_anchors): names at or below
   // them are not validated. Returns the one that covers `name`, or nullptr.
   const resolver::Name* negative_anchor_for(const resolver::Name& name) const;
@@ -351,6 +430,18 @@ class Server final : public QuerySink {
   uv_timer_t heartbeat_timer_{};  // LoopGroup::beat, for /health (proxy/health.h)
   bool heartbeat_open_ = false;
   uint64_t probe_tag_ = 0;  // the upstream probe out (probe_upstream()), 0: none
+
+  // [dnstap]: the TapBits of the messages this loop writes (0: dnstap off), fixed at start.
+  uint8_t taps_ = 0;
+  // Upstream queries out, by tag, while FORWARDER_RESPONSE is written: when and to which
+  // server they went.
+  struct ForwarderSent {
+    dnstap::Timestamp time;
+    std::optional<dnstap::Peer> server;
+    dnstap::SocketProtocol protocol = dnstap::SocketProtocol::Udp;
+  };
+  std::unordered_map<uint64_t, ForwarderSent> forwarder_sent_;
+  uint64_t dnstap_unreported_drops_ = 0;  // dropped on this loop since its last log line
 
   uint64_t next_connection_id_ = 1;
   std::unordered_map<uint64_t, TcpConnection*> connections_;

@@ -1,9 +1,13 @@
 // An upstream reply is validated step by step: the client question's reply starts a
 // Validation (unless CD or a negative trust anchor says otherwise), each NeedRecords step
 // becomes a DS/DNSKEY sub-query shared by every validation waiting for it, and a verdict
-// goes to answers_leave.cc. Failed upstreams and the one retry over TCP are decided here.
+// goes to answers_leave.cc. Failed upstreams and the one retry of a bogus answer (over TCP, at
+// other servers) are decided here.
+#include <algorithm>
 #include <optional>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "proxy/clock.h"
 #include "proxy/log.h"
@@ -17,13 +21,33 @@ using resolver::EdeCode;
 using resolver::ExtendedError;
 using resolver::RCode;
 
-void Server::send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport) {
+void Server::send_upstream(const resolver::Question& q, uint64_t tag, UpstreamTransport transport,
+                           const std::vector<std::string>& avoid) {
   ++stats_.upstream_queries;
-  upstream_for(q).send(resolver::upstream_query(q, 0), tag, transport);
+  const std::vector<uint8_t> query = resolver::upstream_query(q, 0);
+  // Here, not in the transports: every upstream query of the pipeline passes this point.
+  if (taps_ & (kTapForwarderQuery | kTapForwarderResponse)) {
+    tap_forwarder_query(q, query, tag, transport);
+  }
+  if (avoid.empty()) {
+    upstream_for(q).send(query, tag, transport);
+  } else {
+    upstream_for(q).send_avoiding(query, tag, transport, avoid);
+  }
 }
+
+namespace {
+// Notes `server` (UpstreamReply::server) among the servers a validation used.
+void note_source(std::vector<std::string>& sources, const std::string& server) {
+  if (!server.empty() && std::find(sources.begin(), sources.end(), server) == sources.end()) {
+    sources.push_back(server);
+  }
+}
+}  // namespace
 
 void Server::on_upstream(UpstreamReply&& reply) {
   stats_.count_upstream(reply.status, reply.elapsed_ms);
+  if (taps_ & kTapForwarderResponse) tap_forwarder_response(reply);
   // Any answer, whatever its RCODE, shows an upstream that answers: /ready, READY=1.
   if (reply.status == UpstreamStatus::Answered) group_.upstream_answered = true;
   if (reply.tag == probe_tag_ && probe_tag_ != 0) {
@@ -61,10 +85,21 @@ void Server::on_answer(uint64_t tid, UpstreamReply&& reply) {
   }
   answer->message = std::move(*msg);
   t.answer = std::move(answer);
+  // The answer's server first: the prime suspect when the verdict is bogus.
+  t.sources.clear();
+  note_source(t.sources, reply.server);
   if (t.query.checking_disabled()) {
     // RFC 4035 §3.2.2: CD set, the client validates; hand over the data as received.
     advance(tid, resolver::Finished{{resolver::Security::Indeterminate, resolver::Reason::None,
                                      t.query.question.name, "checking disabled"}});
+    return;
+  }
+  if (shared_.hotspot(monotonic_ms())) {
+    // Hotspot mode: the operator suspended validation for a bounded time (a captive
+    // portal's login); as a negative trust anchor at the root (RFC 7646 §2), AD clear, an
+    // EDE saying so, nothing cached (answers_leave.cc).
+    t.suspended = true;
+    advance(tid, resolver::Finished{resolver::negative_anchor_verdict(resolver::Name::root())});
     return;
   }
   if (const resolver::Name* nta = negative_anchor_for(t.query.question.name)) {
@@ -97,7 +132,7 @@ void Server::advance(uint64_t tid, resolver::Step step) {
     fetch(tid, *need);
     return;
   }
-  if (retry_over_tcp(tid, std::get<resolver::Finished>(step).verdict)) return;
+  if (retry_bogus(tid, std::get<resolver::Finished>(step).verdict)) return;
   // Identical queries that waited for this one get the same verdict on the same answer,
   // after it.
   const std::optional<resolver::CacheKey> landing = landing_key(it->second);
@@ -117,8 +152,10 @@ void Server::advance(uint64_t tid, resolver::Step step) {
 void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   auto t = transactions_.find(tid);
   if (t == transactions_.end()) return;
-  const std::string key = need.name.lowercased().to_string() + "/" +
-                          resolver::to_string(need.type) + (t->second.retried ? "/tcp" : "");
+  // Shared by the validations that ask the same question the same way.
+  std::string key = need.name.lowercased().to_string() + "/" + resolver::to_string(need.type) +
+                    (t->second.transport == UpstreamTransport::Tcp ? "/tcp" : "");
+  for (const std::string& a : t->second.avoid) key += " !" + a;
   if (auto it = subquery_by_key_.find(key); it != subquery_by_key_.end()) {
     subqueries_[it->second].waiters.push_back(tid);  // one fetch serves every waiter
     return;
@@ -129,7 +166,7 @@ void Server::fetch(uint64_t tid, const resolver::NeedRecords& need) {
   subquery_by_key_.emplace(key, tag);
   LOG_DEBUG("query " << tid << ": fetching " << need.name.to_string() << " "
                      << resolver::to_string(need.type));
-  send_upstream(q, tag, transport_for(t->second));
+  send_upstream(q, tag, t->second.transport, t->second.avoid);
 }
 
 void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
@@ -144,25 +181,38 @@ void Server::on_subquery(uint64_t tag, UpstreamReply&& reply) {
       fail_upstream(tid, reply.status, reply.detail);
       continue;
     }
+    note_source(it->second.sources, reply.server);
     advance(tid, it->second.validation->resume(reply.packet));
   }
 }
 
-bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
+bool Server::retry_bogus(uint64_t tid, const resolver::Verdict& verdict) {
   using resolver::Reason;
   if (verdict.security != resolver::Security::Bogus) return false;
-  if (verdict.reason != Reason::RrsigsMissing && verdict.reason != Reason::DnskeyMissing &&
-      verdict.reason != Reason::NsecMissing && verdict.reason != Reason::UpstreamStripsDnssec) {
-    return false;
-  }
   auto it = transactions_.find(tid);
   if (it == transactions_.end() || it->second.retried) return false;
   Transaction& t = it->second;
-  LOG_INFO("query " << tid << ": " << resolver::ede_text(verdict)
-                    << "; asking again over TCP before calling it bogus");
+  const bool missing =
+      verdict.reason == Reason::RrsigsMissing || verdict.reason == Reason::DnskeyMissing ||
+      verdict.reason == Reason::NsecMissing || verdict.reason == Reason::UpstreamStripsDnssec;
+  // The servers that gave this validation's records (the answer's first) are known only
+  // when there were others to ask (FailoverUpstream). The retry asks none of them, or when
+  // that leaves no server, any but the answer's (send_avoiding).
+  const bool elsewhere = !t.sources.empty();
+  if (!missing && !elsewhere) return false;
+  std::string also;
+  for (size_t i = 1; i < t.sources.size(); ++i) also += (also.empty() ? "" : ", ") + t.sources[i];
+  LOG_INFO("query " << tid << ": " << resolver::ede_text(verdict) << "; asking again"
+                    << (elsewhere ? " elsewhere (the answer came from " + t.sources.front() +
+                                        (also.empty() ? "" : ", records also from " + also) + ")"
+                                  : std::string())
+                    << (missing ? " over TCP" : "") << " before calling it bogus");
   t.retried = true;
-  // What the first try learned from the missing records must not decide the second one;
-  // other zones' bogus entries stay (RFC 9520).
+  t.transport = missing ? UpstreamTransport::Tcp : UpstreamTransport::Udp;
+  t.avoid = std::move(t.sources);
+  t.sources.clear();
+  // What the first try learned from the records that failed must not decide the second
+  // one; other zones' bogus entries stay (RFC 9520).
   if (t.validation) {
     key_cache_.forget_bogus(t.validation->bogus_key_zones());
     shared_.relaxed_keys.forget_bogus(t.validation->bogus_key_zones());
@@ -171,7 +221,7 @@ bool Server::retry_over_tcp(uint64_t tid, const resolver::Verdict& verdict) {
   t.answer.reset();
   const uint64_t tag = next_tid_++;
   retry_tags_.emplace(tag, tid);
-  send_upstream(t.query.question, tag, UpstreamTransport::Tcp);
+  send_upstream(t.query.question, tag, t.transport, t.avoid);
   return true;
 }
 

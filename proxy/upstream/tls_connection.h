@@ -131,6 +131,7 @@ class TlsConnection {
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_closed(uv_handle_t* handle) noexcept;
 
+  void quick_ack();  // TCP_QUICKACK after each read (tls_connection.cc says why)
   // Runs the handshake or reads, after ciphertext arrived.
   void drive();
   void became_ready();

@@ -67,8 +67,7 @@ std::string TlsUpstream::init(const UpstreamSettings& settings) {
     server.config = s;
     server.name = config::to_string(s);
     if (counters_->board != nullptr) {
-      server.board = &counters_->board->server(
-          server.name, s.protocol == config::UpstreamProtocol::Https ? "https" : "tls");
+      server.board = &counters_->board->server(server.name, transport_label(s));
     }
     servers_.push_back(std::move(server));
   }

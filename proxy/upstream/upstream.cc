@@ -19,7 +19,7 @@ ServerCounters& UpstreamBoard::server(const std::string& name, const char* trans
   for (Entry& e : entries_) {
     if (e.name == name) return *e.counters;
   }
-  entries_.push_back({name, transport, std::make_unique<ServerCounters>(), {}});
+  entries_.push_back({name, transport, std::make_unique<ServerCounters>(), {}, {}});
   return *entries_.back().counters;
 }
 
@@ -53,12 +53,51 @@ void UpstreamBoard::failed(ServerCounters& c, UpstreamStatus status, const std::
   }
 }
 
+bool UpstreamBoard::probed(ServerCounters& c, UpstreamHealth health, const std::string& evidence) {
+  const bool changed = c.health.exchange(health, std::memory_order_relaxed) != health;
+  std::lock_guard lock(mu_);
+  for (Entry& e : entries_) {
+    if (e.counters.get() == &c) e.evidence = evidence;
+  }
+  return changed;
+}
+
 std::vector<UpstreamBoard::Row> UpstreamBoard::rows() const {
   std::lock_guard lock(mu_);
   std::vector<Row> rows;
   for (const Entry& e : entries_)
-    rows.push_back({e.name, e.transport, e.counters.get(), e.last_failure});
+    rows.push_back({e.name, e.transport, e.counters.get(), e.last_failure, e.evidence});
   return rows;
+}
+
+std::string_view to_string(UpstreamHealth health) {
+  switch (health) {
+    case UpstreamHealth::Unknown:
+      return "unknown";
+    case UpstreamHealth::Ok:
+      return "ok";
+    case UpstreamHealth::NoTcp:
+      return "no-tcp";
+    case UpstreamHealth::DropsCd:
+      return "drops-cd";
+    case UpstreamHealth::StripsDnssec:
+      return "strips-dnssec";
+    case UpstreamHealth::Unreachable:
+      return "unreachable";
+  }
+  return "unknown";
+}
+
+const char* transport_label(const config::UpstreamServer& server) {
+  switch (server.protocol) {
+    case config::UpstreamProtocol::Plain:
+      return "plain";
+    case config::UpstreamProtocol::Tls:
+      return "tls";
+    case config::UpstreamProtocol::Https:
+      return "https";
+  }
+  return "plain";
 }
 
 std::string servers_text(const std::vector<config::UpstreamServer>& servers) {

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -44,26 +45,52 @@ struct UpstreamReply {
   // went wrong, in words for the EDE text and the log ("tls://127.0.0.1:853#dns.test:
   // certificate expired 2026-11-01T00:00:00Z"). "" otherwise.
   std::string detail = {};
+  // When Answered by an Upstream that chose among several servers (FailoverUpstream): the
+  // servers_text() of the one that answered, so that a caller can ask the others
+  // (send_avoiding). "" when there was only one to ask.
+  std::string server = {};
 };
 
-// Which servers, and how patiently: [upstream] servers, timeout and attempts, and the CA
-// store TLS servers are checked against.
+// Which servers, and how patiently: [upstream] servers, timeout and attempts, the CA
+// store TLS servers are checked against, and how a server is picked (selection.h).
 struct UpstreamSettings {
   std::vector<config::UpstreamServer> servers;
   uint32_t timeout_ms = 0;  // per attempt
   uint32_t attempts = 0;    // per server
   std::string tls_ca_file;  // "" = the system store
+  config::UpstreamStrategy strategy = config::UpstreamStrategy::Order;
+  bool hedge = true;  // ask the next server too when the first is slow
   static UpstreamSettings of(const config::Config& c) {
-    return {c.upstreams, c.upstream_timeout_ms, c.upstream_attempts, c.tls_ca_file};
+    return {c.upstreams,   c.upstream_timeout_ms, c.upstream_attempts,
+            c.tls_ca_file, c.upstream_strategy,   c.upstream_hedge};
   }
   bool operator==(const UpstreamSettings&) const = default;
 };
 
+// What the last probe (probe.h) found an upstream server does with DNSSEC queries (issue
+// 18). Unknown until probed; servers of [[forward]] zones and proxies without trust anchors
+// are never probed.
+enum class UpstreamHealth : uint8_t {
+  Unknown,
+  Ok,            // root DNSKEY with RRSIG over UDP and TCP, DS signed, CD accepted
+  NoTcp,         // as Ok over UDP, but no answer over TCP (large answers will fail)
+  DropsCd,       // answers without CD, not with it (we must send CD: RFC 4035 §3.2.2)
+  StripsDnssec,  // answers without RRSIGs (or without EDNS): signed zones cannot validate
+  Unreachable,   // no answer at all, or REFUSED
+};
+// "unknown", "ok", "no-tcp", "drops-cd", "strips-dnssec", "unreachable".
+std::string_view to_string(UpstreamHealth health);
+// Whether queries should avoid a server in this state while others are left.
+inline bool avoid(UpstreamHealth h) {
+  return h == UpstreamHealth::DropsCd || h == UpstreamHealth::StripsDnssec ||
+         h == UpstreamHealth::Unreachable;
+}
+
 // What one upstream server did, summed over every event loop that asks it: queries, how
 // they ended, its TLS connections, its smoothed round-trip time. Written by any loop
 // (fetch_add: upstream events are not the hot path), read by the metrics listener and the
-// dashboard. Plain servers in one list share one entry (c-ares picks the server within its
-// channel and does not say which answered): "127.0.0.1:53,[::1]:53".
+// dashboard. One entry per configured server (FailoverUpstream gives each its own
+// transport): "127.0.0.1:53", "tls://127.0.0.1:853#dns.test".
 struct ServerCounters {
   std::atomic<uint64_t> queries{0};        // tries sent (a retry is one more)
   std::atomic<uint64_t> answered{0};       // replies taken
@@ -77,6 +104,7 @@ struct ServerCounters {
   std::atomic<uint64_t> srtt_us{0};        // smoothed RTT (RFC 6298 §2: 1/8 of each sample)
   std::atomic<int64_t> last_answer_unix{0};
   std::atomic<int64_t> last_failure_unix{0};
+  std::atomic<UpstreamHealth> health{UpstreamHealth::Unknown};  // the last probe's verdict
   void answer(uint64_t rtt_us);
   void add(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
   void sub(std::atomic<uint64_t>& c) { c.fetch_sub(1, std::memory_order_relaxed); }
@@ -92,11 +120,15 @@ class UpstreamBoard {
   ServerCounters& server(const std::string& name, const char* transport);
   // A failure in words for the dashboard and logs ("certificate expired ..."), with when.
   void failed(ServerCounters& c, UpstreamStatus status, const std::string& detail);
+  // A probe's verdict and its evidence in words ("answered . DNSKEY over UDP without its
+  // RRSIG"). Returns whether the state changed.
+  bool probed(ServerCounters& c, UpstreamHealth health, const std::string& evidence);
   struct Row {
     std::string name;
     std::string transport;
     const ServerCounters* counters;
     std::string last_failure;  // words of the last failure, "" if none
+    std::string evidence;      // the last probe's, "" if never probed
   };
   std::vector<Row> rows() const;  // in the order the servers were first used
 
@@ -106,6 +138,7 @@ class UpstreamBoard {
     std::string transport;
     std::unique_ptr<ServerCounters> counters;
     std::string last_failure;
+    std::string evidence;
   };
   mutable std::mutex mu_;
   std::vector<Entry> entries_;
@@ -150,6 +183,15 @@ class Upstream {
   void send(std::span<const uint8_t> query, uint64_t tag) {
     send(query, tag, UpstreamTransport::Udp);
   }
+  // As send(), but asks none of the servers named in `avoid` (UpstreamReply::server, the
+  // prime suspect first) while another one is configured; when every server is named,
+  // none but the first: the pipeline's retry of an answer that failed validation. With one
+  // server there is no other to ask: send().
+  virtual void send_avoiding(std::span<const uint8_t> query, uint64_t tag,
+                             UpstreamTransport transport, const std::vector<std::string>& avoid) {
+    (void)avoid;
+    send(query, tag, transport);
+  }
   // Fails every outstanding query with Cancelled and releases all handles. `closed`, when
   // given, runs once the last handle is closed (at once when none was open): from then on
   // the Upstream may be destroyed. Never call it from inside a handler.
@@ -157,6 +199,9 @@ class Upstream {
   // The servers, for logs and EDE texts ("127.0.0.1:53,[::1]:53").
   virtual const std::string& servers_text() const = 0;
 };
+
+// "plain", "tls" or "https": the board's (and the metrics') transport label of `server`.
+const char* transport_label(const config::UpstreamServer& server);
 
 // "127.0.0.1:53,tls://[::1]:853#dns.test": servers as logs and EDE texts name them.
 std::string servers_text(const std::vector<config::UpstreamServer>& servers);

@@ -144,6 +144,34 @@ size_t AnswerCache::clear_below(const Name& zone) {
   return dropped;
 }
 
+size_t AnswerCache::clear_name(const Name& name) {
+  std::lock_guard lock(mu_);
+  size_t dropped = 0;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (it->key.name == name) {
+      erase(it);
+      ++dropped;
+    }
+    it = next;
+  }
+  return dropped;
+}
+
+size_t AnswerCache::clear_bogus() {
+  std::lock_guard lock(mu_);
+  size_t dropped = 0;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (it->bogus) {
+      erase(it);
+      ++dropped;
+    }
+    it = next;
+  }
+  return dropped;
+}
+
 CacheLookup AnswerCache::lookup(const ClientQuery& q, std::span<const uint8_t> query_packet,
                                 size_t limit, uint64_t now_ms, std::vector<uint8_t>& out) {
   const CacheKey key = CacheKey::of(q);

@@ -103,6 +103,10 @@ class AnswerCache {
   // Drops the answers for names at or below `zone` (a forward zone changed, a flush);
   // returns how many.
   size_t clear_below(const Name& zone);
+  // Drops the answers for exactly `name`, every type and shape; returns how many.
+  size_t clear_name(const Name& name);
+  // Drops every bogus verdict held (RFC 9520); returns how many.
+  size_t clear_bogus();
 
  private:
   struct Entry {

@@ -345,7 +345,26 @@ Cause system_clock(const Report& r, const ClockSkew& s) {
           "\"until-synced\" lets NTP resolve its servers before the clock is set."};
 }
 
+Cause bogus_cause_of_chain(const Report& r, const ExplainInput& in);
+
+// Split DNS: a validated forward zone the chain above does not lead to securely. The
+// daemon's EDE text says the same (forward_unproven_note, resolver/verify/verdict.h).
 Cause bogus_cause(const Report& r, const ExplainInput& in) {
+  Cause c = bogus_cause_of_chain(r, in);
+  if (in.forward && in.forward->policy == ForwardPolicy::Validate) {
+    if (auto words = forward_unproven_note(r.verdict, in.forward->zone)) {
+      const std::string zone = in.forward->zone.to_string();
+      c.cause += " " + r.question.name.to_string() + " is in the " + forward_words(*in.forward) +
+                 ", answered by " + r.upstreams + ", but " + *words + ".";
+      c.next = "Set dnssec = \"insecure\" in the [[forward]] table of " + zone +
+               " (answers then pass with AD clear), or add the trust anchor of " + zone +
+               " to trust_anchor_file so that it is validated from there.";
+    }
+  }
+  return c;
+}
+
+Cause bogus_cause_of_chain(const Report& r, const ExplainInput& in) {
   if (in.evidence != nullptr) {
     if (auto s = clock_skew(r.verdict, *in.evidence, r.now)) return system_clock(r, *s);
   }
@@ -514,7 +533,49 @@ std::optional<Cause> insecure_reason_cause(const Report& r) {
   return std::nullopt;
 }
 
-Cause insecure_cause(const Report& r) {
+// Not validated by the configuration's choice (proxy/split_dns.h): an insecure [[forward]]
+// zone or a private zone. Negative trust anchors have their own words (RFC 7646 §9).
+std::optional<Cause> insecure_policy(const Report& r, const ExplainInput& in) {
+  if (!in.negative_anchor || in.insecure_setting.empty() ||
+      in.insecure_what == "the negative trust anchor") {
+    return std::nullopt;
+  }
+  const std::string zone = in.negative_anchor->to_string();
+  const std::string q = r.question.name.to_string();
+  std::string now;
+  if (const auto& without = r.without_negative_anchor; !without) {
+    now =
+        " Validated anyway, it could not be proven either way (a DS or DNSKEY did not come back).";
+  } else {
+    now = " Validated anyway, the answer would be " + std::string(to_string(without->security)) +
+          (without->security == Security::Secure ? "" : ": " + ede_text(*without)) + ".";
+  }
+  if (in.insecure_what == "the insecure forward zone") {
+    const std::string where =
+        in.forward && in.forward->zone == *in.negative_anchor
+            ? "in the " + forward_words(*in.forward) + ", answered by " + r.upstreams
+            : "at or below " + in.insecure_what + " " + zone + " " + in.insecure_setting;
+    return Cause{q + " is " + where +
+                     ": by that [[forward]] policy the proxy does not validate it, so answers "
+                     "are insecure (AD clear) whatever their signatures say." +
+                     now,
+                 "Nothing to do if " + zone +
+                     " is meant to be unvalidated. To validate it, set dnssec = \"validate\" "
+                     "in its [[forward]] table once the chain from the trust anchor leads to it "
+                     "(its parent publishes its DS), or add its trust anchor to "
+                     "trust_anchor_file."};
+  }
+  return Cause{q + " is at or below " + in.insecure_what + " " + zone + " " + in.insecure_setting +
+                   ": the proxy does not validate it, so answers are insecure (AD clear) "
+                   "whatever their signatures say." +
+                   now,
+               "Nothing to do for a private name. To validate " + zone +
+                   ", sign it, add its trust anchor to trust_anchor_file and take it out of " +
+                   in.insecure_setting.substr(1, in.insecure_setting.size() - 2) + "."};
+}
+
+Cause insecure_cause(const Report& r, const ExplainInput& in) {
+  if (auto c = insecure_policy(r, in)) return std::move(*c);
   if (auto c = insecure_reason_cause(r)) return std::move(*c);
   return {"The answer is insecure: " + ede_text(r.verdict) + ".",
           "Nothing is broken; the data is simply not signed."};
@@ -577,7 +638,7 @@ Cause explain_cause(const Report& r, const ExplainInput& in) {
       c = bogus_cause(r, in);
       break;
     case Security::Insecure:
-      c = insecure_cause(r);
+      c = insecure_cause(r, in);
       break;
     case Security::Indeterminate:
       c = unresolved_cause(r, in);

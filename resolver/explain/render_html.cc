@@ -39,13 +39,23 @@ std::string render_html(const Report& r, PageLinks links) {
   out += "<h1>Chain of trust for <code id=\"question\">" + xml_escape(question_words(r)) +
          "</code></h1>\n";
   out += "<p>Verdict: <span id=\"verdict\" class=\"verdict " + security + "\">" + security +
-         "</span> <small>upstream " + xml_escape(r.upstreams) + ", " + format_utc(r.now) +
-         "</small></p>\n<dl>\n";
+         "</span> <small>upstream " + xml_escape(r.upstreams) +
+         (r.forward ? " for the " + xml_escape(forward_words(*r.forward)) : std::string()) + ", " +
+         format_utc(r.now) + "</small></p>\n<dl>\n";
   if (r.ede) {
     out += "<dt>EDE</dt><dd id=\"ede\">" + std::to_string(static_cast<int>(r.ede->code)) + " (" +
            xml_escape(ede_name(r.ede->code)) + "): " + xml_escape(r.ede->text) + "</dd>\n";
   }
   if (!r.cause.empty()) out += "<dt>cause</dt><dd id=\"cause\">" + xml_escape(r.cause) + "</dd>\n";
+  if (!r.probes.empty()) {
+    out += "<dt>upstream probes</dt><dd id=\"upstream-probes\"><ul>\n";
+    for (const auto& u : r.probes) {
+      out += "<li><code>" + xml_escape(u.server) + "</code> <span class=\"probe " +
+             xml_escape(u.state) + "\">" + xml_escape(u.state) + "</span>" +
+             (u.evidence.empty() ? std::string() : ": " + xml_escape(u.evidence)) + "</li>\n";
+    }
+    out += "</ul></dd>\n";
+  }
   if (!r.next_step.empty()) {
     out += "<dt>next step</dt><dd id=\"next-step\">" + xml_escape(r.next_step) + "</dd>\n";
   }

@@ -272,6 +272,13 @@ void json_query(Json& j, const Report& r) {
   j.field_int("time_unix", r.now);
   j.field("upstreams", r.upstreams);
   field_or_null(j, "rcode", r.rcode, [&](RCode c) { j.value(to_string(c)); });
+  array_field(j, "upstream_probes", r.probes, [&](const UpstreamProbeView& p) {
+    j.begin_object();
+    j.field("server", p.server);
+    j.field("state", p.state);
+    j.field("evidence", p.evidence);
+    j.end_object();
+  });
 }
 
 // The verdict and what follows from it: the EDE, the cause, the exit status.

@@ -188,7 +188,16 @@ std::string render_text(const Report& r, Color color) {
   const Painter p(color);
   std::string out;
   out += p.bold(r.question.name.to_string() + " " + to_string(r.question.type)) + "  " +
-         p.dim("upstream " + r.upstreams + ", " + format_utc(r.now)) + "\n";
+         p.dim("upstream " + r.upstreams +
+               (r.forward ? " for the " + forward_words(*r.forward) : std::string()) + ", " +
+               format_utc(r.now)) +
+         "\n";
+  for (const auto& u : r.probes) {
+    // What the running proxy's probes found of each upstream (explain --server only).
+    out += p.dim("probe") + "    " + u.server + " " +
+           p.paint(u.state == "ok" ? "32" : "1;31", u.state) +
+           (u.evidence.empty() ? std::string() : ": " + u.evidence) + "\n";
+  }
   for (const auto& z : r.zones) zone_lines(out, z, r.now, p);
   answer_lines(out, r, p);
   denial_sections(out, r, p);

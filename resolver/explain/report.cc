@@ -271,8 +271,14 @@ std::optional<ExtendedError> daemon_ede(const Verdict& v, std::string_view upstr
   return reply_ede(v, upstreams);
 }
 
+std::string forward_words(const ExplainForward& f) {
+  return "forward zone " + f.zone.to_string() + " (dnssec = \"" +
+         (f.policy == ForwardPolicy::Validate ? "validate" : "insecure") + "\")";
+}
+
 Report build_report(const ExplainInput& in) {
   Report r;
+  r.forward = in.forward;
   r.question = in.question;
   r.now = in.now;
   r.upstreams = in.upstreams;
@@ -307,6 +313,21 @@ Report build_report(const ExplainInput& in) {
   Cause c = explain_cause(r, in);
   r.cause = std::move(c.cause);
   r.next_step = std::move(c.next);
+  r.probes = in.probes;
+  // What the probes found wrong with the servers is part of the cause of a failure: a server
+  // that strips RRSIGs or drops CD explains a bogus verdict, one that is unreachable a
+  // missing answer (issue 18).
+  std::string found;
+  if (r.verdict.security == Security::Bogus || r.verdict.security == Security::Indeterminate) {
+    for (const UpstreamProbeView& p : in.probes) {
+      if (p.state == "ok") continue;
+      found += std::string(found.empty() ? "" : "; ") + "upstream " + p.server + " is " + p.state +
+               (p.evidence.empty() ? std::string() : " (" + p.evidence + ")");
+    }
+  }
+  if (!found.empty()) {
+    r.cause += std::string(r.cause.empty() ? "" : " ") + "The proxy's probes found: " + found + ".";
+  }
   return r;
 }
 

@@ -19,6 +19,23 @@
 
 namespace dnsp::resolver {
 
+// Split DNS: the [[forward]] zone holding the question, and its policy.
+enum class ForwardPolicy : uint8_t { Validate, Insecure };
+struct ExplainForward {
+  Name zone;
+  ForwardPolicy policy = ForwardPolicy::Validate;
+};
+// "forward zone corp.example. (dnssec = \"insecure\")": how the report names it.
+std::string forward_words(const ExplainForward& f);
+
+// What the running proxy's probes (proxy/upstream/probe.h) last found of one upstream
+// server: only the daemon has them (explain --server, the /explain page).
+struct UpstreamProbeView {
+  std::string server;    // as the daemon names it: "127.0.0.1:5300", "tls://..."
+  std::string state;     // "ok", "strips-dnssec", "drops-cd", "no-tcp", "unreachable"
+  std::string evidence;  // "answered . DNSKEY over UDP without its RRSIG"
+};
+
 struct ExplainInput {
   Question question;
   int64_t now = 0;                            // the wall clock the validation ran with
@@ -36,6 +53,16 @@ struct ExplainInput {
   // verdict is then insecure (as the daemon's), and `verdict` is what validation says without
   // it (nullopt when validation could not finish: the answer came, the proof did not).
   std::optional<Name> negative_anchor;
+  // Why negative_anchor is not validated, in the daemon's words (proxy/split_dns.h
+  // InsecureWhy): "the insecure forward zone" / "([[forward]] dnssec = \"insecure\")", "the
+  // private zone" / "([dnssec] private_zones)"; empty: a negative trust anchor.
+  std::string insecure_what;
+  std::string insecure_setting;
+  // The [[forward]] zone holding the question, when one does (the question then went to its
+  // servers, `upstreams`, and the zone's DS to the parent's).
+  std::optional<ExplainForward> forward;
+  // The probes' verdicts on the servers the question went to (empty: none known).
+  std::vector<UpstreamProbeView> probes;
 };
 
 // What checking one RRset's RRSIGs gave (Indeterminate: not checked, or no RRset).
@@ -141,6 +168,8 @@ struct Report {
   Verdict verdict;
   // Under a negative trust anchor: what validation says without it (nullopt: not finished).
   std::optional<Verdict> without_negative_anchor;
+  std::optional<ExplainForward> forward;  // the [[forward]] zone holding the question
+  std::vector<UpstreamProbeView> probes;  // ExplainInput::probes
   FetchFailure failure = FetchFailure::None;
   std::optional<ExtendedError> ede;  // what the daemon would attach
   std::string cause;                 // "" when secure

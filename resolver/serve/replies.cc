@@ -96,22 +96,24 @@ bool on_chain(const RecordView& rr, const std::vector<Name>& chain) {
 // The reply frame both forward_reply() and records_reply() fill: header, the client's
 // question, the records `add` writes (it returns false when one that must be there did not
 // fit), then the OPT. A reply that does not fit is cut to its question with TC set.
+// `extra`: header flags beyond the usual (AA for local data).
 template <class AddRecords>
 std::vector<uint8_t> fitted_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
-                                  const ExtendedError* ede, const AddRecords& add) {
+                                  const ExtendedError* ede, const AddRecords& add,
+                                  uint16_t extra = 0) {
   if (static_cast<uint16_t>(rcode) > 15 && !q.has_edns) rcode = RCode::ServFail;
   const size_t reserve = q.has_edns ? opt_size(ede) : 0;
   const size_t body_limit = limit > reserve ? limit - reserve : 0;
 
   MessageBuilder b(body_limit);
-  b.set_header(q.id, reply_flags(q, rcode, ad, 0));
+  b.set_header(q.id, reply_flags(q, rcode, ad, extra));
   const bool truncated =
       b.add_question(q.question.name, q.question.type, q.question.klass) == Fit::DidNotFit ||
       !add(b);
   if (truncated) {
     // RFC 7766 §5: the client retries over TCP; a partial answer would only mislead.
     MessageBuilder t(body_limit);
-    t.set_header(q.id, reply_flags(q, rcode, ad, flag::kTC));
+    t.set_header(q.id, reply_flags(q, rcode, ad, flag::kTC | extra));
     (void)t.add_question(q.question.name, q.question.type, q.question.klass);
     finish_opt(t, q, rcode, ede, limit);
     return t.finish();
@@ -178,25 +180,38 @@ std::vector<uint8_t> secure_reply(const ClientQuery& q, const Message& upstream,
   });
 }
 
+namespace {
+bool add_reply_records(MessageBuilder& b, const ClientQuery& q,
+                       std::span<const ReplyRecord> records) {
+  for (const ReplyRecord& rr : records) {
+    if (strip_for_client(q, rr.type)) continue;
+    if (b.add_record(rr.section, *rr.owner, rr.type, RRClass::IN, rr.ttl, rr.rdata) ==
+        Fit::DidNotFit) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
 std::vector<uint8_t> records_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
                                    std::span<const ReplyRecord> records) {
-  return fitted_reply(q, rcode, ad, limit, nullptr, [&](MessageBuilder& b) {
-    for (const ReplyRecord& rr : records) {
-      if (strip_for_client(q, rr.type)) continue;
-      if (b.add_record(rr.section, *rr.owner, rr.type, RRClass::IN, rr.ttl, rr.rdata) ==
-          Fit::DidNotFit) {
-        return false;
-      }
-    }
-    return true;
-  });
+  return fitted_reply(q, rcode, ad, limit, nullptr,
+                      [&](MessageBuilder& b) { return add_reply_records(b, q, records); });
 }
 
-std::vector<uint8_t> upstream_query(const Question& question, uint16_t id) {
+std::vector<uint8_t> local_reply(const ClientQuery& q, size_t limit,
+                                 std::span<const ReplyRecord> records) {
+  return fitted_reply(
+      q, RCode::NoError, AdBit::Clear, limit, nullptr,
+      [&](MessageBuilder& b) { return add_reply_records(b, q, records); }, flag::kAA);
+}
+
+std::vector<uint8_t> upstream_query(const Question& question, uint16_t id, bool checking_disabled) {
   MessageBuilder b(512);
   // RD: the upstream is a recursive resolver. CD: we validate, so it must hand us even
   // data it considers bogus (RFC 4035 §3.2.2).
-  b.set_header(id, flag::kRD | flag::kCD);
+  b.set_header(id, checking_disabled ? flag::kRD | flag::kCD : flag::kRD);
   (void)b.add_question(question.name, question.type, question.klass);
   EdnsOut opt;
   opt.udp_payload = kUpstreamUdpPayload;

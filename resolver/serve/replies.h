@@ -65,8 +65,17 @@ struct ReplyRecord {
 std::vector<uint8_t> records_reply(const ClientQuery& q, RCode rcode, AdBit ad, size_t limit,
                                    std::span<const ReplyRecord> records);
 
+// An answer from the proxy's own data ([local], resolver/local/): NOERROR with `records`
+// (none: NODATA), AA set because the proxy is the authority for it (RFC 1035 §4.1.1), AD
+// clear because nothing vouches for it beyond the configuration (RFC 4035 §3.2.3), RA as
+// always, and the client's ID, question, RD and CD. Fitted to `limit` as records_reply().
+std::vector<uint8_t> local_reply(const ClientQuery& q, size_t limit,
+                                 std::span<const ReplyRecord> records);
+
 // The query we send upstream for `question` (the ID is chosen by the caller or c-ares).
-std::vector<uint8_t> upstream_query(const Question& question, uint16_t id);
+// `checking_disabled` false only for the upstream probe's "does it drop CD?" query.
+std::vector<uint8_t> upstream_query(const Question& question, uint16_t id,
+                                    bool checking_disabled = true);
 
 // `dnssec-proxy explain --server`: the query asking a running proxy for the trace of
 // `question` (RD, EDNS0 with DO=1 and the explain option, explain_option.h), sent over TCP.

@@ -35,6 +35,13 @@ Validation::OrNeed<Verdict> Validation::check_rrset(const RRset& rrset,
   }
   auto signer = signer_of(rrset);
   if (!signer || !rrset.owner.is_subdomain_of(*signer)) {
+    // RFC 4035 §5.3.1: an RRSIG whose signer is not the zone holding the RRset signs
+    // nothing here, so the RRset is as good as unsigned (Unbound likewise): insecure in an
+    // insecure zone (an RRSIG moved in from elsewhere), bogus in a signed one.
+    auto z = find_zone(rrset.owner, 0);
+    if (auto* need = std::get_if<NeedRecords>(&z)) return *need;
+    const Entry& ze = std::get<Entry>(z);
+    if (ze->security != Security::Secure) return zone_evidence(*ze);
     return as_evidence(rrset.owner, verdict(Security::Bogus, Reason::BadSigner, rrset.owner,
                                             "the RRSIG over " + rrset.owner.to_string() + " " +
                                                 to_string(rrset.type) +

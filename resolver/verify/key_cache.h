@@ -68,6 +68,15 @@ class KeyCache {
     entries_.clear();
     bytes_ = 0;
   }
+  // Drops every Bogus entry (`dnssec-proxy control flush-bogus`); returns how many.
+  size_t clear_bogus() {
+    std::lock_guard lock(mu_);
+    return std::erase_if(entries_, [&](const auto& kv) {
+      if (kv.second.entry->security != Security::Bogus) return false;
+      bytes_ -= kv.second.cost;
+      return true;
+    });
+  }
   // Drops the entries of zones at or below `zone`; returns how many.
   size_t clear_below(const Name& zone) {
     std::lock_guard lock(mu_);

@@ -224,6 +224,12 @@ DsSelection select_ds(const std::vector<std::vector<uint8_t>>& ds_rdatas) {
   bool has_sha256 = false;
   for (const auto& rd : ds_rdatas) {
     auto ds = parse_ds(rd);
+    if (!ds && rd.size() == 4) {
+      // Algorithm and digest type but no digest: it can match no key. With an algorithm and
+      // a digest type we implement it counts (as in Unbound), so a zone whose DS records
+      // are all cut short is bogus, not insecure.
+      ds = DsRdata{static_cast<uint16_t>((rd[0] << 8) | rd[1]), rd[2], rd[3], {}};
+    }
     if (!ds) continue;
     s.all.push_back(*ds);
     if (crypto::algorithm_supported(ds->algorithm) && ds->digest_type == 2) has_sha256 = true;

@@ -185,4 +185,12 @@ std::string format_utc(int64_t unix_time) {
   return buf;
 }
 
+std::optional<std::string> forward_unproven_note(const Verdict& v, const Name& forward_zone) {
+  if (v.security != Security::Bogus || v.zone.is_subdomain_of(forward_zone)) return std::nullopt;
+  return forward_zone.to_string() +
+         " is a [[forward]] zone validated from the chain above it, which does not lead to it "
+         "securely: set dnssec = \"insecure\" for it, or add its trust anchor to "
+         "trust_anchor_file";
+}
+
 }  // namespace dnsp::resolver

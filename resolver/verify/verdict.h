@@ -62,6 +62,12 @@ std::string ede_text(const Verdict& v);
 // insecure ones that are insecure only because this validator cannot check them
 // (RFC 8914 §4.2, RFC 9276 §3.2: EDE 1, 2, 27). nullopt for the others.
 std::optional<ExtendedError> reply_ede(const Verdict& v, std::string_view upstreams);
+// Split DNS: a bogus verdict about a zone above a [[forward]] zone validated as any answer
+// (dnssec = "validate") means the chain above it does not lead to it securely (the public
+// parent denies the zone, or delegates it unsigned): as configured it can never be proven.
+// The words for that and the fix, said by the daemon's EDE text and explain's cause alike;
+// nullopt for any other verdict.
+std::optional<std::string> forward_unproven_note(const Verdict& v, const Name& forward_zone);
 
 // Why there was nothing (or not enough) to validate: the upstream side of "could not
 // resolve". The proxy maps its UpstreamStatus onto this.

@@ -1,5 +1,8 @@
 #include "resolver/wire/zone_text.h"
 
+#include <arpa/inet.h>  // inet_pton: text to address octets, no sockets
+
+#include <array>
 #include <charconv>
 #include <optional>
 
@@ -13,6 +16,7 @@ namespace {
 struct Token {
   std::string_view text;
   size_t line;
+  bool quoted = false;  // written in double quotes (a TXT character string)
 };
 
 // One record or directive: the tokens of a line and of the lines its parentheses span.
@@ -26,7 +30,8 @@ using Error = Unexpected<std::string>;
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
+  Parser(std::string_view text, std::string_view source, ZoneRecords kind, uint32_t default_ttl)
+      : text_(text), source_(source), kind_(kind), fallback_ttl_(default_ttl) {}
 
   Result<std::vector<ZoneRecord>, std::string> run() {
     auto entries = split_entries();
@@ -106,7 +111,7 @@ class Parser {
           ++i;
         }
         if (i >= n) return Error{error(token_line, "a quoted string is never closed")};
-        current.tokens.push_back({text_.substr(start, i - start), token_line});
+        current.tokens.push_back({text_.substr(start, i - start), token_line, true});
         ++i;
       } else {
         const size_t start = i;
@@ -116,7 +121,7 @@ class Parser {
           if (d == '\\' && i + 1 < n && text_[i + 1] != '\n') ++i;  // "\." and "\DDD"
           ++i;
         }
-        current.tokens.push_back({text_.substr(start, i - start), line});
+        current.tokens.push_back({text_.substr(start, i - start), line, false});
       }
     }
     if (depth > 0) return Error{error(open_line, "'(' is never closed")};
@@ -141,49 +146,6 @@ class Parser {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || end != text.data() + text.size() || v > max) return std::nullopt;
     return v;
-  }
-
-  // Seconds, or BIND-style units ("1h30m", "2d"); at most 2^31 - 1 (RFC 2181 §8).
-  static std::optional<uint32_t> parse_ttl(std::string_view text) {
-    if (auto plain = parse_uint(text, 0x7FFFFFFF)) return plain;
-    uint64_t total = 0;
-    uint64_t value = 0;
-    bool have_digits = false;
-    for (char c : text) {
-      if (c >= '0' && c <= '9') {
-        value = value * 10 + static_cast<uint64_t>(c - '0');
-        if (value > 0x7FFFFFFF) return std::nullopt;
-        have_digits = true;
-        continue;
-      }
-      uint64_t unit = 0;
-      switch (ascii_lower(static_cast<uint8_t>(c))) {
-        case 's':
-          unit = 1;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 'h':
-          unit = 3600;
-          break;
-        case 'd':
-          unit = 86400;
-          break;
-        case 'w':
-          unit = 604800;
-          break;
-        default:
-          return std::nullopt;
-      }
-      if (!have_digits) return std::nullopt;
-      total += value * unit;
-      if (total > 0x7FFFFFFF) return std::nullopt;
-      value = 0;
-      have_digits = false;
-    }
-    if (have_digits) return std::nullopt;  // "1h30": a number without its unit
-    return static_cast<uint32_t>(total);
   }
 
   static std::optional<RRClass> parse_class(std::string_view text) {
@@ -223,7 +185,7 @@ class Parser {
       }
       const Token& arg = e.tokens[1];
       if (ascii_iequals(name.text, "$TTL")) {
-        auto ttl = parse_ttl(arg.text);
+        auto ttl = parse_ttl_text(arg.text);
         if (!ttl) return error(arg.line, "$TTL: expected a TTL, got " + quoted(arg.text));
         default_ttl_ = *ttl;
       } else {
@@ -237,7 +199,9 @@ class Parser {
       return std::nullopt;
     }
     if (ascii_iequals(name.text, "$INCLUDE")) {
-      return error(name.line, "$INCLUDE is not supported in a trust anchor file");
+      return error(name.line, kind_ == ZoneRecords::TrustAnchors
+                                  ? "$INCLUDE is not supported in a trust anchor file"
+                                  : "$INCLUDE is not supported in [local] records");
     }
     return error(name.line, "unknown directive " + quoted(name.text));
   }
@@ -265,7 +229,7 @@ class Parser {
     while (k < t.size()) {
       const char c0 = t[k].text.empty() ? '\0' : t[k].text[0];
       if (!ttl && c0 >= '0' && c0 <= '9') {
-        ttl = parse_ttl(t[k].text);
+        ttl = parse_ttl_text(t[k].text);
         if (!ttl) return Error{error(t[k].line, "expected a TTL, got " + quoted(t[k].text))};
         ++k;
       } else if (auto cl = klass ? std::nullopt : parse_class(t[k].text)) {
@@ -282,18 +246,20 @@ class Parser {
       return Error{
           error(type_token.line, "expected a record type, got " + quoted(type_token.text))};
     }
-    if (*type != RRType::DS && *type != RRType::DNSKEY) {
-      return Error{error(type_token.line, "unsupported record type " + to_string(*type) +
-                                              ": a trust anchor file holds only DS and DNSKEY")};
+    if (!allowed(*type)) {
+      return Error{error(type_token.line, "unsupported record type " + to_string(*type) + ": " +
+                                              (kind_ == ZoneRecords::TrustAnchors
+                                                   ? "a trust anchor file holds only DS and DNSKEY"
+                                                   : "local data may be A, AAAA, CNAME, PTR, NS, "
+                                                     "MX, TXT or SRV"))};
     }
     r.type = *type;
     r.klass = klass ? *klass : last_class_.value_or(RRClass::IN);
-    r.ttl = ttl ? *ttl : default_ttl_ ? *default_ttl_ : last_ttl_.value_or(0);
+    r.ttl = ttl ? *ttl : default_ttl_ ? *default_ttl_ : last_ttl_.value_or(fallback_ttl_);
 
     const std::span<const Token> fields(t.data() + k, t.size() - k);
     const size_t last_line = t.back().line;
-    auto rdata =
-        r.type == RRType::DS ? parse_ds(fields, last_line) : parse_dnskey(fields, last_line);
+    auto rdata = parse_rdata(r.type, fields, last_line);
     if (!rdata) return Error{rdata.error()};
     r.rdata = std::move(*rdata);
 
@@ -301,6 +267,158 @@ class Parser {
     last_class_ = r.klass;
     last_ttl_ = r.ttl;
     return r;
+  }
+
+  bool allowed(RRType type) const {
+    if (kind_ == ZoneRecords::TrustAnchors) return type == RRType::DS || type == RRType::DNSKEY;
+    switch (type) {
+      case RRType::A:
+      case RRType::AAAA:
+      case RRType::CNAME:
+      case RRType::PTR:
+      case RRType::NS:
+      case RRType::MX:
+      case RRType::TXT:
+      case RRType::SRV:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  Result<std::vector<uint8_t>, std::string> parse_rdata(RRType type, std::span<const Token> f,
+                                                        size_t last_line) const {
+    switch (type) {
+      case RRType::DS:
+        return parse_ds(f, last_line);
+      case RRType::DNSKEY:
+        return parse_dnskey(f, last_line);
+      case RRType::A:
+        return parse_address(f, last_line, "A", AF_INET);
+      case RRType::AAAA:
+        return parse_address(f, last_line, "AAAA", AF_INET6);
+      case RRType::CNAME:
+      case RRType::PTR:
+      case RRType::NS: {
+        std::vector<uint8_t> rdata;
+        if (auto bad = append_name(f, 0, last_line, to_string(type), rdata)) return Error{*bad};
+        if (auto bad = no_more(f, 1, to_string(type))) return Error{*bad};
+        return rdata;
+      }
+      case RRType::MX:
+        return parse_mx(f, last_line);
+      case RRType::TXT:
+        return parse_txt(f, last_line);
+      case RRType::SRV:
+        return parse_srv(f, last_line);
+      default:
+        return Error{error(last_line, "unsupported record type " + to_string(type))};
+    }
+  }
+
+  // An error when f holds more fields than `used`.
+  std::optional<std::string> no_more(std::span<const Token> f, size_t used,
+                                     const std::string& type) const {
+    if (f.size() <= used) return std::nullopt;
+    return error(f[used].line, type + ": unexpected " + quoted(f[used].text) + " after the data");
+  }
+
+  // RFC 1035 §3.4.1 (A: 4 octets), RFC 3596 §2.2 (AAAA: 16 octets), in their text forms.
+  Result<std::vector<uint8_t>, std::string> parse_address(std::span<const Token> f,
+                                                          size_t last_line, const char* type,
+                                                          int family) const {
+    if (f.empty()) return Error{error(last_line, std::string(type) + ": missing the address")};
+    std::array<uint8_t, 16> octets{};
+    const std::string text(f[0].text);
+    if (f[0].quoted || inet_pton(family, text.c_str(), octets.data()) != 1) {
+      return Error{error(f[0].line, std::string(type) + ": expected an " +
+                                        (family == AF_INET ? "IPv4" : "IPv6") + " address, got " +
+                                        quoted(f[0].text))};
+    }
+    if (auto bad = no_more(f, 1, type)) return Error{*bad};
+    return std::vector<uint8_t>(octets.begin(), octets.begin() + (family == AF_INET ? 4 : 16));
+  }
+
+  // Appends the uncompressed wire form of the name in f[i]; an error message otherwise.
+  std::optional<std::string> append_name(std::span<const Token> f, size_t i, size_t last_line,
+                                         const std::string& type,
+                                         std::vector<uint8_t>& rdata) const {
+    if (i >= f.size()) return error(last_line, type + ": missing the target name");
+    auto name =
+        f[i].quoted ? WireResult<Name>(unexpected(WireError::BadLabel)) : parse_name(f[i].text);
+    if (!name) {
+      return error(f[i].line, type + ": bad name " + quoted(f[i].text) + ": " +
+                                  std::string(to_string(name.error())));
+    }
+    rdata.insert(rdata.end(), name->wire().begin(), name->wire().end());
+    return std::nullopt;
+  }
+
+  static void append_u16(std::vector<uint8_t>& out, uint32_t v) {
+    out.push_back(static_cast<uint8_t>(v >> 8));
+    out.push_back(static_cast<uint8_t>(v));
+  }
+
+  // RFC 1035 §3.3.9: PREFERENCE, EXCHANGE.
+  Result<std::vector<uint8_t>, std::string> parse_mx(std::span<const Token> f,
+                                                     size_t last_line) const {
+    auto pref = number(f, 0, last_line, "MX", "a preference (0-65535)", 0xFFFF);
+    if (!pref) return Error{pref.error()};
+    std::vector<uint8_t> rdata;
+    append_u16(rdata, *pref);
+    if (auto bad = append_name(f, 1, last_line, "MX", rdata)) return Error{*bad};
+    if (auto bad = no_more(f, 2, "MX")) return Error{*bad};
+    return rdata;
+  }
+
+  // RFC 2782: Priority, Weight, Port, Target.
+  Result<std::vector<uint8_t>, std::string> parse_srv(std::span<const Token> f,
+                                                      size_t last_line) const {
+    std::vector<uint8_t> rdata;
+    const char* what[] = {"a priority (0-65535)", "a weight (0-65535)", "a port (0-65535)"};
+    for (size_t i = 0; i < 3; ++i) {
+      auto v = number(f, i, last_line, "SRV", what[i], 0xFFFF);
+      if (!v) return Error{v.error()};
+      append_u16(rdata, *v);
+    }
+    if (auto bad = append_name(f, 3, last_line, "SRV", rdata)) return Error{*bad};
+    if (auto bad = no_more(f, 4, "SRV")) return Error{*bad};
+    return rdata;
+  }
+
+  // RFC 1035 §3.3.14 and §5.1: one or more <character-string>s, each a length octet and at
+  // most 255 octets; "\X" is X and "\DDD" the octet DDD.
+  Result<std::vector<uint8_t>, std::string> parse_txt(std::span<const Token> f,
+                                                      size_t last_line) const {
+    if (f.empty()) return Error{error(last_line, "TXT: missing the text")};
+    std::vector<uint8_t> rdata;
+    for (const Token& tok : f) {
+      std::string octets;
+      const std::string_view s = tok.text;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '\\') {
+          octets += s[i];
+          continue;
+        }
+        if (i + 3 < s.size() && s[i + 1] >= '0' && s[i + 1] <= '9') {
+          auto v = parse_uint(s.substr(i + 1, 3), 255);
+          if (!v) return Error{error(tok.line, "TXT: bad escape in " + quoted(s))};
+          octets += static_cast<char>(*v);
+          i += 3;
+        } else if (i + 1 < s.size()) {
+          octets += s[++i];
+        } else {
+          return Error{error(tok.line, "TXT: a string ends in a lone backslash")};
+        }
+      }
+      if (octets.size() > 255) {
+        return Error{error(tok.line, "TXT: a string is " + std::to_string(octets.size()) +
+                                         " octets, more than 255 (split it in several)")};
+      }
+      rdata.push_back(static_cast<uint8_t>(octets.size()));
+      rdata.insert(rdata.end(), octets.begin(), octets.end());
+    }
+    return rdata;
   }
 
   // A numeric field, or an error "<TYPE>: expected <what>, got ...".
@@ -409,7 +527,9 @@ class Parser {
 
   std::string_view text_;
   std::string_view source_;
-  Name origin_;  // the root until $ORIGIN
+  ZoneRecords kind_;
+  uint32_t fallback_ttl_;  // a record without TTL, $TTL or a TTL before it
+  Name origin_;            // the root until $ORIGIN
   std::optional<uint32_t> default_ttl_;
   std::optional<uint32_t> last_ttl_;
   std::optional<RRClass> last_class_;
@@ -419,8 +539,59 @@ class Parser {
 }  // namespace
 
 Result<std::vector<ZoneRecord>, std::string> parse_zone_text(std::string_view text,
-                                                             std::string_view source_name) {
-  return Parser(text, source_name).run();
+                                                             std::string_view source_name,
+                                                             ZoneRecords kind,
+                                                             uint32_t default_ttl) {
+  return Parser(text, source_name, kind, default_ttl).run();
+}
+
+std::optional<uint32_t> parse_ttl_text(std::string_view text) {
+  uint32_t plain = 0;
+  if (!text.empty() && text[0] >= '0' && text[0] <= '9') {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), plain);
+    if (ec == std::errc() && end == text.data() + text.size()) {
+      if (plain > 0x7FFFFFFF) return std::nullopt;
+      return plain;
+    }
+  }
+  uint64_t total = 0;
+  uint64_t value = 0;
+  bool have_digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+      if (value > 0x7FFFFFFF) return std::nullopt;
+      have_digits = true;
+      continue;
+    }
+    uint64_t unit = 0;
+    switch (ascii_lower(static_cast<uint8_t>(c))) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      case 'w':
+        unit = 604800;
+        break;
+      default:
+        return std::nullopt;
+    }
+    if (!have_digits) return std::nullopt;
+    total += value * unit;
+    if (total > 0x7FFFFFFF) return std::nullopt;
+    value = 0;
+    have_digits = false;
+  }
+  if (have_digits) return std::nullopt;  // "1h30": a number without its unit
+  return static_cast<uint32_t>(total);
 }
 
 }  // namespace dnsp::resolver

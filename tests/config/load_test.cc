@@ -115,9 +115,10 @@ TEST_CASE("config: unknown key is reported with file, line and key") {
 }
 
 TEST_CASE("config: unknown table is reported with file, line and table") {
-  CHECK(only_error("[log]\nlevel = \"info\"\n[store]\nsize = 5\n") ==
-        "FILE:3: store: unknown table (expected one of the tables [server], [upstream], "
-        "[[forward]], [dnssec], [log], [limits], [cache])");
+  CHECK(
+      only_error("[log]\nlevel = \"info\"\n[store]\nsize = 5\n") ==
+      "FILE:3: store: unknown table (expected one of the tables [server], [upstream], "
+      "[[forward]], [dnssec], [log], [limits], [cache], [local], [metrics], [dnstap], [control])");
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
@@ -127,7 +128,10 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
   CHECK(only_error("level = \"debug\"\n") ==
         "FILE:1: level: unknown key (expected one of the tables [server], [upstream], "
-        "[[forward]], [dnssec], [log], [limits], [cache]); level belongs in [log]");
+        "[[forward]], [dnssec], [log], [limits], [cache], [local], [metrics], [dnstap], "
+        "[control]); level "
+        "belongs in "
+        "[log]");
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "

@@ -82,7 +82,8 @@ TEST_CASE("config: negative trust anchors are domain names, normalised to lower 
       load_toml("[dnssec]\nnegative_trust_anchors = [\"Broken.Example\", \"badsig.test.\"]\n");
   REQUIRE(set.ok());
   CHECK(set.config.negative_trust_anchors ==
-        std::vector<std::string>{"broken.example.", "badsig.test."});
+        std::vector<NegativeTrustAnchor>{{"broken.example.", std::nullopt},
+                                         {"badsig.test.", std::nullopt}});
   CHECK(load_toml("").config.negative_trust_anchors.empty());
   CHECK(load_toml("[dnssec]\nnegative_trust_anchors = []\n").ok());
 }
@@ -100,10 +101,67 @@ TEST_CASE("config: a bad negative trust anchor names its index; the list keeps i
   CHECK(result.config.negative_trust_anchors.empty());
   CHECK(only_error("[dnssec]\nnegative_trust_anchors = \"x.example\"\n") ==
         R"(FILE:2: dnssec.negative_trust_anchors: expected an array of domain names, e.g. )"
-        R"(["broken.example"], got "x.example")");
+        R"(["broken.example"], or of tables { zone = "broken.example", until = )"
+        R"("2027-01-01T00:00:00Z" }, got "x.example")");
   CHECK(only_error("[dnssec]\nnegative_trust_anchors = [\"a.example\", \"A.example.\"]\n") ==
         "FILE:2: dnssec.negative_trust_anchors[1]: expected each domain once, got a.example. "
         "again");
+}
+
+TEST_CASE("config: a negative trust anchor may carry its expiry (RFC 7646 §2)") {
+  const LoadResult set = load_toml(
+      "[dnssec]\nnegative_trust_anchors = [\"plain.example\",\n"
+      "  { zone = \"Late.Example\", until = \"2027-01-01T00:00:00Z\" },\n"
+      "  { zone = \"native.example\", until = 2027-01-01T02:00:00+02:00 },\n"
+      "  { zone = \"open.example\" }]\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.negative_trust_anchors ==
+        std::vector<NegativeTrustAnchor>{{"plain.example.", std::nullopt},
+                                         {"late.example.", 1798761600},
+                                         {"native.example.", 1798761600},
+                                         {"open.example.", std::nullopt}});
+}
+
+TEST_CASE("config: a bad negative trust anchor table names the file, line and key") {
+  CHECK(only_error("[dnssec]\nnegative_trust_anchors = [\n  { zone = \"x.example\", until = "
+                   "\"next week\" }]\n") ==
+        R"(FILE:3: dnssec.negative_trust_anchors[0].until: expected a UTC time, )"
+        R"("2027-01-01T00:00:00Z" or a TOML date-time with an offset (2027-01-01T00:00:00Z), )"
+        R"(got "next week")");
+  CHECK(only_error("[dnssec]\nnegative_trust_anchors = [{ until = \"2027-01-01T00:00:00Z\" }]\n") ==
+        R"(FILE:2: dnssec.negative_trust_anchors[0].zone: missing: e.g. zone = "broken.example")");
+  CHECK(
+      only_error("[dnssec]\nnegative_trust_anchors = [{ zone = \"x.example\", for = \"1h\" }]\n") ==
+      "FILE:2: dnssec.negative_trust_anchors[0].for: unknown key (expected one of: zone, until)");
+  CHECK(only_error("[dnssec]\nnegative_trust_anchors = [{ zone = \"x.example\", until = "
+                   "2027-01-01T00:00:00 }]\n")
+            .find("expected a UTC time") != std::string::npos);  // no offset: whose time?
+}
+
+TEST_CASE("config: parse_utc_time reads RFC 3339 UTC times only") {
+  CHECK(parse_utc_time("1970-01-01T00:00:00Z") == 0);
+  CHECK(parse_utc_time("2027-01-01T00:00:00Z") == 1798761600);
+  CHECK(parse_utc_time("2028-02-29T12:00:00Z") == 1835438400);
+  CHECK_FALSE(parse_utc_time("2027-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(parse_utc_time("2027-01-01T00:00:00+01:00").has_value());
+  CHECK_FALSE(parse_utc_time("2027-01-01 00:00:00Z").has_value());
+  CHECK_FALSE(parse_utc_time("2027-13-01T00:00:00Z").has_value());
+  CHECK_FALSE(parse_utc_time("").has_value());
+}
+
+TEST_CASE("config: [control] socket is an absolute path or empty") {
+  CHECK(load_toml("").config.control_socket == kDefaultControlSocket);
+  CHECK_FALSE(load_toml("").config.control_socket_configured);
+  const LoadResult set = load_toml("[control]\nsocket = \"/tmp/x.sock\"\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.control_socket == "/tmp/x.sock");
+  CHECK(set.config.control_socket_configured);
+  CHECK(load_toml("[control]\nsocket = \"\"\n").config.control_socket.empty());
+  CHECK(only_error("[control]\nsocket = \"run/x.sock\"\n") ==
+        R"(FILE:2: control.socket: expected an absolute path for the control socket, e.g. )"
+        R"("/run/dnssec-proxy/control.sock", or "" for none, got "run/x.sock")");
+  CHECK(only_error("[control]\nport = 1\n") ==
+        "FILE:2: control.port: unknown key (expected one of: socket)");
 }
 
 TEST_CASE("config: normalize_domain_name accepts host-style names and rejects the rest") {
@@ -208,4 +266,23 @@ TEST_CASE("command line: --health-check http://ADDR:PORT/PATH asks the metrics l
 }
 
 }  // namespace
+
+TEST_CASE("config: [upstream] strategy is order by default, hedge on") {
+  const LoadResult plain = load_toml("");
+  CHECK(plain.config.upstream_strategy == UpstreamStrategy::Order);
+  CHECK(plain.config.upstream_hedge);
+  const LoadResult set = load_toml("[upstream]\nstrategy = \"round-robin\"\nhedge = false\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.upstream_strategy == UpstreamStrategy::RoundRobin);
+  CHECK_FALSE(set.config.upstream_hedge);
+  CHECK(load_toml("[upstream]\nstrategy = \"fastest\"\n").config.upstream_strategy ==
+        UpstreamStrategy::Fastest);
+  CHECK(
+      only_error("[upstream]\nstrategy = \"random\"\n") ==
+      R"(FILE:2: upstream.strategy: expected one of "order", "fastest", "round-robin", got "random")");
+  CHECK(only_error("[upstream]\nhedge = 1\n") ==
+        R"(FILE:2: upstream.hedge: expected true or false, got 1)");
+  CHECK(to_string(UpstreamStrategy::RoundRobin) == "round-robin");
+}
+
 }  // namespace dnsp::config

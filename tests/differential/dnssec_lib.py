@@ -39,9 +39,10 @@ def rdata(rdtype, text, origin=None):
     except dns.exception.SyntaxError:
         if rdtype != "DS":
             raise
-    # dnspython refuses DS digest type 0 and digests of the wrong length: write those in
-    # RFC 3597 generic form.
-    tag, alg, dtype, digest = text.split()
+    # dnspython refuses DS digest type 0, digests of the wrong length and no digest at all:
+    # write those in RFC 3597 generic form.
+    tag, alg, dtype, *digest = text.split()
+    digest = "".join(digest)
     wire = struct.pack("!HBB", int(tag), int(alg), int(dtype)) + bytes.fromhex(digest)
     return dns.rdata.GenericRdata(IN, dns.rdatatype.DS, wire)
 

@@ -260,7 +260,9 @@ def ds_rdatas(child):
             digest = ("%02x" % (int(digest[:2], 16) ^ 0x01)) + digest[2:]
         if d.get("short"):
             digest = digest[:40]
-        out.append(" ".join((tag, alg, dtype, digest)))
+        if d.get("empty"):
+            digest = ""  # no digest at all: 4 octets of DS (written in RFC 3597 form)
+        out.append(" ".join((tag, alg, dtype, digest)).strip())
     return out
 
 
@@ -360,6 +362,7 @@ def corpus():
         "d2ok-200": [dict(key=0, digest=2), dict(key=0, digest=200)],
         "d1ok-200": [dict(key=0, digest=1), dict(key=0, digest=200)],
         "d2short": [dict(key=0, digest=2, short=True)],
+        "d2empty": [dict(key=0, digest=2, empty=True)],
         "d2tag": [dict(key=0, digest=2, tag="x")],
     }
     for label, ds in digests.items():

@@ -21,7 +21,6 @@ using namespace dnsp::test;
 
 namespace {
 
-const std::string kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 // Long before the hierarchy's signatures: a device without RTC that booted with an old image.
 // As FAKETIME for LD_PRELOAD ("@": start there and run), and as the faketime command takes it.
 const std::string kBefore = "@2020-01-01 00:00:00";
@@ -39,41 +38,6 @@ std::string read_file(const std::string& path) {
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-// The process started in its scope runs with its clock shifted by libfaketime (FAKETIME
-// syntax: "@2020-01-01 00:00:00" starts there, "+40d" is an offset). Only the environment of
-// processes spawned meanwhile changes; this test process keeps the real clock.
-class FakeClock {
- public:
-  explicit FakeClock(const std::string& faketime) {
-    preload();
-    setenv("FAKETIME", faketime.c_str(), 1);
-  }
-  // The time read from `file` on every call (FAKETIME_NO_CACHE): the test moves it.
-  struct FromFile {
-    std::string file;
-  };
-  explicit FakeClock(const FromFile& f) {
-    preload();
-    setenv("FAKETIME_TIMESTAMP_FILE", f.file.c_str(), 1);
-    setenv("FAKETIME_NO_CACHE", "1", 1);
-  }
-  ~FakeClock() {
-    for (const char* v : {"LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC",
-                          "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE"}) {
-      unsetenv(v);
-    }
-  }
-  FakeClock(const FakeClock&) = delete;
-  FakeClock& operator=(const FakeClock&) = delete;
-
- private:
-  static void preload() {
-    setenv("LD_PRELOAD", kFaketime.c_str(), 1);
-    // libuv's timers run on the monotonic clock: keep it real.
-    setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
-  }
-};
 
 std::unique_ptr<ProxyProcess> proxy_at(const std::string& faketime,
                                        const std::vector<std::string>& extra = {}) {

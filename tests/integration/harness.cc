@@ -78,18 +78,26 @@ int wait_for_exit(pid_t pid, int timeout_ms) { return wait_for(pid, timeout_ms);
 
 std::string read_text_file(const std::string& path) { return read_file(path); }
 
+// Ports come from 20000-32767, below the kernel's ephemeral range (32768-60999 by default),
+// so a port handed out here is never taken meanwhile by some process's outgoing connection
+// or by the kernel's "bind to port 0"; and never the same port twice in one test process
+// (a test that asks for two ports gets two, even before it binds either). The walk starts
+// at a place that depends on the pid, so test processes run side by side rarely meet.
 uint16_t free_port() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  constexpr uint16_t kFirst = 20000;
+  constexpr uint16_t kCount = 12768;
+  static uint16_t next = static_cast<uint16_t>((static_cast<unsigned>(getpid()) * 7919U) % kCount);
+  for (int attempt = 0; attempt < kCount; ++attempt) {
+    const auto port = static_cast<uint16_t>(kFirst + next);
+    next = static_cast<uint16_t>((next + 1) % kCount);
+    auto a = loopback(port);
     const int u = socket(AF_INET, SOCK_DGRAM, 0);
-    auto a = loopback(0);
-    bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(u, reinterpret_cast<sockaddr*>(&a), &len);
+    const bool udp_ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     const int t = socket(AF_INET, SOCK_STREAM, 0);
-    const bool ok = bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const bool tcp_ok = udp_ok && bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(t);
     close(u);
-    if (ok) return ntohs(a.sin_port);
+    if (tcp_ok) return port;
   }
   throw std::runtime_error("no free port");
 }
@@ -124,6 +132,10 @@ RunResult run_proxy_to_exit(const std::vector<std::string>& args, int timeout_ms
     waitpid(pid, nullptr, 0);
   }
   return {code, read_file(out)};
+}
+
+std::string curl(const std::string& url) {
+  return run_command("curl -sS --max-time 5 -o - -w '\\nHTTP %{http_code}\\n' '" + url + "'").out;
 }
 
 RunResult run_command(const std::string& command) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +22,45 @@ inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;
 #endif
+
+// libfaketime's library (Debian's faketime package).
+inline const std::string kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+// The process started in its scope runs with its clock shifted by libfaketime (FAKETIME
+// syntax: "@2020-01-01 00:00:00" starts there, "+40d" is an offset). Only the environment of
+// processes spawned meanwhile changes; this test process keeps the real clock. libfaketime
+// and the ASan runtime do not start together: tests using it skip kSanitized.
+class FakeClock {
+ public:
+  explicit FakeClock(const std::string& faketime) {
+    preload();
+    setenv("FAKETIME", faketime.c_str(), 1);
+  }
+  // The time read from `file` on every call (FAKETIME_NO_CACHE): the test moves it.
+  struct FromFile {
+    std::string file;
+  };
+  explicit FakeClock(const FromFile& f) {
+    preload();
+    setenv("FAKETIME_TIMESTAMP_FILE", f.file.c_str(), 1);
+    setenv("FAKETIME_NO_CACHE", "1", 1);
+  }
+  ~FakeClock() {
+    for (const char* v : {"LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC",
+                          "FAKETIME_TIMESTAMP_FILE", "FAKETIME_NO_CACHE"}) {
+      unsetenv(v);
+    }
+  }
+  FakeClock(const FakeClock&) = delete;
+  FakeClock& operator=(const FakeClock&) = delete;
+
+ private:
+  static void preload() {
+    setenv("LD_PRELOAD", kFaketime.c_str(), 1);
+    // libuv's timers run on the monotonic clock: keep it real.
+    setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
+  }
+};
 
 // Waits (at most 3 s) until `pred` holds; its last answer.
 template <class Pred>
@@ -65,6 +105,8 @@ struct RunResult {
 RunResult run_proxy_to_exit(const std::vector<std::string>& args, int timeout_ms = 5000);
 // Runs a shell command, returning its exit code and combined output.
 RunResult run_command(const std::string& command);
+// curl's body of `url` followed by a line "HTTP <status>" (at most 5 s).
+std::string curl(const std::string& url);
 // Starts args[0] (a path) with args, stdout and stderr to `out_path`; its pid or -1.
 pid_t spawn_process(const std::vector<std::string>& args, const std::string& out_path);
 // Waits for `pid` up to timeout_ms: its exit code, 128+signal, or -1 on timeout.

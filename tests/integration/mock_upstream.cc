@@ -83,11 +83,16 @@ MockUpstream::~MockUpstream() {
   close(other_addr_fd_);
 }
 
-void MockUpstream::set_rule(const std::string& qname, RRType qtype, MockRule rule) {
-  std::lock_guard lock(mu_);
+// How rules and counts are keyed: lower case, with the final dot.
+static std::pair<std::string, uint16_t> question_key(const std::string& qname, RRType qtype) {
   std::string key = lower(qname);
   if (key.empty() || key.back() != '.') key += '.';
-  rules_[{key, to_u16(qtype)}] = std::move(rule);
+  return {key, to_u16(qtype)};
+}
+
+void MockUpstream::set_rule(const std::string& qname, RRType qtype, MockRule rule) {
+  std::lock_guard lock(mu_);
+  rules_[question_key(qname, qtype)] = std::move(rule);
 }
 
 std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t> query, bool tcp,
@@ -103,7 +108,9 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
   MockRule rule;
   {
     std::lock_guard lock(mu_);
-    auto it = rules_.find({lower(q.name.to_string()), to_u16(q.type)});
+    const auto key = question_key(q.name.to_string(), q.type);
+    ++asked_[key];
+    auto it = rules_.find(key);
     if (it != rules_.end()) {
       rule = it->second;
     } else if (default_silent_) {
@@ -112,7 +119,11 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
       rule.rcode = RCode::NXDomain;
     }
   }
-  if (rule.silent) return std::nullopt;
+  if (rule.silent || (drop_cd_ && msg->has_flag(flag::kCD))) return std::nullopt;
+  if (!tcp && strip_rrsig_udp_) {
+    std::erase_if(rule.answer, [](const MockRecord& r) { return r.type == RRType::RRSIG; });
+    std::erase_if(rule.authority, [](const MockRecord& r) { return r.type == RRType::RRSIG; });
+  }
   if (rule.formerr_on_edns && msg->edns()) {
     MessageBuilder b(512);
     b.set_header(msg->id(), flag::kQR | flag::kRA | (msg->flags() & (flag::kRD | flag::kCD)) |
@@ -121,7 +132,8 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
     return b.finish();
   }
   delay_ms = tcp && rule.tcp_delay_ms >= 0 ? rule.tcp_delay_ms : rule.delay_ms;
-  const size_t limit = tcp ? 65535 : (msg->edns() ? msg->edns()->udp_payload : 512);
+  const size_t limit =
+      tcp ? 65535 : (msg->edns() && !udp_limit_512_ ? msg->edns()->udp_payload : 512);
   auto build = [&](bool truncate, uint16_t id, const Name& qname,
                    const std::vector<MockRecord>* answer_override) {
     MessageBuilder b(65535);
@@ -174,6 +186,12 @@ std::optional<std::vector<uint8_t>> MockUpstream::answer(std::span<const uint8_t
   return packet;
 }
 
+int MockUpstream::queries_for(const std::string& qname, RRType qtype) const {
+  std::lock_guard lock(mu_);
+  auto it = asked_.find(question_key(qname, qtype));
+  return it == asked_.end() ? 0 : it->second;
+}
+
 void MockUpstream::run() {
   std::vector<int> conns;
   std::map<int, std::vector<uint8_t>> inbufs;
@@ -215,7 +233,11 @@ void MockUpstream::run() {
     }
     if (fds[1].revents & POLLIN) {
       const int c = accept(tcp_fd_, nullptr, nullptr);
-      if (c >= 0) conns.push_back(c);
+      if (c >= 0 && no_tcp_) {
+        close(c);
+      } else if (c >= 0) {
+        conns.push_back(c);
+      }
     }
     for (size_t i = 2; i < fds.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;

@@ -67,8 +67,25 @@ class MockUpstream {
   // Like dnsmasq --no-daemon (-d): one process that, while a TCP connection is open, serves
   // only that connection and reads no UDP query until the client closes it.
   void set_tcp_blocks_udp(bool blocks) { tcp_blocks_udp_ = blocks; }
+  // Server-wide faults of home routers and hotel resolvers (issue 18): answers over UDP lose
+  // their RRSIG records; queries with CD get no answer; TCP connections are closed at once.
+  void set_strip_rrsig_over_udp(bool strip) { strip_rrsig_udp_ = strip; }
+  void set_drop_cd(bool drop) { drop_cd_ = drop; }
+  void set_no_tcp(bool no_tcp) { no_tcp_ = no_tcp; }
+  // Answers over UDP longer than 512 octets come back with TC, whatever EDNS size the query
+  // offers (routers that ignore EDNS): the whole answer only over TCP.
+  void set_udp_limit_512(bool on) { udp_limit_512_ = on; }
   int open_tcp_connections() const { return open_tcp_; }
   int udp_queries() const { return udp_queries_; }
+  // Queries for one question (lowercased name as set_rule takes it), over UDP and TCP: the
+  // count a test asserts when the proxy's upstream probes (. DNSKEY, com. DS) may also come.
+  int queries_for(const std::string& qname, resolver::RRType qtype) const;
+  // UDP and TCP queries other than the proxy's upstream probes (proxy/upstream/probe.h:
+  // . DNSKEY and com. DS, which a validating proxy asks every [upstream] server).
+  int queries_except_probes() const {
+    return udp_queries() + tcp_queries() - queries_for(".", resolver::RRType::DNSKEY) -
+           queries_for("com.", resolver::RRType::DS);
+  }
   int tcp_queries() const { return tcp_queries_; }
   // The DO and CD bits of the last query seen.
   bool last_query_had_do() const { return last_do_; }
@@ -106,8 +123,13 @@ class MockUpstream {
   mutable std::mutex mu_;
   std::map<std::pair<std::string, uint16_t>, MockRule> rules_;
   std::vector<std::pair<uint16_t, uint16_t>> udp_sources_;
+  std::map<std::pair<std::string, uint16_t>, int> asked_;  // by question
   std::atomic<bool> default_silent_{false};
   std::atomic<bool> tcp_blocks_udp_{false};
+  std::atomic<bool> strip_rrsig_udp_{false};
+  std::atomic<bool> drop_cd_{false};
+  std::atomic<bool> no_tcp_{false};
+  std::atomic<bool> udp_limit_512_{false};
   std::atomic<int> open_tcp_{0};
   std::atomic<int> udp_queries_{0};
   std::atomic<int> tcp_queries_{0};

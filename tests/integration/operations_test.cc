@@ -47,10 +47,6 @@ MockRule a_rule(const std::string& owner, const std::string& address) {
   return r;
 }
 
-std::string curl(const std::string& url) {
-  return run_command("curl -sS --max-time 5 -o - -w '\\nHTTP %{http_code}\\n' '" + url + "'").out;
-}
-
 }  // namespace
 
 TEST_CASE("reload: SIGHUP switches upstreams and listeners, keeps the cache, survives a bad file") {
@@ -259,6 +255,7 @@ TEST_CASE("metrics: bogus verdicts are counted by EDE and logged as one structur
   ProxyProcess proxy({"--config", path, "--upstream",
                       "127.0.0.1:" + std::to_string(h.upstream_port()), "--trust-anchor",
                       h.anchor()});
+  INFO(proxy.log());
   REQUIRE(eventually([&] { return tcp_accepts(metrics); }));
   CHECK(dig(proxy.port(), "+dnssec www.expired.test A").ede_code == 7);
   CHECK(dig(proxy.port(), "+dnssec www.badsig.test A").ede_code == 6);

@@ -3,6 +3,8 @@
 // root anchors, and reloads that change forward zones. The public upstream is the signed
 // hierarchy's iterating Unbound; the private one a mock upstream serving an unsigned
 // corp.test (a zone the hierarchy's test. proves does not exist) and a home network's names.
+// Also the start-up warning for [local] data inside a signed public zone (local_test.cc has
+// the rest of local data; this file starts the hierarchy anyway).
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -149,7 +151,10 @@ TEST_CASE("split: the longest forward zone wins; reverse zones route the same wa
   CHECK(ptr.output.find("host.lan.") != std::string::npos);
   CHECK(outer.udp_queries() == 1);
   CHECK(inner.udp_queries() == 2);
-  CHECK(fallback.udp_queries() == 0);
+  // The fallback ([upstream]) is probed (. DNSKEY, com. DS) but asked none of these.
+  CHECK(fallback.queries_for("a.example.test", RRType::A) == 0);
+  CHECK(fallback.queries_for("b.lab.example.test", RRType::A) == 0);
+  CHECK(fallback.queries_for("5.1.168.192.in-addr.arpa", RRType::PTR) == 0);
 }
 
 TEST_CASE("split: private zones are insecure by default with the built-in anchors only") {
@@ -180,4 +185,115 @@ TEST_CASE("split: private zones are insecure by default with the built-in anchor
     ProxyProcess proxy({"--upstream", home.address(), "--trust-anchor", Hierarchy::get().anchor()});
     CHECK(dig(proxy.port(), "+dnssec router.lan A").status == "SERVFAIL");
   }
+}
+
+namespace {
+
+// The report's line that starts with `label` ("cause", "next"): the labels are padded to 9.
+std::string line_starting(const std::string& out, const std::string& label) {
+  const std::string start = "\n" + label + std::string(9 - label.size(), ' ');
+  const size_t at = out.find(start);
+  return at == std::string::npos ? std::string()
+                                 : out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+}
+
+}  // namespace
+
+TEST_CASE("split: explain and explain --server route through the forward zones and name them") {
+  REQUIRE_HIERARCHY();
+  auto& h = Hierarchy::get();
+  MockUpstream corp;
+  private_zone(corp);
+  TempDir dir;
+  const std::string head =
+      "[upstream]\nservers = [\"127.0.0.1:" + std::to_string(h.upstream_port()) + "\"]\n";
+  const std::string insecure =
+      dir.write("insecure.toml", head + forward("corp.test", corp.address(), "insecure"));
+  const std::string validate =
+      dir.write("validate.toml", head + forward("corp.test", corp.address(), "validate"));
+  const std::string binary = DNSSEC_PROXY_BINARY;
+  auto explain = [&](const std::string& cfg, const std::string& where) {
+    return run_command(binary + " explain www.corp.test A --no-color --config " + cfg +
+                       " --trust-anchor " + h.anchor() + " " + where + " 2>/dev/null");
+  };
+  // Insecure by the [[forward]] policy: the question went to the private server, and the
+  // report says which zone and which policy.
+  const auto local = explain(insecure, "");
+  INFO(local.out);
+  CHECK(local.exit_code == 1);
+  CHECK(local.out.find("upstream " + corp.address() +
+                       " for the forward zone corp.test. (dnssec = \"insecure\")") !=
+        std::string::npos);
+  CHECK(
+      line_starting(local.out, "cause")
+          .find(
+              "www.corp.test. is in the forward zone corp.test. (dnssec = \"insecure\"), answered "
+              "by " +
+              corp.address() + ": by that [[forward]] policy the proxy does not validate it") !=
+      std::string::npos);
+  CHECK(local.out.find("10.1.2.3") != std::string::npos);
+  CHECK(corp.udp_queries() + corp.tcp_queries() >= 1);
+
+  // Validated: the public parent (test.) proves corp.test does not exist, so the chain cannot
+  // lead to it: bogus, and the cause says so and names the fix.
+  const auto denied = explain(validate, "");
+  INFO(denied.out);
+  CHECK(denied.exit_code == 2);
+  CHECK(
+      line_starting(denied.out, "cause")
+          .find(
+              "corp.test. is a [[forward]] zone validated from the chain above it, which does not "
+              "lead to it securely") != std::string::npos);
+  CHECK(line_starting(denied.out, "next")
+            .find("Set dnssec = \"insecure\" in the [[forward]] table of corp.test.") !=
+        std::string::npos);
+
+  // explain --server (and so the /explain page, the same service): the running proxy's
+  // forward zones, the same words.
+  const uint16_t http = free_port();
+  const std::string with_page = dir.write(
+      "page.toml", read_text_file(insecure) +
+                       "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(http) + "\"\n");
+  ProxyProcess proxy({"--config", with_page, "--trust-anchor", h.anchor()});
+  const auto remote =
+      run_command(binary + " explain www.corp.test A --no-color --server 127.0.0.1:" +
+                  std::to_string(proxy.port()) + " 2>/dev/null");
+  INFO(remote.out);
+  CHECK(remote.exit_code == 1);
+  CHECK(line_starting(remote.out, "cause") == line_starting(local.out, "cause"));
+  REQUIRE(eventually([&] { return tcp_accepts(http); }));
+  const auto page = run_command("curl -sS --max-time 10 'http://127.0.0.1:" + std::to_string(http) +
+                                "/explain?name=www.corp.test&type=A&format=text'");
+  CHECK(line_starting(page.out, "cause") == line_starting(local.out, "cause"));
+  ProxyProcess validating({"--config", validate, "--trust-anchor", h.anchor()});
+  const auto remote_denied =
+      run_command(binary + " explain www.corp.test A --no-color --server 127.0.0.1:" +
+                  std::to_string(validating.port()) + " 2>/dev/null");
+  CHECK(remote_denied.exit_code == 2);
+  CHECK(line_starting(remote_denied.out, "next") == line_starting(denied.out, "next"));
+}
+
+TEST_CASE("split: [local] data inside a signed public zone gets a warning naming it") {
+  REQUIRE_HIERARCHY();
+  auto& h = Hierarchy::get();
+  TempDir dir;
+  const std::string cfg = dir.write(
+      "proxy.toml", "[upstream]\nservers = [\"127.0.0.1:" + std::to_string(h.upstream_port()) +
+                        "\"]\n" +
+                        "[local]\nrecords = [\n  \"www.secure-ecdsa.test. A 10.9.9.9\",\n"
+                        "  \"local.insecure.test. A 10.9.9.8\",\n]\n");
+  ProxyProcess proxy({"--config", cfg, "--trust-anchor", h.anchor()});
+  INFO(proxy.log());
+  const auto a = dig(proxy.port(), "+dnssec www.secure-ecdsa.test A");
+  CHECK(a.has_flag("aa"));
+  CHECK_FALSE(a.has_flag("ad"));
+  CHECK(a.output.find("10.9.9.9") != std::string::npos);
+  CHECK(eventually([&] {
+    return proxy.log().find("[local] www.secure-ecdsa.test. (" + cfg +
+                            ":5: local.records[0]) is inside secure-ecdsa.test., a zone signed "
+                            "and proven secure: clients that validate themselves will reject") !=
+           std::string::npos;
+  }));
+  // The unsigned zone's name is not warned about.
+  CHECK(proxy.log().find("[local] local.insecure.test. (") == std::string::npos);
 }

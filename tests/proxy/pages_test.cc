@@ -110,6 +110,8 @@ TEST_CASE("dashboard: figures, chart, upstreams and escaped bogus names linked t
   plain.answered = 10;
   plain.srtt_us = 1500;
   plain.last_answer = d.now - 5;
+  plain.dnssec = "strips-dnssec";
+  plain.dnssec_evidence = "answered . DNSKEY over UDP without its RRSIG";
   UpstreamRow refused;
   refused.name = "tls://127.0.0.2:853#dns.test";
   refused.transport = "tls";
@@ -136,10 +138,12 @@ TEST_CASE("dashboard: figures, chart, upstreams and escaped bogus names linked t
   CHECK(contains(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"verdict-chart\""));
   CHECK(contains(html,
                  "<tr><td><code>127.0.0.1:53</code></td><td>plain</td><td class=\"good\">"
-                 "answering</td><td>10</td><td>10</td><td>0</td><td>1.5 ms</td></tr>"));
+                 "answering</td><td class=\"bad\" title=\"answered . DNSKEY over UDP without "
+                 "its RRSIG\">strips-dnssec</td><td>10</td><td>10</td><td>0</td><td>1.5 ms</td>"
+                 "</tr>"));
   CHECK(contains(html,
                  "<td class=\"bad\">failing: tls://127.0.0.2:853#dns.test: SPKI pin mismatch "
-                 "&lt;&amp;&gt;</td><td>2</td><td>0</td><td>2</td><td>-</td>"));
+                 "&lt;&amp;&gt;</td><td>-</td><td>2</td><td>0</td><td>2</td><td>-</td>"));
   CHECK(contains(html, "<td class=\"warn\">not asked yet</td>"));
   CHECK(contains(html, "href=\"/explain?name=a%3Cb%22%26.example.&amp;type=A\""));
   CHECK(contains(html, "a&lt;b&quot;&amp;.example."));

@@ -120,6 +120,26 @@ int ede_of(const Message& m) {
   return -1;
 }
 
+TEST_CASE("answer cache: an operator's flush drops one name, or every bogus verdict") {
+  AnswerCache cache;
+  const auto pw = query_packet("www.example.test", 1);
+  const auto pm = query_packet("mail.example.test", 2);
+  const auto pb = query_packet("www.badsig.test", 3);
+  cache.store(client(pw), reply_for(client(pw), 300), Security::Secure, 0, 0, 0);
+  cache.store(client(pm), reply_for(client(pm), 300), Security::Secure, 0, 0, 0);
+  cache.store_bogus(client(pb), ExtendedError{EdeCode::DnssecBogus, "badsig.test.: bad"}, 0);
+  CHECK(cache.entries() == 3);
+  CHECK(cache.clear_name(*Name::from_text("WWW.example.test.")) == 1);  // case-insensitive
+  CHECK(cache.clear_name(*Name::from_text("example.test.")) == 0);      // not below it
+  std::vector<uint8_t> out;
+  CHECK_FALSE(found(cache.lookup(client(pw), pw, 1232, 1000, out)));
+  CHECK(found(cache.lookup(client(pm), pm, 1232, 1000, out)));
+  CHECK(cache.clear_bogus() == 1);
+  CHECK_FALSE(found(cache.lookup(client(pb), pb, 1232, 1000, out)));
+  CHECK(found(cache.lookup(client(pm), pm, 1232, 1000, out)));  // secure answers stay
+  CHECK(cache.entries() == 1);
+}
+
 TEST_CASE("answer cache: serve-stale gives an expired answer with TTL 30 and EDE 3 (RFC 8767)") {
   AnswerCacheLimits limits;
   limits.stale_window = 3600;

@@ -433,6 +433,77 @@ TEST_CASE("explain: under a negative trust anchor the verdict is insecure, with 
   CHECK(r.exit_code == kExplainUnresolved);
 }
 
+TEST_CASE("explain: split DNS: insecure by the forward zone's policy or as a private zone") {
+  MessageBuilder b;
+  b.set_header(1, flag::kQR | flag::kRD | flag::kRA);
+  (void)b.add_question(N("www.corp.example."), RRType::A, RRClass::IN);
+  const std::vector<uint8_t> packet = b.finish();
+  auto answer = Message::parse(packet);
+  REQUIRE(answer);
+  ValidationTrace t;
+  t.zones.push_back(secure_root());
+  ExplainInput in = input(t,
+                          Verdict{Security::Bogus, Reason::NsecMissing, N("example."),
+                                  "no proof that corp.example. has no DS"},
+                          "www.corp.example.");
+  in.answer = &*answer;
+  in.upstreams = "10.8.0.1:53";
+  in.negative_anchor = N("corp.example.");
+  in.insecure_what = "the insecure forward zone";
+  in.insecure_setting = "([[forward]] dnssec = \"insecure\")";
+  in.forward = ExplainForward{N("corp.example."), ForwardPolicy::Insecure};
+  Report r = build_report(in);
+  CHECK(r.exit_code == kExplainInsecure);
+  CHECK(contains(r.cause,
+                 "www.corp.example. is in the forward zone corp.example. (dnssec = \"insecure\"), "
+                 "answered by 10.8.0.1:53: by that [[forward]] policy the proxy does not "
+                 "validate it"));
+  CHECK(contains(r.next_step, "set dnssec = \"validate\" in its [[forward]] table"));
+  CHECK(contains(render_text(r, Color::Off),
+                 "upstream 10.8.0.1:53 for the forward zone corp.example. (dnssec = "
+                 "\"insecure\")"));
+  check_json(r);
+
+  in.forward.reset();
+  in.negative_anchor = N("example.");
+  in.insecure_what = "the private zone";
+  in.insecure_setting = "([dnssec] private_zones)";
+  r = build_report(in);
+  CHECK(contains(r.cause,
+                 "www.corp.example. is at or below the private zone example. ([dnssec] "
+                 "private_zones): the proxy does not validate it"));
+  CHECK(contains(r.next_step, "take it out of [dnssec] private_zones."));
+}
+
+TEST_CASE("explain: split DNS: a validated forward zone the chain does not reach is named") {
+  ValidationTrace t;
+  t.zones.push_back(secure_root());
+  const Verdict denied{Security::Bogus, Reason::RrsigsMissing, N("test."),
+                       "no RRSIG over www.corp.test. A although test. is signed"};
+  ExplainInput in = input(t, denied, "www.corp.test.");
+  in.upstreams = "10.0.0.53:53";
+  in.forward = ExplainForward{N("corp.test."), ForwardPolicy::Validate};
+  Report r = build_report(in);
+  CHECK(r.exit_code == kExplainBogus);
+  CHECK(contains(r.cause,
+                 "www.corp.test. is in the forward zone corp.test. (dnssec = \"validate\"), "
+                 "answered by 10.0.0.53:53, but corp.test. is a [[forward]] zone validated from "
+                 "the chain above it, which does not lead to it securely"));
+  CHECK(r.next_step ==
+        "Set dnssec = \"insecure\" in the [[forward]] table of corp.test. (answers then pass "
+        "with AD clear), or add the trust anchor of corp.test. to trust_anchor_file so that it "
+        "is validated from there.");
+  // The daemon's EDE text says the same (resolver/verify/verdict.h).
+  CHECK(contains(*forward_unproven_note(denied, N("corp.test.")),
+                 "set dnssec = \"insecure\" for it"));
+  // Bogus inside the zone itself: its own data is broken, not the chain above.
+  CHECK_FALSE(forward_unproven_note(
+      Verdict{Security::Bogus, Reason::SignatureExpired, N("corp.test."), ""}, N("corp.test.")));
+  in.verdict = Verdict{Security::Bogus, Reason::SignatureExpired, N("corp.test."), "expired"};
+  r = build_report(in);
+  CHECK_FALSE(contains(r.cause, "[[forward]]"));
+}
+
 TEST_CASE("explain: format_duration and the JSON writer's escaping") {
   CHECK(format_duration(40) == "40 seconds");
   CHECK(format_duration(1) == "1 second");
@@ -454,4 +525,43 @@ TEST_CASE("explain: format_duration and the JSON writer's escaping") {
   const json::Value s = schema();
   const auto problems = json::SchemaChecker(s).check(*broken);
   CHECK(problems.size() > 3);
+}
+
+TEST_CASE("explain: the daemon's probe findings are shown, and named in a failure's cause") {
+  ValidationTrace t;
+  t.zones.push_back(secure_root());
+  ExplainInput in = input(t, Verdict{Security::Bogus, Reason::RrsigsMissing, N("example."),
+                                     "no RRSIG over www.example. A"});
+  in.probes = {{"10.0.0.1:53", "strips-dnssec", "answered . DNSKEY over UDP without its RRSIG"},
+               {"10.0.0.2:53", "ok", ". DNSKEY signed over UDP and TCP"}};
+  Report r = build_report(in);
+  CHECK(contains(r.cause,
+                 "The proxy's probes found: upstream 10.0.0.1:53 is strips-dnssec "
+                 "(answered . DNSKEY over UDP without its RRSIG)."));
+  CHECK_FALSE(contains(r.cause, "10.0.0.2:53"));  // an ok server is not a cause
+  const std::string text = render_text(r, Color::Off);
+  CHECK(contains(text, "probe    10.0.0.1:53 strips-dnssec: answered . DNSKEY over UDP without"));
+  CHECK(contains(text, "probe    10.0.0.2:53 ok: . DNSKEY signed over UDP and TCP\n"));
+  const std::string html = render_html(r);
+  CHECK(contains(html, "<dd id=\"upstream-probes\"><ul>"));
+  CHECK(contains(html, "<li><code>10.0.0.1:53</code> <span class=\"probe strips-dnssec\">"));
+  check_json(r);
+  auto v = json::parse(render_json(r));
+  REQUIRE(v);
+  const auto& probes = (*v)["upstream_probes"].arr();
+  REQUIRE(probes.size() == 2);
+  CHECK(probes[0]["state"].str() == "strips-dnssec");
+  CHECK(probes[1]["server"].str() == "10.0.0.2:53");
+
+  // A secure answer: the findings are shown, but they are no cause of anything.
+  in.verdict = Verdict{Security::Secure, Reason::None, N("www.example."), ""};
+  r = build_report(in);
+  CHECK(r.cause.empty());
+  CHECK(contains(render_text(r, Color::Off), "probe    10.0.0.1:53 strips-dnssec"));
+  // Without a daemon there are none: no line, an empty list.
+  in.probes.clear();
+  r = build_report(in);
+  CHECK_FALSE(contains(render_text(r, Color::Off), "probe "));
+  CHECK_FALSE(contains(render_html(r), "upstream-probes"));
+  check_json(r);
 }

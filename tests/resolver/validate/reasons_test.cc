@@ -273,7 +273,14 @@ Verdict nxdomain_not_covered() {
 // RFC 4035 §5.3.1: an RRSIG whose signer (other.test.) is not an ancestor of the owner.
 Verdict signer_not_an_ancestor() {
   static const TestKey other(N("other.test."), kZoneKeyFlags, 0x31);
-  return validate_example(kWww, T::A, www_a({&other}).packet());
+  // The RRset counts as unsigned, so the validator asks for DS www.example. to find its
+  // zone: NODATA, www.example. is no delegation; its zone example. is signed.
+  SignedResponse ds = zone().response(kWww, T::DS);
+  with_soa(ds).add(Section::Authority, kWww, T::NSEC,
+                   {nsec_rdata(N("z.example."), {T::A, T::RRSIG, T::NSEC})}, {&zone().zsk});
+  return validate(
+      zone().anchors(), kWww, T::A, www_a({&other}).packet(),
+      {{{"example.", T::DNSKEY}, zone().dnskey_reply()}, {{"www.example.", T::DS}, ds.packet()}});
 }
 
 // No signature check allowed (Limits::max_signature_checks = 0, CVE-2023-50387).
@@ -423,6 +430,22 @@ TEST_CASE("reasons: DenialNotProven, NXDOMAIN with an NSEC that does not cover i
 TEST_CASE("reasons: BadSigner, an RRSIG whose signer is not an ancestor, is bogus") {
   expect(signer_not_an_ancestor(), Security::Bogus, Reason::BadSigner, "www.example.",
          EdeCode::DnssecBogus);
+}
+
+TEST_CASE("reasons: an RRSIG whose signer is not an ancestor, in an insecure zone, is insecure") {
+  // RFC 4035 §5.3.1: such an RRSIG signs nothing there; the RRset counts as unsigned, and
+  // child.example. is provably unsigned (Unbound agrees; the differential's forged pass moves
+  // RRSIGs so).
+  static const TestKey other(N("other.test."), kZoneKeyFlags, 0x32);
+  const Bytes answer = zone()
+                           .response(kWwwChild, T::A)
+                           .add(Section::Answer, kWwwChild, T::A, {{192, 0, 2, 2}}, {&other})
+                           .packet();
+  SignedResponse ds = zone().response(kChild, T::DS);
+  with_soa(ds).add(Section::Authority, kChild, T::NSEC,
+                   {nsec_rdata(N("z.example."), {T::NS, T::RRSIG, T::NSEC})}, {&zone().zsk});
+  const Verdict v = validate(zone().anchors(), kWwwChild, T::A, answer, child_replies(ds.packet()));
+  expect(v, Security::Insecure, Reason::UnsignedDelegation, "child.example.", EdeCode::DnssecBogus);
 }
 
 TEST_CASE("reasons: UpstreamStripsDnssec, the anchored DNSKEY RRset without RRSIGs, is bogus") {

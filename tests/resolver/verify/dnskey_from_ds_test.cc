@@ -73,6 +73,19 @@ TEST_CASE("dnskey: a DS that matches no key is bogus and names the DS and the ke
   CHECK(c.detail.find(std::to_string(z.ksk.tag()) + "/15/2") != std::string::npos);
 }
 
+TEST_CASE("dnskey: a DS cut short to its digest type matches no key: bogus, not insecure") {
+  Zone z;
+  auto cut = z.ds(2);
+  cut.resize(4);  // key tag, algorithm, digest type; no digest
+  auto c = z.check({cut});
+  CHECK(c.security == Security::Bogus);
+  CHECK(c.reason == Reason::NoDnskeyMatchesDs);
+  // Twin: the whole DS is secure; with an unknown digest type the cut one is insecure.
+  CHECK(z.check({z.ds(2)}).security == Security::Secure);
+  cut[3] = 200;
+  CHECK(z.check({cut}).security == Security::Insecure);
+}
+
 TEST_CASE("dnskey: only unsupported digest types or algorithms make the zone insecure") {
   Zone z;
   auto digest = z.ds(2);
