@@ -289,18 +289,19 @@ TEST_CASE("privileges: an unknown user is a configuration error, before anything
   CHECK(g.out.find("[server] group: no group \"no-such-group-dnsp\"") != std::string::npos);
 }
 
-// The runtime tree holds the runtime packages' libraries, not the ASan runtime: this runs
-// in the plain build (CI's first stage) only.
+// The proxy runs in the tree with /proc mounted, as in a container (runtime_tree.sh run). In
+// the sanitizer build the tree gets the sanitizer runtimes besides the runtime packages'.
 TEST_CASE(
     "container: the runtime layout (binary + runtime packages' libraries) runs as a non-root "
-    "user" *
-    doctest::skip(kSanitized)) {
+    "user") {
   REQUIRE_HIERARCHY();
   REQUIRE_ROOT();
   TempDir dir;
   const std::string tree = dir.path() + "/rootfs";
-  const RunResult built =
-      run_command(kSource + "/tests/fixtures/runtime_tree.sh " + tree + " " + kBinary);
+  const std::string extra = kSanitized ? "RUNTIME_TREE_EXTRA_PACKAGES='libasan8 libubsan1' " : "";
+  const std::string script = kSource + "/tests/fixtures/runtime_tree.sh";
+  const RunResult built = run_command(extra + script + " " + tree + " " + kBinary);
+  const std::string in_tree = script + " run " + tree + " /usr/bin/dnssec-proxy";
   INFO(built.out);
   REQUIRE(built.exit_code == 0);
   // Configuration from a mounted TOML file, as the image reads it; a high port, as a
@@ -311,7 +312,7 @@ TEST_CASE(
       << "[server]\nlisten = [\"127.0.0.1:" << port << "\"]\n[upstream]\nservers = [\""
       << upstream() << "\"]\n[dnssec]\ntrust_anchor_file = \"/etc/dnssec-proxy/root.key\"\n"
       << "trust_anchor_state = \"/var/lib/dnssec-proxy/root.state\"\n";
-  Daemon proxy({"chroot", "--userspec=999:999", tree, "/usr/bin/dnssec-proxy"});
+  Daemon proxy({script, "run", tree, "/usr/bin/dnssec-proxy"});
   REQUIRE(proxy.wait_listening("127.0.0.1", port));
   INFO(proxy.log());
   CHECK(status_line(proxy.pid(), "Uid") == "Uid:\t999\t999\t999\t999");
@@ -322,15 +323,13 @@ TEST_CASE(
   CHECK(read_file(tree + "/var/lib/dnssec-proxy/root.state").find(". VALID ") != std::string::npos);
   // The image's HEALTHCHECK: the binary asks the proxy itself.
   const RunResult health =
-      run_command("chroot --userspec=999:999 " + tree +
-                  " /usr/bin/dnssec-proxy --health-check 127.0.0.1:" + std::to_string(port));
+      run_command(in_tree + " --health-check 127.0.0.1:" + std::to_string(port));
   CHECK(health.exit_code == 0);
   CHECK(health.out.find("ok: 127.0.0.1:" + std::to_string(port) + " answered") !=
         std::string::npos);
   // `docker exec NAME dnssec-proxy control ...`: the image's /run/dnssec-proxy holds the
   // control socket, the image's user may use it.
-  const RunResult control =
-      run_command("chroot --userspec=999:999 " + tree + " /usr/bin/dnssec-proxy control nta list");
+  const RunResult control = run_command(in_tree + " control nta list");
   CHECK(control.exit_code == 0);
   CHECK(control.out == "no negative trust anchors\n");
   // `docker stop` sends SIGTERM: honoured within a second.
@@ -373,10 +372,7 @@ TEST_CASE("negative trust anchors: answers at or below one are insecure, and the
   CHECK(dig(proxy.port(), "+dnssec www.secure-ecdsa.test A").has_flag("ad"));
 }
 
-// libfaketime (LD_PRELOAD) and the ASan runtime do not start together: this runs in the
-// plain build (CI's first stage) only.
-TEST_CASE("rfc5011: a private root rolls its KSK under a shifted clock; the proxy follows it" *
-          doctest::skip(kSanitized)) {
+TEST_CASE("rfc5011: a private root rolls its KSK under a shifted clock; the proxy follows it") {
   REQUIRE_ROOT();
   if (access(kFaketime.c_str(), R_OK) != 0) FAIL("libfaketime missing (faketime package)");
   TempDir dir;
@@ -397,14 +393,16 @@ TEST_CASE("rfc5011: a private root rolls its KSK under a shifted clock; the prox
   const auto run_at = [&](int days) {
     const uint16_t port = free_port();
     std::vector<std::string> env;
+    std::optional<PreloadBeforeAsan> preload;
     if (days > 0) {
-      env = {"LD_PRELOAD=" + kFaketime, "FAKETIME=+" + std::to_string(days) + "d",
-             "FAKETIME_DONT_FAKE_MONOTONIC=1"};
+      preload.emplace(kFaketime);
+      env = {"FAKETIME=+" + std::to_string(days) + "d", "FAKETIME_DONT_FAKE_MONOTONIC=1"};
     }
     Daemon proxy(
         {kBinary, "--config", conf, "--listen", "127.0.0.1:" + std::to_string(port), "--upstream",
          "127.0.0.1:" + std::to_string(knot_port), "--trust-anchor", zone + "/anchor.ds"},
         env);
+    preload.reset();
     REQUIRE(proxy.wait_listening("127.0.0.1", port));
     REQUIRE_MESSAGE(proxy.wait_log("next root DNSKEY refresh"), proxy.log());
     auto d = dig(port, "+dnssec probe. A");
