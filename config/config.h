@@ -48,6 +48,16 @@
 //       dnssec-proxy can then start beside the old one, which is drained with SIGTERM
 //       (a handover without a lost query). true or false. Default false (a second proxy
 //       on the same port is refused at start).
+//   udp_receive_buffer = 4194304
+//       Octets of kernel receive buffer for each UDP listening socket (Unbound's so-rcvbuf):
+//       queries that arrive in a burst faster than an event loop reads them wait there, and
+//       the kernel drops what does not fit. The proxy asks with SO_RCVBUFFORCE, which only
+//       root or CAP_NET_ADMIN may use past net.core.rmem_max (it binds before dropping
+//       privileges), else with SO_RCVBUF, capped by rmem_max. 0 keeps the system's default
+//       (net.core.rmem_default, often 208 KiB). 0-268435456. Default 4194304 (4 MiB), best
+//       effort; a value set here that the kernel does not grant is logged with the remedy.
+//       For listeners opened from then on (a reload keeps open ones as they are); not for
+//       sockets systemd passes (ReceiveBuffer= in the .socket unit).
 //
 //   [upstream]
 //   servers = ["127.0.0.1:5300", "[::1]:5301", "tls://9.9.9.9#dns.quad9.net"]
@@ -266,6 +276,7 @@ inline constexpr std::string_view kDefaultControlSocket = "/run/dnssec-proxy/con
 // Config::source when no file was read.
 inline constexpr std::string_view kBuiltInDefaults = "built-in defaults";
 inline constexpr uint16_t kDnsPort = 53;
+inline constexpr uint32_t kDefaultUdpReceiveBuffer = 4 << 20;  // [server] udp_receive_buffer
 
 // An IP address literal and a port. `address` is IPv4 or IPv6 without brackets or scope,
 // as inet_pton accepts it; parse_endpoint stores the inet_ntop form ("::0001" -> "::1"), so
@@ -412,9 +423,12 @@ struct Config {
   uint32_t tcp_max_connections = 256;
   uint32_t tcp_max_queries_per_connection = 100;
   uint32_t max_queries_in_flight = 10000;
-  uint32_t threads = 0;            // [server] threads: event loops; 0 = one per CPU available
-  uint32_t shutdown_grace = 0;     // [server] shutdown_grace: seconds still answering after SIGTERM
-  bool reuse_port = false;         // [server] reuse_port: share ports with a new process (handover)
+  uint32_t threads = 0;         // [server] threads: event loops; 0 = one per CPU available
+  uint32_t shutdown_grace = 0;  // [server] shutdown_grace: seconds still answering after SIGTERM
+  bool reuse_port = false;      // [server] reuse_port: share ports with a new process (handover)
+  // [server] udp_receive_buffer: octets, 0 = the system's default; unset: the default below,
+  // best effort (set: a smaller grant is logged).
+  std::optional<uint32_t> udp_receive_buffer;
   std::string user;                // [server] user: "" = do not change user
   std::string group;               // [server] group: "" = the user's primary group
   std::string trust_anchor_file;   // "" = built-in root anchors

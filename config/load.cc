@@ -19,8 +19,9 @@ namespace {
 
 constexpr uint32_t kMaxTimeoutMs = 60000;
 constexpr uint32_t kMaxAttempts = 10;
-constexpr uint32_t kMaxShutdownGrace = 300;     // seconds
-constexpr uint32_t kMaxQueryLogLines = 100000;  // [log] queries_per_second
+constexpr uint32_t kMaxShutdownGrace = 300;         // seconds
+constexpr uint32_t kMaxUdpReceiveBuffer = 1 << 28;  // octets: 256 MiB
+constexpr uint32_t kMaxQueryLogLines = 100000;      // [log] queries_per_second
 constexpr uint32_t kMaxTcpConnections = 65535;
 constexpr uint32_t kMaxTcpQueriesPerConnection = 65535;
 constexpr uint32_t kMaxQueriesInFlight = 1000000;
@@ -36,7 +37,8 @@ const std::array<TableSpec, 10>& table_specs() {
   static const std::array<TableSpec, 10> specs = {{
       {"server",
        {"listen", "tcp_idle_timeout_ms", "tcp_max_connections", "tcp_max_queries_per_connection",
-        "max_queries_in_flight", "threads", "user", "group", "shutdown_grace", "reuse_port"}},
+        "max_queries_in_flight", "threads", "user", "group", "shutdown_grace", "reuse_port",
+        "udp_receive_buffer"}},
       {"upstream",
        {"servers", "server", "bootstrap", "timeout_ms", "attempts", "query_timeout_ms",
         "tls_ca_file", "strategy", "hedge"}},
@@ -237,6 +239,11 @@ class Checker {
                      config_.shutdown_grace);
       } else if (name == "reuse_port") {
         read_bool(node, "server.reuse_port", config_.reuse_port);
+      } else if (name == "udp_receive_buffer") {
+        uint32_t octets = UINT32_MAX;  // stays so when the value is refused
+        read_integer(node, "server.udp_receive_buffer", 0, kMaxUdpReceiveBuffer,
+                     " (octets; 0: the system's default)", octets);
+        if (octets != UINT32_MAX) config_.udp_receive_buffer = octets;
       } else {
         unknown_key(key, "server", node);
       }

@@ -27,7 +27,8 @@ constexpr size_t kMaxSendQueue = 1 << 20;
 
 UdpListener::UdpListener(uv_loop_t* loop, QuerySink& sink) : loop_(loop), sink_(sink) {}
 
-std::string UdpListener::start(const SocketAddress& address, PortSharing sharing) {
+std::string UdpListener::start(const SocketAddress& address, PortSharing sharing,
+                               uint32_t receive_buffer) {
   name_ = "udp " + to_string(address.get());
   uv_udp_init_ex(loop_, &handle_, AF_UNSPEC | UV_UDP_RECVMMSG);
   handle_.data = this;
@@ -35,6 +36,15 @@ std::string UdpListener::start(const SocketAddress& address, PortSharing sharing
   // libuv 1.44 cannot set SO_REUSEPORT on Linux: bind the socket ourselves.
   const int fd = bind_socket(address, SOCK_DGRAM, sharing);
   if (fd < 0) return "cannot listen on " + name_ + ": " + uv_strerror(fd);
+  if (receive_buffer > 0) {
+    // Queries arrive in bursts that outrun one event loop now and then; the kernel drops
+    // what its buffer cannot hold (Unbound's so-rcvbuf, the same remedy). A smaller
+    // buffer than asked is not an error: the caller logs what the kernel granted.
+    const int size = static_cast<int>(receive_buffer);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+      (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+  }
   socklen_t len = sizeof local_.storage;
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&local_.storage), &len) != 0) local_ = address;
   if (const int rc = uv_udp_open(&handle_, fd); rc != 0) {
@@ -46,6 +56,16 @@ std::string UdpListener::start(const SocketAddress& address, PortSharing sharing
     return "cannot receive on " + name_ + ": " + uv_strerror(rc);
   }
   return "";
+}
+
+uint32_t UdpListener::receive_buffer() const {
+  if (!open_) return 0;
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd) != 0) return 0;
+  int size = 0;
+  socklen_t len = sizeof size;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) != 0 || size < 0) return 0;
+  return static_cast<uint32_t>(size);
 }
 
 std::string UdpListener::adopt(int fd) {

@@ -26,8 +26,15 @@ class UdpListener {
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
 
-  // Binds and starts receiving; returns "" or what went wrong.
-  std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive);
+  // Binds and starts receiving; returns "" or what went wrong. `receive_buffer` > 0 asks the
+  // kernel for that many octets of socket receive buffer (SO_RCVBUFFORCE, which passes
+  // net.core.rmem_max with CAP_NET_ADMIN, as root before privileges are dropped; else
+  // SO_RCVBUF, capped by rmem_max); 0 keeps the system's default (net.core.rmem_default).
+  std::string start(const SocketAddress& address, PortSharing sharing = PortSharing::Exclusive,
+                    uint32_t receive_buffer = 0);
+  // The socket's receive buffer as the kernel has it (SO_RCVBUF: it doubles what was asked
+  // for its bookkeeping, so this is what datagrams may fill); 0 when closed.
+  uint32_t receive_buffer() const;
   // Takes a socket bound by someone else (systemd socket activation) and starts receiving
   // on it; the listener owns `fd` from now on (closed with it, even on error).
   std::string adopt(int fd);

@@ -103,7 +103,7 @@ TEST_CASE("config: unknown key is reported with file, line and key") {
   CHECK(only_error("[server]\nlisten = [\"127.0.0.1\"]\n\nlisten_port = 53\n") ==
         "FILE:4: server.listen_port: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group, shutdown_grace, reuse_port)");
+        "user, group, shutdown_grace, reuse_port, udp_receive_buffer)");
   CHECK(only_error("[log]\nfile = \"/var/log/x\"\n") ==
         "FILE:2: log.file: unknown key (expected one of: level, queries, queries_per_second)");
   CHECK(only_error("[dnssec]\nenabled = false\n") ==
@@ -122,7 +122,7 @@ TEST_CASE("config: unknown table is reported with file, line and table") {
   CHECK(only_error("[server.extra]\n") ==
         "FILE:1: server.extra: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group, shutdown_grace, reuse_port)");
+        "user, group, shutdown_grace, reuse_port, udp_receive_buffer)");
 }
 
 TEST_CASE("config: a key outside its table is reported with the table it belongs in") {
@@ -135,7 +135,7 @@ TEST_CASE("config: a key outside its table is reported with the table it belongs
   CHECK(only_error("[server]\ntimeout_ms = 100\n") ==
         "FILE:2: server.timeout_ms: unknown key (expected one of: listen, tcp_idle_timeout_ms, "
         "tcp_max_connections, tcp_max_queries_per_connection, max_queries_in_flight, threads, "
-        "user, group, shutdown_grace, reuse_port); timeout_ms belongs in "
+        "user, group, shutdown_grace, reuse_port, udp_receive_buffer); timeout_ms belongs in "
         "[upstream]");
 }
 

@@ -198,6 +198,20 @@ TEST_CASE("config: [server] shutdown_grace is seconds 0-300, 0 by default") {
         R"(FILE:2: server.shutdown_grace: expected an integer from 0 to 300 (seconds), got "5s")");
 }
 
+TEST_CASE("config: [server] udp_receive_buffer is octets 0-256 MiB, unset by default") {
+  CHECK_FALSE(load_toml("").config.udp_receive_buffer.has_value());
+  const LoadResult set = load_toml("[server]\nudp_receive_buffer = 8388608\n");
+  REQUIRE(set.ok());
+  CHECK(set.config.udp_receive_buffer == 8388608u);
+  CHECK(load_toml("[server]\nudp_receive_buffer = 0\n").config.udp_receive_buffer == 0u);
+  CHECK(only_error("[server]\nudp_receive_buffer = 268435457\n") ==
+        "FILE:2: server.udp_receive_buffer: expected an integer from 0 to 268435456 (octets; 0: "
+        "the system's default), got 268435457");
+  CHECK(
+      only_error("[server]\nudp_receive_buffer = \"4m\"\n") ==
+      R"(FILE:2: server.udp_receive_buffer: expected an integer from 0 to 268435456 (octets; 0: the system's default), got "4m")");
+}
+
 TEST_CASE("config: [server] reuse_port is a boolean, off by default") {
   CHECK_FALSE(load_toml("").config.reuse_port);
   const LoadResult set = load_toml("[server]\nreuse_port = true\n");

@@ -16,10 +16,12 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <regex>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "harness.h"
 #include "mock_upstream.h"
@@ -822,6 +824,55 @@ TEST_CASE("client abuse: one TCP connection cannot take every query in flight") 
     CHECK(reply.ede() == 22);
   }
   CHECK(ids.size() == 150);
+}
+
+namespace {
+
+// The UDP socket's receive buffer as the kernel reports it (`ss -m`: skmem rb, twice what
+// was asked on Linux); -1 when ss shows no such socket.
+long udp_receive_buffer_of(uint16_t port) {
+  const RunResult ss = run_command("ss -Hulmn '( sport = :" + std::to_string(port) + " )'");
+  std::smatch m;
+  if (!std::regex_search(ss.out, m, std::regex("[(,]rb([0-9]+),"))) return -1;
+  return std::stol(m[1]);
+}
+
+}  // namespace
+
+TEST_CASE("listen: [server] udp_receive_buffer sizes each UDP socket's kernel buffer") {
+  if (geteuid() != 0) FAIL("needs root (SO_RCVBUFFORCE past net.core.rmem_max)");
+  MockUpstream up;
+  TempDir dir;
+  const auto start = [&](const std::string& setting) {
+    const uint16_t port = free_port();
+    auto proxy = std::make_unique<ProxyProcess>(
+        proxy_args(dir,
+                   "[server]\nlisten = [\"127.0.0.1:" + std::to_string(port) + "\"]\n" + setting,
+                   {up.address()}),
+        false);
+    REQUIRE(eventually([&] { return tcp_accepts(port); }));
+    return std::make_pair(std::move(proxy), port);
+  };
+  {
+    // Set: granted as root whatever net.core.rmem_max says; the log says what it got.
+    auto [proxy, port] = start("udp_receive_buffer = 3000000\n");
+    CHECK(udp_receive_buffer_of(port) == 6000000);
+    CHECK(proxy->log().find("(udp, tcp; UDP receive buffer 2929 KiB)") != std::string::npos);
+    CHECK(proxy->log().find("the kernel granted") == std::string::npos);
+  }
+  {
+    // Unset: the default, 4 MiB.
+    auto [proxy, port] = start("");
+    CHECK(udp_receive_buffer_of(port) == 2 * 4194304);
+  }
+  {
+    // 0: the system's default (net.core.rmem_default), untouched.
+    auto [proxy, port] = start("udp_receive_buffer = 0\n");
+    std::ifstream in("/proc/sys/net/core/rmem_default");
+    long system_default = 0;
+    in >> system_default;
+    CHECK(udp_receive_buffer_of(port) == system_default);
+  }
 }
 
 TEST_CASE("client abuse: replies a full UDP socket cannot take are capped, then dropped") {
