@@ -378,10 +378,11 @@ while read -r u pp rp addr mode; do
 done <"$W/targets"
 
 # Each upstream iterated from the private root, nowhere else: its ". NS" is a.root-servers.
+# (Up to three tries: a dnsmasq busy with a TCP connection reads no UDP meanwhile.)
 while read -r u a fwd mode; do
   [[ -n ${u:-} ]] || continue
   p=${fwd##*@} a=${fwd%@*}
-  ns=$(dig +time=3 +tries=1 +short @"$a" -p "$p" . NS 2>&1 | tr '\n' ' ')
+  ns=$(dig +time=3 +tries=3 +short @"$a" -p "$p" . NS 2>&1 | tr '\n' ' ')
   if [[ $ns == "a.root-servers. " ]]; then
     echo "$u . NS: $ns(the private root) ok"
     passed=$((passed + 1))
