@@ -22,9 +22,8 @@ using namespace dnsp::test;
 namespace {
 
 // Long before the hierarchy's signatures: a device without RTC that booted with an old image.
-// As FAKETIME for LD_PRELOAD ("@": start there and run), and as the faketime command takes it.
+// As FAKETIME for LD_PRELOAD ("@": start there and run).
 const std::string kBefore = "@2020-01-01 00:00:00";
-const std::string kBeforeCommand = "faketime '2020-01-01 00:00:00' ";
 // Ten days after the hierarchy's signatures expired.
 const std::string kAfter = "+40d";
 
@@ -227,9 +226,9 @@ TEST_CASE("clock: the clock set right empties the caches at once; set back, agai
 TEST_CASE("clock: explain names the system clock as the cause") {
   REQUIRE_FAKETIME();
   auto& h = Hierarchy::get();
-  const AsanOptionInScope preloaded("verify_asan_link_order=0");  // faketime(1) preloads
+  const FakeClock fake(kBefore);
   const RunResult r = run_command(
-      kBeforeCommand + DNSSEC_PROXY_BINARY +
+      std::string(DNSSEC_PROXY_BINARY) +
       " explain www.secure-ecdsa.test A --no-color --upstream 127.0.0.1:" +
       std::to_string(h.upstream_port()) + " --trust-anchor " + h.anchor() + " 2>/dev/null");
   INFO(r.out);

@@ -77,7 +77,7 @@ inline const std::string kFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfake
 class FakeClock {
  public:
   explicit FakeClock(const std::string& faketime) {
-    preload();
+    keep_monotonic_real();
     setenv("FAKETIME", faketime.c_str(), 1);
   }
   // The time read from `file` on every call (FAKETIME_NO_CACHE): the test moves it.
@@ -85,7 +85,7 @@ class FakeClock {
     std::string file;
   };
   explicit FakeClock(const FromFile& f) {
-    preload();
+    keep_monotonic_real();
     setenv("FAKETIME_TIMESTAMP_FILE", f.file.c_str(), 1);
     setenv("FAKETIME_NO_CACHE", "1", 1);
   }
@@ -99,10 +99,8 @@ class FakeClock {
   FakeClock& operator=(const FakeClock&) = delete;
 
  private:
-  void preload() {
-    // libuv's timers run on the monotonic clock: keep it real.
-    setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1);
-  }
+  // libuv's timers run on the monotonic clock: keep it real.
+  static void keep_monotonic_real() { setenv("FAKETIME_DONT_FAKE_MONOTONIC", "1", 1); }
   PreloadBeforeAsan preload_{kFaketime};
 };
 
